@@ -1,0 +1,417 @@
+using System.Globalization;
+using Newtonsoft.Json;
+using Newtonsoft.Json.Linq;
+using NJsonSchema;
+using NJsonSchema.Validation;
+using SynthBuild.Core.Diagnostics;
+using SynthBuild.Core.Scene;
+
+namespace SynthBuild.Core.Config;
+
+/// <summary>Overrides that come from outside the config file (MSBuild properties such as -p:SynthSamples=N).</summary>
+public sealed record ConfigOverrides(string? Samples = null, string? Seed = null, string? DefaultName = null, string? OverridesSource = null);
+
+public sealed record ConfigLoadResult(DatasetSpec? Spec, IReadOnlyList<Diagnostic> Diagnostics)
+{
+    public bool Succeeded => Spec is not null && !Diagnostics.Any(d => d.IsError);
+}
+
+/// <summary>
+/// Reads a dataset config (JSON with comments), validates it against the shipped JSON Schema, checks the rules a
+/// schema cannot express (min ≤ max, unique names, ...), and binds it to a <see cref="DatasetSpec"/>.
+/// Every problem becomes a diagnostic with the file, 1-based line and column, and what was expected.
+/// </summary>
+public static class ConfigLoader
+{
+    // Codes of the config stage.
+    public const string FileNotFound = "SYN1000";
+    public const string SyntaxError = "SYN1001";
+    public const string WrongType = "SYN1002";
+    public const string UnknownKey = "SYN1003";
+    public const string MissingKey = "SYN1004";
+    public const string OutOfRange = "SYN1005";
+    public const string Contradictory = "SYN1006";
+    public const string BadOverride = "SYN1007";
+
+    private static readonly Lazy<JsonSchema> Schema = new(() =>
+        JsonSchema.FromJsonAsync(SchemaText).GetAwaiter().GetResult());
+
+    /// <summary>The JSON Schema shipped with the SDK (the same file editors use for completion).</summary>
+    public static string SchemaText { get; } = ReadSchemaResource();
+
+    public static ConfigLoadResult Load(string path, ConfigOverrides? overrides = null)
+    {
+        overrides ??= new ConfigOverrides();
+        if (!File.Exists(path))
+            return Fail(Diagnostic.Error(FileNotFound,
+                $"Dataset config not found: '{path}'. Create it or point SynthConfig at it.", path));
+        string text;
+        try { text = File.ReadAllText(path); }
+        catch (IOException ex) { return Fail(Diagnostic.Error(FileNotFound, $"Cannot read dataset config: {ex.Message}", path)); }
+        return Parse(text, path, overrides);
+    }
+
+    public static ConfigLoadResult Parse(string text, string path, ConfigOverrides? overrides = null)
+    {
+        overrides ??= new ConfigOverrides();
+        var source = new SourceText(text, path);
+        JToken root;
+        try
+        {
+            root = JToken.Parse(text, new JsonLoadSettings
+            {
+                LineInfoHandling = LineInfoHandling.Load,
+                CommentHandling = CommentHandling.Ignore,
+                DuplicatePropertyNameHandling = DuplicatePropertyNameHandling.Error,
+            });
+        }
+        catch (JsonReaderException ex)
+        {
+            // Newtonsoft appends "Path 'x', line n, position m." to the message; the position is in the diagnostic.
+            string message = ex.Message;
+            int cut = message.IndexOf(" Path '", StringComparison.Ordinal);
+            if (cut > 0) message = message[..cut];
+            return Fail(Diagnostic.Error(SyntaxError, $"Invalid JSON: {message}", path,
+                Math.Max(1, ex.LineNumber), Math.Max(1, ex.LinePosition)));
+        }
+
+        if (root is not JObject obj)
+        {
+            var (l, c) = source.Start(root);
+            return Fail(Diagnostic.Error(WrongType, $"Expected a JSON object at the top level, found {Describe(root)}.", path, l, c));
+        }
+
+        var diagnostics = new List<Diagnostic>();
+        foreach (ValidationError error in Flatten(Schema.Value.Validate(root)))
+            diagnostics.Add(ToDiagnostic(error, source));
+        diagnostics = diagnostics.Distinct().OrderBy(d => d.Line).ThenBy(d => d.Column).ToList();
+        if (diagnostics.Count > 0) return new ConfigLoadResult(null, diagnostics);
+
+        var binder = new Binder(obj, source, overrides);
+        DatasetSpec spec = binder.Bind();
+        return binder.Diagnostics.Any(d => d.IsError)
+            ? new ConfigLoadResult(null, binder.Diagnostics)
+            : new ConfigLoadResult(spec, binder.Diagnostics);
+    }
+
+    private static ConfigLoadResult Fail(Diagnostic d) => new(null, [d]);
+
+    private static IEnumerable<ValidationError> Flatten(IEnumerable<ValidationError> errors)
+    {
+        foreach (ValidationError e in errors)
+        {
+            if (e is ChildSchemaValidationError child && child.Errors.Count > 0)
+            {
+                foreach (var inner in Flatten(child.Errors.SelectMany(kv => kv.Value)))
+                    yield return inner;
+            }
+            else
+            {
+                yield return e;
+            }
+        }
+    }
+
+    private static Diagnostic ToDiagnostic(ValidationError e, SourceText source)
+    {
+        string where = JsonPath(e.Path);
+        var (line, col) = e.Token is null ? (e.LineNumber, e.LinePosition) : source.Start(e.Token);
+        JsonSchema? s = e.Schema;
+        string found = e.Token is null ? "" : Describe(e.Token is JProperty p ? p.Value : e.Token);
+        (string code, string message) = e.Kind switch
+        {
+            ValidationErrorKind.NoAdditionalPropertiesAllowed =>
+                (UnknownKey, $"Unknown key '{e.Property}' in {ParentOf(where)}. {SuggestKey(e)}"),
+            ValidationErrorKind.PropertyRequired =>
+                (MissingKey, $"Missing required key '{e.Property}' in {ParentOf(where)}."),
+            ValidationErrorKind.IntegerExpected => (WrongType, $"{where}: expected an integer, found {found}."),
+            ValidationErrorKind.NumberExpected => (WrongType, $"{where}: expected a number, found {found}."),
+            ValidationErrorKind.StringExpected => (WrongType, $"{where}: expected a string, found {found}."),
+            ValidationErrorKind.BooleanExpected => (WrongType, $"{where}: expected true or false, found {found}."),
+            ValidationErrorKind.ArrayExpected => (WrongType, $"{where}: expected an array, found {found}."),
+            ValidationErrorKind.ObjectExpected => (WrongType, $"{where}: expected an object, found {found}."),
+            ValidationErrorKind.NumberTooSmall => (OutOfRange,
+                $"{where}: {found} is too small; expected {(s?.IsExclusiveMinimum == true || s?.ExclusiveMinimum is not null ? "> " : ">= ")}{Num(s?.ExclusiveMinimum ?? s?.Minimum)}."),
+            ValidationErrorKind.NumberTooBig => (OutOfRange,
+                $"{where}: {found} is too large; expected {(s?.IsExclusiveMaximum == true || s?.ExclusiveMaximum is not null ? "< " : "<= ")}{Num(s?.ExclusiveMaximum ?? s?.Maximum)}."),
+            ValidationErrorKind.TooFewItems => (OutOfRange, $"{where}: expected at least {s?.MinItems} item(s), found {found}."),
+            ValidationErrorKind.TooManyItems => (OutOfRange, $"{where}: expected at most {s?.MaxItems} item(s), found {found}."),
+            ValidationErrorKind.StringTooShort => (OutOfRange, $"{where}: expected at least {s?.MinLength} character(s)."),
+            ValidationErrorKind.StringTooLong => (OutOfRange, $"{where}: expected at most {s?.MaxLength} character(s)."),
+            ValidationErrorKind.PatternMismatch => (OutOfRange, $"{where}: {found} does not match {s?.Pattern}."),
+            ValidationErrorKind.NotInEnumeration => (OutOfRange,
+                $"{where}: {found} is not allowed; expected one of {string.Join(", ", s?.Enumeration.Select(v => $"'{v}'") ?? [])}."),
+            _ => (OutOfRange, $"{where}: invalid value {found} ({e.Kind}).")
+        };
+        return Diagnostic.Error(code, message, source.Path, line, col);
+    }
+
+    private static string SuggestKey(ValidationError e)
+    {
+        JsonSchema? s = e.Schema;
+        if (s is null || e.Property is null) return "";
+        var known = s.ActualSchema.ActualProperties.Keys.Where(k => k != "$schema").ToList();
+        string? best = known.OrderBy(k => Levenshtein(k.ToLowerInvariant(), e.Property.ToLowerInvariant())).FirstOrDefault();
+        string list = $"Expected one of: {string.Join(", ", known)}.";
+        return best is not null && Levenshtein(best.ToLowerInvariant(), e.Property.ToLowerInvariant()) <= 3
+            ? $"Did you mean '{best}'? {list}" : list;
+    }
+
+    private static int Levenshtein(string a, string b)
+    {
+        var d = new int[a.Length + 1, b.Length + 1];
+        for (int i = 0; i <= a.Length; i++) d[i, 0] = i;
+        for (int j = 0; j <= b.Length; j++) d[0, j] = j;
+        for (int i = 1; i <= a.Length; i++)
+            for (int j = 1; j <= b.Length; j++)
+                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
+        return d[a.Length, b.Length];
+    }
+
+    /// <summary>"#/camera.intrinsics.fx" → "camera.intrinsics.fx"; "#/" → "(root)".</summary>
+    private static string JsonPath(string? njsPath)
+    {
+        string p = (njsPath ?? "").TrimStart('#').TrimStart('/');
+        return p.Length == 0 ? "(root)" : p;
+    }
+
+    private static string ParentOf(string path)
+    {
+        int dot = path.LastIndexOfAny(['.', '[']);
+        return dot <= 0 ? "the top-level object" : $"'{path[..dot]}'";
+    }
+
+    internal static string Describe(JToken t) => t.Type switch
+    {
+        JTokenType.String => $"\"{t.Value<string>()}\"",
+        JTokenType.Integer or JTokenType.Float => t.ToString(Formatting.None),
+        JTokenType.Boolean => t.ToString(Formatting.None).ToLowerInvariant(),
+        JTokenType.Null => "null",
+        JTokenType.Array => $"an array of {((JArray)t).Count}",
+        JTokenType.Object => "an object",
+        _ => t.Type.ToString()
+    };
+
+    internal static string Num(decimal? d) => d?.ToString(CultureInfo.InvariantCulture) ?? "?";
+
+    private static string ReadSchemaResource()
+    {
+        using Stream s = typeof(ConfigLoader).Assembly.GetManifestResourceStream("SynthBuild.Core.Config.synth.schema.json")
+                         ?? throw new InvalidOperationException("Embedded schema missing.");
+        using var r = new StreamReader(s);
+        return r.ReadToEnd();
+    }
+
+    /// <summary>Binds a schema-valid document to a spec, checking cross-field rules.</summary>
+    private sealed class Binder(JObject root, SourceText source, ConfigOverrides overrides)
+    {
+        public List<Diagnostic> Diagnostics { get; } = [];
+
+        public DatasetSpec Bind()
+        {
+            var d = DatasetSpec.Defaults.Width;
+            string name = Str(root, "name") ?? overrides.DefaultName ?? "dataset";
+            int samples = (int?)Long(root, "samples") ?? DatasetSpec.Defaults.Samples;
+            ulong seed = (ulong?)Long(root, "seed") ?? DatasetSpec.Defaults.Seed;
+            ApplyOverrides(ref samples, ref seed);
+
+            JObject? image = root["image"] as JObject;
+            int width = (int?)Long(image, "width") ?? DatasetSpec.Defaults.Width;
+            int height = (int?)Long(image, "height") ?? DatasetSpec.Defaults.Height;
+            if ((long)width * height > 16_777_216)
+                Error(Contradictory, image!, $"image: {width}×{height} is {(long)width * height} pixels; at most 16,777,216 (e.g. 4096×4096) are supported.");
+
+            IntRange objects = IntRangeOf(root, "objectsPerScene", DatasetSpec.Defaults.ObjectsPerScene);
+            if (root["objectsPerScene"] is JObject opsObj && objects.Max < 1)
+                Error(Contradictory, opsObj, "objectsPerScene.max must be at least 1: a scene with no labelled object is not a sample.");
+
+            var categories = BindCategories();
+
+            JObject? camera = root["camera"] as JObject;
+            JObject? intr = camera?["intrinsics"] as JObject;
+            Vec3 position = Vec(camera, "position") ?? DatasetSpec.Defaults.CameraPosition;
+            Vec3 lookAt = Vec(camera, "lookAt") ?? DatasetSpec.Defaults.CameraLookAt;
+            if ((position - lookAt).Length < 1e-6)
+                Error(Contradictory, camera!["lookAt"] ?? camera!, "camera.lookAt must differ from camera.position.");
+            else if (position.Z <= 0)
+                Error(Contradictory, camera!["position"]!, "camera.position must be above the table (z > 0).");
+            var cameraSpec = new CameraSpec(
+                Dbl(intr, "fx") ?? DatasetSpec.Defaults.Fx, Dbl(intr, "fy") ?? DatasetSpec.Defaults.Fy,
+                Dbl(intr, "cx") ?? width / 2.0, Dbl(intr, "cy") ?? height / 2.0,
+                position, lookAt,
+                Dbl(camera, "positionNoise") ?? DatasetSpec.Defaults.PositionNoise,
+                Dbl(camera, "orientationNoise") ?? DatasetSpec.Defaults.OrientationNoise,
+                Dbl(camera, "focalLengthVariation") ?? DatasetSpec.Defaults.FocalLengthVariation);
+            if (intr is not null)
+            {
+                if (intr["cx"] is JToken cx && (cameraSpec.Cx < 0 || cameraSpec.Cx > width))
+                    Error(Contradictory, cx, $"camera.intrinsics.cx = {Fmt(cameraSpec.Cx)} lies outside the image width 0–{width}.");
+                if (intr["cy"] is JToken cy && (cameraSpec.Cy < 0 || cameraSpec.Cy > height))
+                    Error(Contradictory, cy, $"camera.intrinsics.cy = {Fmt(cameraSpec.Cy)} lies outside the image height 0–{height}.");
+            }
+
+            JObject? lighting = root["lighting"] as JObject;
+            var lightingSpec = new LightingSpec(
+                RangeOf(lighting, "intensity", DatasetSpec.Defaults.LightIntensity),
+                Dbl(lighting, "colorVariation") ?? DatasetSpec.Defaults.LightColorVariation,
+                RangeOf(lighting, "ambient", DatasetSpec.Defaults.Ambient),
+                RangeOf(lighting, "elevation", DatasetSpec.Defaults.LightElevation));
+
+            JObject? materials = root["materials"] as JObject;
+            var materialSpec = new MaterialSpec(
+                RangeOf(materials, "roughness", DatasetSpec.Defaults.Roughness),
+                RangeOf(materials, "metallic", DatasetSpec.Defaults.Metallic),
+                Dbl(materials, "colorJitter") ?? DatasetSpec.Defaults.ColorJitter);
+
+            JObject? sensor = root["sensor"] as JObject;
+            var sensorSpec = new SensorSpec(
+                Dbl(sensor, "gaussianNoiseStd") ?? DatasetSpec.Defaults.GaussianNoiseStd,
+                Dbl(sensor, "depthDropout") ?? DatasetSpec.Defaults.DepthDropout);
+
+            JObject? bg = root["background"] as JObject;
+            var tableSize = bg?["tableSize"] is JArray ts ? ts.Select(t => (double)t).ToArray() : null;
+            var backgroundSpec = new BackgroundSpec(
+                Colors(bg, "colors") ?? DatasetSpec.Defaults.BackgroundColors,
+                Colors(bg, "tableColors") ?? DatasetSpec.Defaults.TableColors,
+                tableSize?[0] ?? DatasetSpec.Defaults.TableSizeX,
+                tableSize?[1] ?? DatasetSpec.Defaults.TableSizeY);
+
+            return new DatasetSpec(name, samples, seed, width, height, objects, categories, cameraSpec,
+                lightingSpec, materialSpec, sensorSpec, backgroundSpec);
+        }
+
+        private void ApplyOverrides(ref int samples, ref ulong seed)
+        {
+            string origin = overrides.OverridesSource ?? source.Path;
+            if (!string.IsNullOrWhiteSpace(overrides.Samples))
+            {
+                if (int.TryParse(overrides.Samples.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n >= 1 && n <= 10_000_000)
+                    samples = n;
+                else
+                    Diagnostics.Add(Diagnostic.Error(BadOverride,
+                        $"SynthSamples must be an integer from 1 to 10000000, found '{overrides.Samples}'.", origin));
+            }
+            if (!string.IsNullOrWhiteSpace(overrides.Seed))
+            {
+                if (ulong.TryParse(overrides.Seed.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out ulong s) && s <= 9007199254740991UL)
+                    seed = s;
+                else
+                    Diagnostics.Add(Diagnostic.Error(BadOverride,
+                        $"SynthSeed must be an integer from 0 to 9007199254740991, found '{overrides.Seed}'.", origin));
+            }
+        }
+
+        private List<CategorySpec> BindCategories()
+        {
+            var result = new List<CategorySpec>();
+            if (root["categories"] is not JArray arr)
+            {
+                // The original tool's three primitive categories.
+                result.Add(new CategorySpec(1, "box", ShapeKind.Box, 1, DatasetSpec.Defaults.BoxSize, default, default, null));
+                result.Add(new CategorySpec(2, "cylinder", ShapeKind.Cylinder, 1, default, DatasetSpec.Defaults.Radius, DatasetSpec.Defaults.CylinderHeight, null));
+                result.Add(new CategorySpec(3, "sphere", ShapeKind.Sphere, 1, default, DatasetSpec.Defaults.Radius, default, null));
+                return result;
+            }
+
+            var seen = new Dictionary<string, JToken>(StringComparer.Ordinal);
+            double totalWeight = 0;
+            for (int i = 0; i < arr.Count; i++)
+            {
+                var c = (JObject)arr[i];
+                string name = Str(c, "name")!;
+                if (seen.ContainsKey(name))
+                    Error(Contradictory, c["name"]!, $"categories[{i}].name '{name}' is already used by an earlier category; names must be unique.");
+                seen[name] = c;
+                var shape = Str(c, "shape") switch { "box" => ShapeKind.Box, "cylinder" => ShapeKind.Cylinder, _ => ShapeKind.Sphere };
+                foreach (var (key, allowed) in new[] { ("size", shape == ShapeKind.Box), ("radius", shape != ShapeKind.Box), ("height", shape == ShapeKind.Cylinder) })
+                    if (!allowed && c.Property(key) is JProperty stray)
+                        Error(UnknownKey, stray, $"categories[{i}].{key} does not apply to shape '{Str(c, "shape")}'. {ShapeKeys(shape)}");
+                double weight = Dbl(c, "weight") ?? 1;
+                totalWeight += weight;
+                result.Add(new CategorySpec(
+                    i + 1, name, shape, weight,
+                    shape == ShapeKind.Box ? RangeOf(c, "size", DatasetSpec.Defaults.BoxSize) : default,
+                    shape != ShapeKind.Box ? RangeOf(c, "radius", DatasetSpec.Defaults.Radius) : default,
+                    shape == ShapeKind.Cylinder ? RangeOf(c, "height", DatasetSpec.Defaults.CylinderHeight) : default,
+                    Vec(c, "color")));
+            }
+            if (totalWeight <= 0)
+                Error(Contradictory, arr, "categories: the weights add up to 0; at least one category needs a positive weight.");
+            return result;
+        }
+
+        private static string ShapeKeys(ShapeKind shape) => shape switch
+        {
+            ShapeKind.Box => "A box takes 'size'.",
+            ShapeKind.Cylinder => "A cylinder takes 'radius' and 'height'.",
+            _ => "A sphere takes 'radius'.",
+        };
+
+        private Range RangeOf(JObject? parent, string key, Range fallback)
+        {
+            if (parent?[key] is not JObject r) return fallback;
+            double min = (double)r["min"]!, max = (double)r["max"]!;
+            if (min > max)
+                Error(Contradictory, r.Property("min")!, $"{r.Path}: min ({Fmt(min)}) is greater than max ({Fmt(max)}).");
+            return new Range(min, max);
+        }
+
+        private IntRange IntRangeOf(JObject? parent, string key, IntRange fallback)
+        {
+            if (parent?[key] is not JObject r) return fallback;
+            int min = (int)r["min"]!, max = (int)r["max"]!;
+            if (min > max)
+                Error(Contradictory, r.Property("min")!, $"{r.Path}: min ({min}) is greater than max ({max}).");
+            return new IntRange(min, max);
+        }
+
+        private void Error(string code, JToken at, string message)
+        {
+            var (line, col) = source.Start(at);
+            Diagnostics.Add(Diagnostic.Error(code, message, source.Path, line, col));
+        }
+
+        private static string? Str(JObject? o, string key) => o?[key]?.Value<string>();
+        private static long? Long(JObject? o, string key) => o?[key] is JValue v ? v.Value<long>() : null;
+        private static double? Dbl(JObject? o, string key) => o?[key] is JValue v ? v.Value<double>() : null;
+        private static Vec3? Vec(JObject? o, string key) =>
+            o?[key] is JArray a ? new Vec3((double)a[0], (double)a[1], (double)a[2]) : null;
+        private static IReadOnlyList<Vec3>? Colors(JObject? o, string key) =>
+            o?[key] is JArray a ? a.Select(c => new Vec3((double)c[0]!, (double)c[1]!, (double)c[2]!)).ToList() : null;
+        private static string Fmt(double v) => v.ToString("R", CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Maps tokens back to 1-based start positions in the source text.</summary>
+    private sealed class SourceText(string text, string path)
+    {
+        private readonly string[] _lines = text.Split('\n');
+        public string Path { get; } = path;
+
+        /// <summary>Newtonsoft records where a token ends (a property: its colon); walk back to where it starts.</summary>
+        public (int Line, int Column) Start(JToken token)
+        {
+            if (token is not IJsonLineInfo info || !info.HasLineInfo()) return (1, 1);
+            int line = info.LineNumber, pos = info.LinePosition;
+            if (line < 1 || line > _lines.Length) return (line, pos);
+            string s = _lines[line - 1];
+            int i = Math.Min(pos, s.Length) - 1; // 0-based index of the last character
+            switch (token)
+            {
+                case JProperty prop:
+                    return (line, Math.Max(1, pos - prop.Name.Length - 2)); // position is the colon after "name"
+                case JObject or JArray:
+                    return (line, pos);
+                default:
+                    if (i >= 0 && s[i] == '"')
+                    {
+                        int j = i - 1;
+                        while (j >= 0 && !(s[j] == '"' && (j == 0 || s[j - 1] != '\\'))) j--;
+                        return (line, Math.Max(1, j + 1));
+                    }
+                    int k = i;
+                    while (k > 0 && " \t,:[{".IndexOf(s[k - 1]) < 0) k--;
+                    return (line, k + 1);
+            }
+        }
+    }
+}

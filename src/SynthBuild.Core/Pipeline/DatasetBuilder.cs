@@ -1,0 +1,253 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text;
+using SynthBuild.Core.Config;
+using SynthBuild.Core.Diagnostics;
+using SynthBuild.Core.Labels;
+using SynthBuild.Core.Randomness;
+using SynthBuild.Core.Rendering;
+using SynthBuild.Core.Scene;
+using SynthBuild.Core.Sensors;
+using SynthBuild.Core.Storage;
+
+namespace SynthBuild.Core.Pipeline;
+
+/// <summary>Live counters a caller may poll from another thread while a build runs.</summary>
+public sealed class BuildMonitor
+{
+    private int _done;
+    public int Done => Volatile.Read(ref _done);
+    public int Total { get; internal set; }
+    internal void SampleDone() => Interlocked.Increment(ref _done);
+}
+
+public sealed record BuildOptions(int Threads = 0, BuildMonitor? Monitor = null, Action? OnTick = null,
+    TimeSpan? CheckpointInterval = null);
+
+public sealed record BuildResult(
+    int Generated,
+    int Reused,
+    int Removed,
+    int FilesWritten,
+    string Digest,
+    TimeSpan Elapsed,
+    IReadOnlyList<Diagnostic> Diagnostics)
+{
+    public bool Succeeded => !Diagnostics.Any(d => d.IsError);
+    public double SamplesPerSecond => Elapsed.TotalSeconds > 0 ? Generated / Elapsed.TotalSeconds : 0;
+}
+
+/// <summary>
+/// Brings a dataset folder in line with a spec: verifies what the manifest says is there, generates only the
+/// samples whose input key changed or whose files are missing or altered, removes samples beyond the requested
+/// count, and rewrites the manifest. Parallel across samples (one sample is one thread's work), bounded: memory
+/// stays flat in the number of samples. Outputs do not depend on the thread count.
+/// </summary>
+public sealed class DatasetBuilder(DatasetSpec spec, string outputDirectory, BuildOptions? options = null)
+{
+    public const string ManifestUnreadable = "SYN3001";
+    public const string OutputNotWritable = "SYN3002";
+    public const string GenerationFailed = "SYN2001";
+    public const string TooFewObjects = "SYN2002";
+
+    private readonly BuildOptions _options = options ?? new BuildOptions();
+    private readonly string _root = Path.GetFullPath(outputDirectory);
+
+    public BuildResult Build(CancellationToken cancellation = default)
+    {
+        var clock = Stopwatch.StartNew();
+        var diagnostics = new List<Diagnostic>();
+        string manifestPath = Path.Combine(_root, Manifest.FileName);
+        try
+        {
+            Directory.CreateDirectory(_root);
+            AtomicFile.RemoveLeftovers(_root);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return Failed(Diagnostic.Error(OutputNotWritable, $"Cannot write the dataset folder: {ex.Message}", _root), clock);
+        }
+
+        Manifest? old = Manifest.TryRead(manifestPath, out string? problem);
+        if (problem is not null)
+            diagnostics.Add(Diagnostic.Warning(ManifestUnreadable, $"Existing manifest is unreadable ({problem}); every sample is verified against a fresh generation.", manifestPath));
+
+        string specHash = SpecFingerprint.Hash(spec);
+        var oldByIndex = new Dictionary<long, ManifestSample>();
+        foreach (var s in old?.Samples ?? []) oldByIndex[s.Index] = s;
+
+        // Which samples can be kept as they are: same input key and every file present and intact.
+        var entries = new ManifestSample?[spec.Samples];
+        var keys = new string[spec.Samples];
+        for (int i = 0; i < spec.Samples; i++) keys[i] = SampleKey(specHash, spec.Seed, i);
+        Parallel.For(0, spec.Samples, Parallelism(cancellation), i =>
+        {
+            if (oldByIndex.TryGetValue(i, out var prev) && prev.Key == keys[i] && FilesIntact(prev))
+                entries[i] = prev;
+        });
+        var todo = Enumerable.Range(0, spec.Samples).Where(i => entries[i] is null).ToArray();
+        int reused = spec.Samples - todo.Length;
+
+        var monitor = _options.Monitor ?? new BuildMonitor();
+        monitor.Total = todo.Length;
+        int filesWritten = 0;
+        var warnings = new System.Collections.Concurrent.ConcurrentBag<Diagnostic>();
+        Exception? failure = null;
+
+        if (todo.Length > 0)
+        {
+            var sampler = new SceneSampler(spec);
+            var sensor = new SensorModel(spec.Sensor);
+            var work = Task.Run(() => Parallel.For(0, todo.Length, Parallelism(cancellation),
+                () => new Worker(spec, sampler, sensor),
+                (t, _, worker) =>
+                {
+                    int i = todo[t];
+                    var (entry, written, warning) = worker.Generate(i, keys[i], _root, oldByIndex.GetValueOrDefault(i));
+                    entries[i] = entry;
+                    Interlocked.Add(ref filesWritten, written);
+                    if (warning is not null) warnings.Add(warning);
+                    monitor.SampleDone();
+                    return worker;
+                },
+                _ => { }), CancellationToken.None);
+
+            var checkpoint = Stopwatch.StartNew();
+            TimeSpan interval = _options.CheckpointInterval ?? TimeSpan.FromSeconds(10);
+            while (!WaitQuietly(work, 250))
+            {
+                _options.OnTick?.Invoke();
+                if (checkpoint.Elapsed >= interval)
+                {
+                    // A killed build resumes from here instead of regenerating everything.
+                    WriteManifest(manifestPath, specHash, entries);
+                    checkpoint.Restart();
+                }
+            }
+            _options.OnTick?.Invoke();
+            failure = work.Exception?.GetBaseException();
+        }
+
+        // Samples beyond the requested count, and files the new manifest no longer lists, are removed.
+        var keep = new HashSet<string>(entries.Where(e => e is not null).SelectMany(e => e!.Files).Select(f => f.Path), StringComparer.Ordinal);
+        int removed = 0;
+        foreach (var s in old?.Samples ?? [])
+        {
+            bool any = false;
+            foreach (var f in s.Files)
+            {
+                if (keep.Contains(f.Path)) continue;
+                string full = DatasetLayout.FullPath(_root, f.Path);
+                if (File.Exists(full)) { File.Delete(full); any = true; }
+            }
+            if (any && s.Index >= spec.Samples) removed++;
+        }
+
+        Manifest manifest = WriteManifest(manifestPath, specHash, entries);
+        if (!warnings.IsEmpty)
+        {
+            // One summary line, not one per sample.
+            var sorted = warnings.OrderBy(w => w.Message, StringComparer.Ordinal).ToList();
+            diagnostics.Add(sorted.Count == 1 ? sorted[0] : Diagnostic.Warning(TooFewObjects,
+                $"{sorted.Count} samples have fewer visible objects than objectsPerScene.min; first: {sorted[0].Message}"));
+        }
+        if (failure is OperationCanceledException || cancellation.IsCancellationRequested)
+            diagnostics.Add(Diagnostic.Error(GenerationFailed, "Generation was cancelled; the next build completes the dataset.", _root));
+        else if (failure is not null)
+            diagnostics.Add(Diagnostic.Error(GenerationFailed, $"Generation failed: {failure.Message}", _root));
+        else
+            AtomicFile.WriteIfChanged(Path.Combine(_root, DatasetLayout.DatasetFile), AnnotationJson.Dataset(spec, manifest));
+
+        return new BuildResult(monitor.Done, reused, removed, filesWritten, manifest.Digest, clock.Elapsed, diagnostics);
+    }
+
+    /// <summary>Input key of one sample: everything that determines its bytes.</summary>
+    public static string SampleKey(string specHash, ulong seed, long index) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{specHash}|{seed}|{index}")))[..32];
+
+    private static bool WaitQuietly(Task task, int milliseconds)
+    {
+        try { return task.Wait(milliseconds); }
+        catch (AggregateException) { return true; } // inspected by the caller through task.Exception
+    }
+
+    private Manifest WriteManifest(string path, string specHash, ManifestSample?[] entries)
+    {
+        var samples = entries.Where(e => e is not null).Select(e => e!).ToList();
+        var manifest = new Manifest(EngineInfo.Version, specHash, samples, Manifest.ComputeDigest(samples));
+        AtomicFile.WriteIfChanged(path, manifest.ToJsonBytes());
+        return manifest;
+    }
+
+    private bool FilesIntact(ManifestSample sample)
+    {
+        foreach (var f in sample.Files)
+        {
+            string full = DatasetLayout.FullPath(_root, f.Path);
+            var info = new FileInfo(full);
+            if (!info.Exists || info.Length != f.Size) return false;
+            if (Sha256Hex(File.ReadAllBytes(full)) != f.Sha256) return false;
+        }
+        return true;
+    }
+
+    private ParallelOptions Parallelism(CancellationToken ct) => new()
+    {
+        MaxDegreeOfParallelism = _options.Threads > 0 ? _options.Threads : Environment.ProcessorCount,
+        CancellationToken = ct,
+    };
+
+    private BuildResult Failed(Diagnostic d, Stopwatch clock) => new(0, 0, 0, 0, "", clock.Elapsed, [d]);
+
+    internal static string Sha256Hex(ReadOnlySpan<byte> bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
+
+    /// <summary>Per-thread state: buffers are reused across the samples one thread generates.</summary>
+    private sealed class Worker(DatasetSpec spec, SceneSampler sampler, SensorModel sensor)
+    {
+        private readonly RasterRenderer _renderer = new();
+        private readonly RenderTarget _target = new(spec.Width, spec.Height);
+        private readonly ushort[] _depthMm = new ushort[spec.Width * spec.Height];
+
+        public (ManifestSample Entry, int FilesWritten, Diagnostic? Warning) Generate(int index, string key, string root, ManifestSample? previous)
+        {
+            SceneDescription scene = sampler.Sample(index);
+            _renderer.Render(scene, _target);
+            SampleAnnotation annotation = LabelExtractor.Extract(index, scene, _target);
+            sensor.ApplyRgbNoise(_target.Rgb, RandomStream.For(spec.Seed, index, "sensor.rgb"));
+            sensor.ToDepthMillimetres(_target.DepthMetres, _depthMm, RandomStream.For(spec.Seed, index, "sensor.depth"));
+
+            string stem = DatasetLayout.Stem(index, spec.Samples);
+            var outputs = new (string Path, byte[] Bytes)[]
+            {
+                (DatasetLayout.Rgb(stem), Png.EncodeRgb8(_target.Rgb, spec.Width, spec.Height)),
+                (DatasetLayout.Depth(stem), Png.EncodeGray16(_depthMm, spec.Width, spec.Height)),
+                (DatasetLayout.Segmentation(stem), Png.EncodeGray16(_target.InstanceIds, spec.Width, spec.Height, filter: 0)),
+                (DatasetLayout.Annotation(stem), AnnotationJson.Sample(annotation, stem)),
+            };
+
+            var files = new List<ManifestFile>(outputs.Length);
+            int written = 0;
+            foreach (var (path, bytes) in outputs)
+            {
+                string sha = Sha256Hex(bytes);
+                string full = DatasetLayout.FullPath(root, path);
+                // Unchanged content keeps its file (and timestamp), e.g. masks when only the lighting changed.
+                bool same = previous?.Files.Any(f => f.Path == path && f.Sha256 == sha) == true
+                            && File.Exists(full) && File.ReadAllBytes(full).AsSpan().SequenceEqual(bytes);
+                if (!same)
+                {
+                    AtomicFile.Write(full, bytes);
+                    written++;
+                }
+                files.Add(new ManifestFile(path, sha, bytes.Length));
+            }
+
+            Diagnostic? warning = annotation.Objects.Count < spec.ObjectsPerScene.Min
+                ? Diagnostic.Warning(TooFewObjects,
+                    $"Sample {index}: only {annotation.Objects.Count} visible object(s) could be placed (objectsPerScene.min = {spec.ObjectsPerScene.Min}); " +
+                    "the objects may be too large for the camera's view.")
+                : null;
+            return (new ManifestSample(index, key, files), written, warning);
+        }
+    }
+}

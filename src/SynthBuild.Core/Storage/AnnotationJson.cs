@@ -1,0 +1,139 @@
+using System.Text.Json;
+using SynthBuild.Core.Config;
+using SynthBuild.Core.Labels;
+using SynthBuild.Core.Scene;
+
+namespace SynthBuild.Core.Storage;
+
+/// <summary>Serializes annotations and dataset.json with a fixed key order (the bytes are content-hashed).</summary>
+public static class AnnotationJson
+{
+    private static readonly JsonWriterOptions Options = new() { Indented = true };
+
+    public static byte[] Sample(SampleAnnotation a, string stem)
+    {
+        using var ms = new MemoryStream(4096);
+        using (var w = new Utf8JsonWriter(ms, Options))
+        {
+            w.WriteStartObject();
+            w.WriteNumber("index", a.Index);
+            w.WriteStartObject("image");
+            w.WriteString("rgb", DatasetLayout.Rgb(stem));
+            w.WriteString("depth", DatasetLayout.Depth(stem));
+            w.WriteString("segmentation", DatasetLayout.Segmentation(stem));
+            w.WriteNumber("width", a.Width);
+            w.WriteNumber("height", a.Height);
+            w.WriteEndObject();
+
+            var c = a.Camera;
+            w.WriteStartObject("camera");
+            w.WriteNumber("fx", c.Fx); w.WriteNumber("fy", c.Fy); w.WriteNumber("cx", c.Cx); w.WriteNumber("cy", c.Cy);
+            w.WritePropertyName("K");
+            Rows(w, [[c.Fx, 0, c.Cx], [0, c.Fy, c.Cy], [0, 0, 1]]);
+            w.WriteStartObject("worldToCamera");
+            w.WritePropertyName("rotation"); Rows(w, c.WorldToCamera.Rotation.ToRows());
+            Vec(w, "translation", c.WorldToCamera.Translation);
+            w.WriteEndObject();
+            Vec(w, "position", c.Position);
+            w.WriteEndObject();
+
+            w.WriteStartObject("light");
+            Vec(w, "directionToLight", a.Light.DirectionToLight);
+            Vec(w, "color", a.Light.Color);
+            w.WriteNumber("intensity", a.Light.Intensity);
+            w.WriteNumber("ambient", a.Light.Ambient);
+            w.WriteEndObject();
+
+            w.WriteStartArray("objects");
+            foreach (var o in a.Objects)
+            {
+                w.WriteStartObject();
+                w.WriteNumber("instanceId", o.InstanceId);
+                w.WriteNumber("categoryId", o.CategoryId);
+                w.WriteString("category", o.Category);
+                w.WriteString("shape", o.Shape.ToString().ToLowerInvariant());
+                Array(w, "bbox", o.Bbox);
+                w.WriteNumber("area", o.Area);
+                Array(w, "amodalBbox", o.AmodalBbox);
+                w.WriteNumber("unoccludedArea", o.UnoccludedArea);
+                w.WriteNumber("visibility", o.Visibility);
+                Vec(w, "dimensions", o.Dimensions);
+                PoseObj(w, "poseWorld", o.PoseWorld);
+                PoseObj(w, "poseCamera", o.PoseCamera);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+        ms.WriteByte((byte)'\n');
+        return ms.ToArray();
+    }
+
+    /// <summary>dataset.json: what the dataset is (no timestamps or host data: it must be reproducible).</summary>
+    public static byte[] Dataset(DatasetSpec spec, Manifest manifest)
+    {
+        using var ms = new MemoryStream();
+        using (var w = new Utf8JsonWriter(ms, Options))
+        {
+            w.WriteStartObject();
+            w.WriteString("name", spec.Name);
+            w.WriteString("engine", manifest.Engine);
+            w.WriteNumber("seed", spec.Seed);
+            w.WriteNumber("samples", spec.Samples);
+            w.WriteString("digest", manifest.Digest);
+            w.WriteString("specHash", manifest.SpecHash);
+            w.WriteStartObject("image");
+            w.WriteNumber("width", spec.Width);
+            w.WriteNumber("height", spec.Height);
+            w.WriteEndObject();
+            w.WriteStartArray("categories");
+            foreach (var c in spec.Categories)
+            {
+                w.WriteStartObject();
+                w.WriteNumber("id", c.Id);
+                w.WriteString("name", c.Name);
+                w.WriteString("shape", c.Shape.ToString().ToLowerInvariant());
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteStartObject("layout");
+            w.WriteString("rgb", "rgb/{index}.png (8-bit RGB)");
+            w.WriteString("depth", "depth/{index}.png (16-bit, millimetres, 0 = no measurement)");
+            w.WriteString("segmentation", "segmentation/{index}.png (16-bit instance ids, 0 = background)");
+            w.WriteString("annotations", "annotations/{index}.json");
+            w.WriteEndObject();
+            w.WriteEndObject();
+        }
+        ms.WriteByte((byte)'\n');
+        return ms.ToArray();
+    }
+
+    private static void PoseObj(Utf8JsonWriter w, string name, Pose p)
+    {
+        w.WriteStartObject(name);
+        Vec(w, "position", p.Position);
+        Array(w, "quaternion", p.Rotation.ToArray());
+        w.WriteEndObject();
+    }
+
+    private static void Vec(Utf8JsonWriter w, string name, Vec3 v) => Array(w, name, v.ToArray());
+
+    private static void Array(Utf8JsonWriter w, string name, double[] values)
+    {
+        w.WriteStartArray(name);
+        foreach (double v in values) w.WriteNumberValue(v);
+        w.WriteEndArray();
+    }
+
+    private static void Rows(Utf8JsonWriter w, double[][] rows)
+    {
+        w.WriteStartArray();
+        foreach (var r in rows)
+        {
+            w.WriteStartArray();
+            foreach (double v in r) w.WriteNumberValue(v);
+            w.WriteEndArray();
+        }
+        w.WriteEndArray();
+    }
+}

@@ -1,0 +1,26 @@
+using System.Globalization;
+
+namespace SynthBuild.Core.Storage;
+
+/// <summary>
+/// File names of the on-disk dataset (the layout the original tool's users know):
+/// rgb/NNNNNN.png, depth/NNNNNN.png (uint16 mm), segmentation/NNNNNN.png (uint16 instance ids, raw),
+/// annotations/NNNNNN.json, dataset.json, manifest.json.
+/// </summary>
+public static class DatasetLayout
+{
+    public const string RgbDir = "rgb", DepthDir = "depth", SegmentationDir = "segmentation", AnnotationsDir = "annotations";
+    public const string DatasetFile = "dataset.json";
+    public static readonly string[] SampleDirs = [RgbDir, DepthDir, SegmentationDir, AnnotationsDir];
+
+    /// <summary>Zero-padded to 6 digits, wider only for datasets of a million samples or more.</summary>
+    public static string Stem(long index, int sampleCount) =>
+        index.ToString(CultureInfo.InvariantCulture).PadLeft(Math.Max(6, (sampleCount - 1).ToString(CultureInfo.InvariantCulture).Length), '0');
+
+    public static string Rgb(string stem) => $"{RgbDir}/{stem}.png";
+    public static string Depth(string stem) => $"{DepthDir}/{stem}.png";
+    public static string Segmentation(string stem) => $"{SegmentationDir}/{stem}.png";
+    public static string Annotation(string stem) => $"{AnnotationsDir}/{stem}.json";
+
+    public static string FullPath(string root, string relative) => Path.Combine(root, relative.Replace('/', Path.DirectorySeparatorChar));
+}

@@ -1,0 +1,185 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.IO.Compression;
+
+namespace SynthBuild.Core.Storage;
+
+/// <summary>Pixel layouts this codec reads and writes.</summary>
+public enum PngPixelFormat { Gray8, Gray16, Rgb8, Rgba8 }
+
+/// <summary>A decoded image: row-major samples, 16-bit values in native order.</summary>
+public sealed record PngImage(int Width, int Height, PngPixelFormat Format, byte[]? Bytes, ushort[]? Words);
+
+/// <summary>
+/// A small managed PNG codec: deterministic output (same pixels ⇒ same bytes), no native dependency, and fast
+/// enough to be the floor of generation cost (zlib "fastest" with a Sub filter, see shared performance notes).
+/// 16-bit samples are big-endian on disk, as PNG requires, and are never scaled.
+/// </summary>
+public static class Png
+{
+    private static readonly byte[] Signature = [137, 80, 78, 71, 13, 10, 26, 10];
+
+    public static byte[] EncodeRgb8(ReadOnlySpan<byte> rgb, int width, int height) =>
+        Encode(rgb, width, height, colorType: 2, bitDepth: 8, bytesPerPixel: 3, filter: 1);
+
+    public static byte[] EncodeGray8(ReadOnlySpan<byte> gray, int width, int height) =>
+        Encode(gray, width, height, colorType: 0, bitDepth: 8, bytesPerPixel: 1, filter: 1);
+
+    /// <param name="filter">PNG row filter: 0 None suits flat label images, 1 Sub suits photographs and depth.</param>
+    public static byte[] EncodeGray16(ReadOnlySpan<ushort> values, int width, int height, int filter = 1)
+    {
+        byte[] be = ArrayPool<byte>.Shared.Rent(values.Length * 2);
+        try
+        {
+            for (int i = 0; i < values.Length; i++) BinaryPrimitives.WriteUInt16BigEndian(be.AsSpan(i * 2), values[i]);
+            return Encode(be.AsSpan(0, values.Length * 2), width, height, colorType: 0, bitDepth: 16, bytesPerPixel: 2, filter);
+        }
+        finally { ArrayPool<byte>.Shared.Return(be); }
+    }
+
+    private static byte[] Encode(ReadOnlySpan<byte> pixels, int width, int height, byte colorType, byte bitDepth, int bytesPerPixel, int filter)
+    {
+        int stride = width * bytesPerPixel;
+        if (pixels.Length != stride * height) throw new ArgumentException($"Expected {stride * height} bytes, got {pixels.Length}.");
+
+        byte[] raw = ArrayPool<byte>.Shared.Rent((stride + 1) * height);
+        try
+        {
+            for (int y = 0; y < height; y++)
+            {
+                ReadOnlySpan<byte> src = pixels.Slice(y * stride, stride);
+                Span<byte> dst = raw.AsSpan(y * (stride + 1), stride + 1);
+                dst[0] = (byte)filter;
+                if (filter == 1)
+                {
+                    src[..bytesPerPixel].CopyTo(dst[1..]);
+                    for (int i = bytesPerPixel; i < stride; i++) dst[1 + i] = (byte)(src[i] - src[i - bytesPerPixel]);
+                }
+                else
+                {
+                    src.CopyTo(dst[1..]);
+                }
+            }
+
+            using var idat = new MemoryStream(stride * height / 2 + 1024);
+            using (var z = new ZLibStream(idat, CompressionLevel.Fastest, leaveOpen: true))
+                z.Write(raw, 0, (stride + 1) * height);
+
+            using var png = new MemoryStream((int)idat.Length + 128);
+            png.Write(Signature);
+            Span<byte> ihdr = stackalloc byte[13];
+            BinaryPrimitives.WriteInt32BigEndian(ihdr, width);
+            BinaryPrimitives.WriteInt32BigEndian(ihdr[4..], height);
+            ihdr[8] = bitDepth; ihdr[9] = colorType; ihdr[10] = 0; ihdr[11] = 0; ihdr[12] = 0;
+            WriteChunk(png, "IHDR"u8, ihdr);
+            WriteChunk(png, "IDAT"u8, idat.GetBuffer().AsSpan(0, (int)idat.Length));
+            WriteChunk(png, "IEND"u8, []);
+            return png.ToArray();
+        }
+        finally { ArrayPool<byte>.Shared.Return(raw); }
+    }
+
+    private static void WriteChunk(Stream s, ReadOnlySpan<byte> type, ReadOnlySpan<byte> data)
+    {
+        Span<byte> head = stackalloc byte[8];
+        BinaryPrimitives.WriteInt32BigEndian(head, data.Length);
+        type.CopyTo(head[4..]);
+        s.Write(head);
+        s.Write(data);
+        uint crc = Crc32.Update(Crc32.Update(0xFFFFFFFFu, type), data) ^ 0xFFFFFFFFu;
+        Span<byte> tail = stackalloc byte[4];
+        BinaryPrimitives.WriteUInt32BigEndian(tail, crc);
+        s.Write(tail);
+    }
+
+    /// <summary>Decodes 8/16-bit gray, RGB and RGBA non-interlaced PNGs (all five row filters).</summary>
+    public static PngImage Decode(ReadOnlySpan<byte> file)
+    {
+        if (file.Length < 8 || !file[..8].SequenceEqual(Signature)) throw new InvalidDataException("Not a PNG file.");
+        int pos = 8, width = 0, height = 0, bitDepth = 0, colorType = -1;
+        using var idat = new MemoryStream();
+        while (pos + 12 <= file.Length)
+        {
+            int len = BinaryPrimitives.ReadInt32BigEndian(file[pos..]);
+            if (len < 0 || pos + 12 + len > file.Length) throw new InvalidDataException("Truncated PNG chunk.");
+            ReadOnlySpan<byte> type = file.Slice(pos + 4, 4), data = file.Slice(pos + 8, len);
+            uint expected = BinaryPrimitives.ReadUInt32BigEndian(file[(pos + 8 + len)..]);
+            if ((Crc32.Update(Crc32.Update(0xFFFFFFFFu, type), data) ^ 0xFFFFFFFFu) != expected)
+                throw new InvalidDataException($"CRC mismatch in PNG chunk {System.Text.Encoding.ASCII.GetString(type)}.");
+            if (type.SequenceEqual("IHDR"u8))
+            {
+                width = BinaryPrimitives.ReadInt32BigEndian(data);
+                height = BinaryPrimitives.ReadInt32BigEndian(data[4..]);
+                bitDepth = data[8]; colorType = data[9];
+                if (data[12] != 0) throw new InvalidDataException("Interlaced PNG is not supported.");
+            }
+            else if (type.SequenceEqual("IDAT"u8)) idat.Write(data);
+            else if (type.SequenceEqual("IEND"u8)) break;
+            pos += 12 + len;
+        }
+
+        int channels = colorType switch { 0 => 1, 2 => 3, 6 => 4, _ => throw new InvalidDataException($"PNG colour type {colorType} is not supported.") };
+        if (bitDepth != 8 && bitDepth != 16) throw new InvalidDataException($"PNG bit depth {bitDepth} is not supported.");
+        int bpp = channels * bitDepth / 8, stride = width * bpp;
+        var raw = new byte[(long)(stride + 1) * height];
+        idat.Position = 0;
+        using (var z = new ZLibStream(idat, CompressionMode.Decompress)) z.ReadExactly(raw);
+
+        var pixels = new byte[stride * height];
+        for (int y = 0; y < height; y++)
+        {
+            int f = raw[y * (stride + 1)];
+            ReadOnlySpan<byte> src = raw.AsSpan(y * (stride + 1) + 1, stride);
+            Span<byte> cur = pixels.AsSpan(y * stride, stride);
+            ReadOnlySpan<byte> prev = y > 0 ? pixels.AsSpan((y - 1) * stride, stride) : new byte[stride];
+            for (int i = 0; i < stride; i++)
+            {
+                int a = i >= bpp ? cur[i - bpp] : 0, b = prev[i], c = i >= bpp ? prev[i - bpp] : 0;
+                cur[i] = (byte)(src[i] + f switch
+                {
+                    0 => 0, 1 => a, 2 => b, 3 => (a + b) >> 1, 4 => Paeth(a, b, c),
+                    _ => throw new InvalidDataException($"Unknown PNG filter {f}."),
+                });
+            }
+        }
+
+        if (bitDepth == 16)
+        {
+            if (channels != 1) throw new InvalidDataException("Only 16-bit grayscale PNG is supported.");
+            var words = new ushort[width * height];
+            for (int i = 0; i < words.Length; i++) words[i] = BinaryPrimitives.ReadUInt16BigEndian(pixels.AsSpan(i * 2));
+            return new PngImage(width, height, PngPixelFormat.Gray16, null, words);
+        }
+        return new PngImage(width, height, channels switch { 1 => PngPixelFormat.Gray8, 3 => PngPixelFormat.Rgb8, _ => PngPixelFormat.Rgba8 }, pixels, null);
+    }
+
+    private static int Paeth(int a, int b, int c)
+    {
+        int p = a + b - c, pa = Math.Abs(p - a), pb = Math.Abs(p - b), pc = Math.Abs(p - c);
+        return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
+    }
+}
+
+/// <summary>CRC-32 (ISO-HDLC, as PNG and zlib use), table-driven.</summary>
+internal static class Crc32
+{
+    private static readonly uint[] Table = BuildTable();
+
+    public static uint Update(uint crc, ReadOnlySpan<byte> data)
+    {
+        foreach (byte b in data) crc = Table[(crc ^ b) & 0xFF] ^ (crc >> 8);
+        return crc;
+    }
+
+    private static uint[] BuildTable()
+    {
+        var t = new uint[256];
+        for (uint n = 0; n < 256; n++)
+        {
+            uint c = n;
+            for (int k = 0; k < 8; k++) c = (c & 1) != 0 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+            t[n] = c;
+        }
+        return t;
+    }
+}
