@@ -34,7 +34,7 @@ public static class ConfigLoader
     public const string BadOverride = "SYN1007";
 
     private static readonly Lazy<JsonSchema> Schema = new(() =>
-        JsonSchema.FromJsonAsync(SchemaText).GetAwaiter().GetResult());
+        JsonSchema.FromJsonAsync(SchemaText!).GetAwaiter().GetResult());
 
     /// <summary>The JSON Schema shipped with the SDK (the same file editors use for completion).</summary>
     public static string SchemaText { get; } = ReadSchemaResource();
@@ -55,6 +55,8 @@ public static class ConfigLoader
     {
         overrides ??= new ConfigOverrides();
         var source = new SourceText(text, path);
+        // System.Text.Json first: it is strict about syntax (Newtonsoft accepts e.g. a missing value as undefined).
+        if (StrictSyntaxError(text, path) is Diagnostic syntax) return Fail(syntax);
         JToken root;
         try
         {
@@ -95,6 +97,36 @@ public static class ConfigLoader
     }
 
     private static ConfigLoadResult Fail(Diagnostic d) => new(null, [d]);
+
+    private static Diagnostic? StrictSyntaxError(string text, string path)
+    {
+        try
+        {
+            using var _ = System.Text.Json.JsonDocument.Parse(text, new System.Text.Json.JsonDocumentOptions
+            {
+                CommentHandling = System.Text.Json.JsonCommentHandling.Skip,
+                AllowTrailingCommas = false,
+            });
+            return null;
+        }
+        catch (System.Text.Json.JsonException ex)
+        {
+            // Positions are 0-based, and the column is in UTF-8 bytes: convert to a 1-based character column.
+            int line = (int)(ex.LineNumber ?? 0);
+            int bytes = (int)(ex.BytePositionInLine ?? 0);
+            string[] lines = text.Split('\n');
+            int column = bytes + 1;
+            if (line < lines.Length)
+            {
+                byte[] utf8 = System.Text.Encoding.UTF8.GetBytes(lines[line]);
+                column = System.Text.Encoding.UTF8.GetCharCount(utf8, 0, Math.Min(bytes, utf8.Length)) + 1;
+            }
+            string message = ex.Message;
+            int cut = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
+            if (cut > 0) message = message[..cut].TrimEnd('.', ' ') + ".";
+            return Diagnostic.Error(SyntaxError, $"Invalid JSON: {message}", path, line + 1, column);
+        }
+    }
 
     private static IEnumerable<ValidationError> Flatten(IEnumerable<ValidationError> errors)
     {
@@ -209,7 +241,6 @@ public static class ConfigLoader
 
         public DatasetSpec Bind()
         {
-            var d = DatasetSpec.Defaults.Width;
             string name = Str(root, "name") ?? overrides.DefaultName ?? "dataset";
             int samples = (int?)Long(root, "samples") ?? DatasetSpec.Defaults.Samples;
             ulong seed = (ulong?)Long(root, "seed") ?? DatasetSpec.Defaults.Seed;
@@ -347,13 +378,13 @@ public static class ConfigLoader
             _ => "A sphere takes 'radius'.",
         };
 
-        private Range RangeOf(JObject? parent, string key, Range fallback)
+        private ValueRange RangeOf(JObject? parent, string key, ValueRange fallback)
         {
             if (parent?[key] is not JObject r) return fallback;
             double min = (double)r["min"]!, max = (double)r["max"]!;
             if (min > max)
                 Error(Contradictory, r.Property("min")!, $"{r.Path}: min ({Fmt(min)}) is greater than max ({Fmt(max)}).");
-            return new Range(min, max);
+            return new ValueRange(min, max);
         }
 
         private IntRange IntRangeOf(JObject? parent, string key, IntRange fallback)

@@ -3,7 +3,7 @@ using SynthBuild.Core.Scene;
 namespace SynthBuild.Core.Config;
 
 /// <summary>A closed interval [Min, Max].</summary>
-public readonly record struct Range(double Min, double Max)
+public readonly record struct ValueRange(double Min, double Max)
 {
     public override string ToString() => FormattableString.Invariant($"{Min}–{Max}");
 }
@@ -15,9 +15,9 @@ public sealed record CategorySpec(
     string Name,
     ShapeKind Shape,
     double Weight,
-    Range Size,
-    Range Radius,
-    Range Height,
+    ValueRange Size,
+    ValueRange Radius,
+    ValueRange Height,
     Vec3? Color);
 
 public sealed record CameraSpec(
@@ -25,9 +25,9 @@ public sealed record CameraSpec(
     Vec3 Position, Vec3 LookAt,
     double PositionNoise, double OrientationNoise, double FocalLengthVariation);
 
-public sealed record LightingSpec(Range Intensity, double ColorVariation, Range Ambient, Range Elevation);
+public sealed record LightingSpec(ValueRange Intensity, double ColorVariation, ValueRange Ambient, ValueRange Elevation);
 
-public sealed record MaterialSpec(Range Roughness, Range Metallic, double ColorJitter);
+public sealed record MaterialSpec(ValueRange Roughness, ValueRange Metallic, double ColorJitter);
 
 public sealed record SensorSpec(double GaussianNoiseStd, double DepthDropout);
 
@@ -63,17 +63,17 @@ public sealed record DatasetSpec(
         public static readonly Vec3 CameraPosition = new(0, -0.75, 0.65);
         public static readonly Vec3 CameraLookAt = new(0, 0, 0);
         public const double PositionNoise = 0.02, OrientationNoise = 0.05, FocalLengthVariation = 0.1;
-        public static readonly Range LightIntensity = new(200, 1000);
+        public static readonly ValueRange LightIntensity = new(200, 1000);
         public const double LightColorVariation = 0.2;
-        public static readonly Range Ambient = new(0.1, 0.5);
-        public static readonly Range LightElevation = new(0.5, 1.4);
-        public static readonly Range Roughness = new(0.1, 0.9);
-        public static readonly Range Metallic = new(0.0, 0.5);
+        public static readonly ValueRange Ambient = new(0.1, 0.5);
+        public static readonly ValueRange LightElevation = new(0.5, 1.4);
+        public static readonly ValueRange Roughness = new(0.1, 0.9);
+        public static readonly ValueRange Metallic = new(0.0, 0.5);
         public const double ColorJitter = 0.3;
         public const double GaussianNoiseStd = 5, DepthDropout = 0.01;
-        public static readonly Range BoxSize = new(0.05, 0.3);
-        public static readonly Range Radius = new(0.02, 0.15);
-        public static readonly Range CylinderHeight = new(0.05, 0.3);
+        public static readonly ValueRange BoxSize = new(0.05, 0.3);
+        public static readonly ValueRange Radius = new(0.02, 0.15);
+        public static readonly ValueRange CylinderHeight = new(0.05, 0.3);
         public const double TableSizeX = 1.6, TableSizeY = 1.2;
 
         public static IReadOnlyList<Vec3> BackgroundColors { get; } =

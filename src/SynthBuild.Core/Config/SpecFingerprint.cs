@@ -67,7 +67,7 @@ public static class SpecFingerprint
     public static string Hash(DatasetSpec spec) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(EngineInfo.Version + "\n" + CanonicalJson(spec))));
 
-    private static void Range(Utf8JsonWriter w, string name, Range r)
+    private static void Range(Utf8JsonWriter w, string name, ValueRange r)
     {
         w.WriteStartArray(name); w.WriteNumberValue(r.Min); w.WriteNumberValue(r.Max); w.WriteEndArray();
     }

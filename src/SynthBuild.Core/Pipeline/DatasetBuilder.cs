@@ -125,7 +125,17 @@ public sealed class DatasetBuilder(DatasetSpec spec, string outputDirectory, Bui
                 }
             }
             _options.OnTick?.Invoke();
-            failure = work.Exception?.GetBaseException();
+            failure = work.Exception?.Flatten().InnerExceptions.FirstOrDefault();
+        }
+
+        if (failure is not null || cancellation.IsCancellationRequested)
+        {
+            // Keep what is on disk; record what was completed so the next build resumes from it.
+            WriteManifest(manifestPath, specHash, entries);
+            diagnostics.Add(failure is null or OperationCanceledException
+                ? Diagnostic.Error(GenerationFailed, "Generation was cancelled; the next build completes the dataset.", _root)
+                : Diagnostic.Error(GenerationFailed, $"Generation failed: {failure.GetType().Name}: {failure.Message}", _root));
+            return new BuildResult(monitor.Done, reused, 0, filesWritten, "", clock.Elapsed, diagnostics);
         }
 
         // Samples beyond the requested count, and files the new manifest no longer lists, are removed.
@@ -151,12 +161,7 @@ public sealed class DatasetBuilder(DatasetSpec spec, string outputDirectory, Bui
             diagnostics.Add(sorted.Count == 1 ? sorted[0] : Diagnostic.Warning(TooFewObjects,
                 $"{sorted.Count} samples have fewer visible objects than objectsPerScene.min; first: {sorted[0].Message}"));
         }
-        if (failure is OperationCanceledException || cancellation.IsCancellationRequested)
-            diagnostics.Add(Diagnostic.Error(GenerationFailed, "Generation was cancelled; the next build completes the dataset.", _root));
-        else if (failure is not null)
-            diagnostics.Add(Diagnostic.Error(GenerationFailed, $"Generation failed: {failure.Message}", _root));
-        else
-            AtomicFile.WriteIfChanged(Path.Combine(_root, DatasetLayout.DatasetFile), AnnotationJson.Dataset(spec, manifest));
+        AtomicFile.WriteIfChanged(Path.Combine(_root, DatasetLayout.DatasetFile), AnnotationJson.Dataset(spec, manifest));
 
         return new BuildResult(monitor.Done, reused, removed, filesWritten, manifest.Digest, clock.Elapsed, diagnostics);
     }

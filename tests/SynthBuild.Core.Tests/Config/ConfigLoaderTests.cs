@@ -1,0 +1,170 @@
+using SynthBuild.Core.Config;
+using SynthBuild.Core.Diagnostics;
+using SynthBuild.Core.Scene;
+
+namespace SynthBuild.Core.Tests.Config;
+
+public class ConfigLoaderTests
+{
+    private const string File = "/data/synth.json";
+
+    private static Diagnostic SingleError(string json)
+    {
+        var result = ConfigLoader.Parse(json, File);
+        Assert.False(result.Succeeded);
+        Assert.Null(result.Spec);
+        var errors = result.Diagnostics.Where(d => d.IsError).ToList();
+        Assert.True(errors.Count >= 1, "expected an error");
+        Assert.All(errors, e => Assert.Equal(File, e.File));
+        return errors[0];
+    }
+
+    [Fact]
+    public void Empty_object_gives_the_original_tools_defaults()
+    {
+        var result = ConfigLoader.Parse("{}", File, new ConfigOverrides(DefaultName: "demo"));
+        Assert.True(result.Succeeded);
+        var s = result.Spec!;
+        Assert.Equal("demo", s.Name);
+        Assert.Equal((640, 480), (s.Width, s.Height));
+        Assert.Equal(new IntRange(3, 8), s.ObjectsPerScene);
+        Assert.Equal((500.0, 500.0, 320.0, 240.0), (s.Camera.Fx, s.Camera.Fy, s.Camera.Cx, s.Camera.Cy));
+        Assert.Equal(new ValueRange(200, 1000), s.Lighting.Intensity);
+        Assert.Equal(0.2, s.Lighting.ColorVariation);
+        Assert.Equal(new ValueRange(0.1, 0.5), s.Lighting.Ambient);
+        Assert.Equal(new ValueRange(0.1, 0.9), s.Materials.Roughness);
+        Assert.Equal(new ValueRange(0, 0.5), s.Materials.Metallic);
+        Assert.Equal(0.3, s.Materials.ColorJitter);
+        Assert.Equal((0.02, 0.05, 0.1), (s.Camera.PositionNoise, s.Camera.OrientationNoise, s.Camera.FocalLengthVariation));
+        Assert.Equal((5.0, 0.01), (s.Sensor.GaussianNoiseStd, s.Sensor.DepthDropout));
+        Assert.Equal(["box", "cylinder", "sphere"], s.Categories.Select(c => c.Name));
+        Assert.Equal([1, 2, 3], s.Categories.Select(c => c.Id));
+    }
+
+    [Fact]
+    public void Overrides_replace_samples_and_seed()
+    {
+        var result = ConfigLoader.Parse("""{ "samples": 10, "seed": 1 }""", File, new ConfigOverrides("25", "7"));
+        Assert.True(result.Succeeded);
+        Assert.Equal(25, result.Spec!.Samples);
+        Assert.Equal(7UL, result.Spec.Seed);
+    }
+
+    [Theory]
+    [InlineData("-3")]
+    [InlineData("ten")]
+    [InlineData("0")]
+    public void Bad_sample_override_is_an_error_naming_the_property(string value)
+    {
+        var result = ConfigLoader.Parse("{}", File, new ConfigOverrides(Samples: value, OverridesSource: "/p/x.synthproj"));
+        var e = Assert.Single(result.Diagnostics);
+        Assert.Equal("SYN1007", e.Code);
+        Assert.Equal("/p/x.synthproj", e.File);
+        Assert.Contains("SynthSamples", e.Message);
+        Assert.Contains(value, e.Message);
+    }
+
+    // Each malformed config: (json, code, line, column, text the message must contain).
+    public static TheoryData<string, string, int, int, string> Malformed => new()
+    {
+        // 1. syntax: missing value
+        { "{\n  \"samples\": ,\n}", "SYN1001", 2, 14, "Invalid JSON" },
+        // 2. syntax: unterminated object
+        { "{\n  \"samples\": 5\n", "SYN1001", 3, 1, "Invalid JSON" },
+        // 3. duplicate key
+        { "{\n  \"seed\": 1,\n  \"seed\": 2\n}", "SYN1001", 3, 9, "already exists" },
+        // 4. wrong type
+        { "{\n  \"samples\": \"ten\"\n}", "SYN1002", 2, 14, "expected an integer, found \"ten\"" },
+        // 5. unknown key with suggestion
+        { "{\n  \"camera\": {\n    \"positionNoize\": 0.1\n  }\n}", "SYN1003", 3, 5, "Did you mean 'positionNoise'?" },
+        // 6. unknown top-level key
+        { "{\n  \"smaples\": 3\n}", "SYN1003", 2, 3, "Unknown key 'smaples'" },
+        // 7. negative count
+        { "{\n  \"samples\": -5\n}", "SYN1005", 2, 14, "-5 is too small; expected >= 1" },
+        // 8. probability outside [0, 1]
+        { "{\n  \"sensor\": { \"depthDropout\": 1.5 }\n}", "SYN1005", 2, 31, "1.5 is too large; expected <= 1" },
+        // 9. image size of 0
+        { "{\n  \"image\": { \"width\": 0, \"height\": 480 }\n}", "SYN1005", 2, 23, "0 is too small; expected >= 16" },
+        // 10. absurdly large image
+        { "{\n  \"image\": { \"width\": 100000 }\n}", "SYN1005", 2, 23, "expected <= 8192" },
+        // 11. min > max
+        { "{\n  \"lighting\": {\n    \"intensity\": { \"min\": 900, \"max\": 100 }\n  }\n}", "SYN1006", 3, 20, "min (900) is greater than max (100)" },
+        // 12. missing required key in a range
+        { "{\n  \"objectsPerScene\": { \"min\": 3 }\n}", "SYN1004", 2, 22, "Missing required key 'max'" },
+        // 13. unknown shape
+        { "{\n  \"categories\": [ { \"name\": \"cone\", \"shape\": \"cone\" } ]\n}", "SYN1005", 2, 46, "expected one of 'box', 'cylinder', 'sphere'" },
+        // 14. duplicate category names
+        { "{\n  \"categories\": [\n    { \"name\": \"a\", \"shape\": \"box\" },\n    { \"name\": \"a\", \"shape\": \"sphere\" }\n  ]\n}", "SYN1006", 4, 15, "already used" },
+        // 15. a key that does not apply to the shape
+        { "{\n  \"categories\": [\n    { \"name\": \"ball\", \"shape\": \"sphere\", \"size\": { \"min\": 0.1, \"max\": 0.2 } }\n  ]\n}", "SYN1003", 3, 42, "does not apply to shape 'sphere'" },
+        // 16. weights that add up to zero
+        { "{\n  \"categories\": [ { \"name\": \"a\", \"shape\": \"box\", \"weight\": 0 } ]\n}", "SYN1006", 2, 17, "weights add up to 0" },
+        // 17. too many pixels although each side is allowed
+        { "{\n  \"image\": { \"width\": 8192, \"height\": 8192 }\n}", "SYN1006", 2, 12, "at most 16,777,216" },
+        // 18. camera at its own target
+        { "{\n  \"camera\": { \"position\": [0, 0, 1], \"lookAt\": [0, 0, 1] }\n}", "SYN1006", 2, 48, "must differ" },
+        // 19. top level is not an object
+        { "[1, 2]", "SYN1002", 1, 1, "Expected a JSON object" },
+        // 20. colour component out of range
+        { "{\n  \"background\": { \"colors\": [[0, 0, 0], [0, 2, 0]] }\n}", "SYN1005", 2, 45, "2 is too large" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Malformed))]
+    public void Malformed_config_reports_code_file_line_and_column(string json, string code, int line, int column, string text)
+    {
+        Diagnostic e = SingleError(json);
+        Assert.Equal(code, e.Code);
+        Assert.Contains(text, e.Message);
+        Assert.Equal((line, column), (e.Line, e.Column));
+        Assert.StartsWith($"{File}({line},{column}): error {code}: ", e.ToString());
+    }
+
+    [Fact]
+    public void Several_problems_are_all_reported_in_source_order()
+    {
+        var result = ConfigLoader.Parse("{\n  \"seed\": -1,\n  \"samples\": 0,\n  \"bogus\": 1\n}", File);
+        Assert.Equal([2, 3, 4], result.Diagnostics.Select(d => d.Line));
+    }
+
+    [Fact]
+    public void Comments_are_allowed()
+    {
+        var result = ConfigLoader.Parse("{\n  // a comment\n  \"samples\": 3 /* inline */\n}", File);
+        Assert.True(result.Succeeded);
+        Assert.Equal(3, result.Spec!.Samples);
+    }
+
+    [Fact]
+    public void Missing_file_is_SYN1000()
+    {
+        var result = ConfigLoader.Load("/nonexistent/synth.json");
+        Assert.Equal("SYN1000", Assert.Single(result.Diagnostics).Code);
+    }
+
+    [Fact]
+    public void Fingerprint_ignores_name_and_sample_count_but_not_generation_settings()
+    {
+        DatasetSpec a = ConfigLoader.Parse("""{ "name": "a", "samples": 10 }""", File).Spec!;
+        DatasetSpec b = ConfigLoader.Parse("""{ "name": "b", "samples": 99 }""", File).Spec!;
+        DatasetSpec c = ConfigLoader.Parse("""{ "name": "a", "samples": 10, "sensor": { "gaussianNoiseStd": 6 } }""", File).Spec!;
+        Assert.Equal(SpecFingerprint.Hash(a), SpecFingerprint.Hash(b));
+        Assert.NotEqual(SpecFingerprint.Hash(a), SpecFingerprint.Hash(c));
+    }
+
+    [Fact]
+    public void Shipped_schema_is_the_embedded_one()
+    {
+        string repo = TestPaths.RepoRoot;
+        string onDisk = System.IO.File.ReadAllText(Path.Combine(repo, "src/SynthBuild.Core/Config/synth.schema.json"));
+        Assert.Equal(onDisk, ConfigLoader.SchemaText);
+    }
+
+    [Fact]
+    public void Example_dataset_config_is_valid()
+    {
+        var result = ConfigLoader.Load(Path.Combine(TestPaths.RepoRoot, "datasets/tabletop/synth.json"));
+        Assert.True(result.Succeeded, string.Join("\n", result.Diagnostics));
+        Assert.Equal(ShapeKind.Cylinder, result.Spec!.Categories[1].Shape);
+    }
+}
