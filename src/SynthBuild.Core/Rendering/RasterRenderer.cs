@@ -2,9 +2,491 @@ using SynthBuild.Core.Scene;
 
 namespace SynthBuild.Core.Rendering;
 
-/// <summary>CPU z-buffer rasterizer. Placeholder: implemented by the rendering work.</summary>
+/// <summary>
+/// CPU z-buffer rasterizer. Single-threaded per call and deterministic (plain scalar double arithmetic, integer
+/// coverage); safe to call from several threads at once (scratch memory is per thread).
+/// </summary>
 public sealed class RasterRenderer
 {
+    /// <summary>Near clipping plane, camera z in metres.</summary>
+    public const double NearPlane = 0.01;
+
+    // Triangles are clipped to the image plus this margin so fixed-point coordinates stay small; the clip
+    // edges lie outside the image, so they never change which pixels are covered.
+    private const double GuardBandPixels = 1024;
+
+    // The table is pushed back by this relative depth in the z-test so objects resting on it win at the contact.
+    private const float TableDepthScale = 1.00001f;
+
+    [ThreadStatic] private static Scratch? t_scratch;
+
     /// <summary>Renders <paramref name="scene"/> into <paramref name="target"/> (same size as the camera).</summary>
-    public void Render(SceneDescription scene, RenderTarget target) => throw new NotImplementedException();
+    public void Render(SceneDescription scene, RenderTarget target)
+    {
+        ArgumentNullException.ThrowIfNull(scene);
+        ArgumentNullException.ThrowIfNull(target);
+        CameraModel cam = scene.Camera;
+        if (cam.Width != target.Width || cam.Height != target.Height)
+            throw new ArgumentException(
+                $"Render target is {target.Width}x{target.Height} but the camera is {cam.Width}x{cam.Height}.", nameof(target));
+
+        int maxId = 0;
+        for (int k = 0; k < scene.Objects.Count; k++)
+        {
+            int id = scene.Objects[k].InstanceId;
+            if (id < 1 || id > ushort.MaxValue)
+                throw new ArgumentException($"Instance id {id} is outside 1..{ushort.MaxValue}.", nameof(scene));
+            if (id > maxId) maxId = id;
+        }
+        target.EnsureInstanceCapacity(maxId);
+        Array.Clear(target.UnoccludedPixels);
+        Array.Fill(target.AmodalExtent, PixelExtent.Empty);
+
+        Scratch s = t_scratch ??= new Scratch();
+        s.Prepare(cam);
+        ClearToBackground(scene.Background, target);
+
+        var sink = new ShadeSink
+        {
+            Depth = target.DepthMetres,
+            Ids = target.InstanceIds,
+            Rgb = target.Rgb,
+            Stamps = s.Stamps,
+            Width = target.Width,
+            ColA = s.ColA,
+            RowB = s.RowB,
+        };
+        RigidTransform w2c = cam.WorldToCamera;
+        Vec3 l = (w2c.Rotation * scene.Light.DirectionToLight).Normalized();
+        sink.Lx = l.X; sink.Ly = l.Y; sink.Lz = l.Z;
+        Vec3 radiance = scene.Light.Color * (scene.Light.Intensity / 1000.0);
+        double ambient = scene.Light.Ambient;
+
+        // Nearest objects first so the z-test rejects hidden pixels before they are shaded.
+        int n = scene.Objects.Count;
+        s.EnsureOrder(n);
+        for (int k = 0; k < n; k++)
+        {
+            s.Order[k] = k;
+            Vec3 t = scene.Objects[k].Pose.Translation;
+            s.OrderKey[k] = (w2c.Rotation * t).Z + w2c.Translation.Z;
+        }
+        for (int k = 1; k < n; k++) // insertion sort: stable, allocation-free, ties keep list order
+        {
+            int o = s.Order[k];
+            double key = s.OrderKey[o];
+            int m = k - 1;
+            while (m >= 0 && s.OrderKey[s.Order[m]] > key) { s.Order[m + 1] = s.Order[m]; m--; }
+            s.Order[m + 1] = o;
+        }
+
+        for (int k = 0; k < n; k++)
+        {
+            SceneObject obj = scene.Objects[s.Order[k]];
+            sink.SetMaterial(obj.Material, radiance, ambient);
+            sink.Id = (ushort)obj.InstanceId;
+            sink.Stamp = s.NextStamp();
+            sink.Unoccluded = 0;
+            sink.Extent = PixelExtent.Empty;
+            sink.DepthScale = 1f;
+            DrawMesh(MeshBuilder.Unit(obj.Shape), MeshBuilder.Scale(obj.Shape, obj.Dimensions),
+                w2c.Compose(obj.Pose), doubleSided: false, cam, s, ref sink);
+
+            // Ids may repeat in malformed scenes; accumulate rather than overwrite.
+            target.UnoccludedPixels[obj.InstanceId] += sink.Unoccluded;
+            ref PixelExtent ext = ref target.AmodalExtent[obj.InstanceId];
+            if (!sink.Extent.IsEmpty)
+            {
+                ext.Include(sink.Extent.MinX, sink.Extent.MinY);
+                ext.Include(sink.Extent.MaxX, sink.Extent.MaxY);
+            }
+        }
+
+        Table table = scene.Table;
+        if (table.SizeX > 0 && table.SizeY > 0)
+        {
+            sink.SetMaterial(table.Material, radiance, ambient);
+            sink.Id = 0;
+            sink.Stamp = 0;
+            sink.DepthScale = TableDepthScale;
+            DrawMesh(UnitQuad, new Vec3(table.SizeX, table.SizeY, 1), w2c, doubleSided: true, cam, s, ref sink);
+        }
+    }
+
+    private static readonly Mesh UnitQuad = new(
+        [
+            new MeshVertex(new Vec3(-0.5, -0.5, 0), Vec3.UnitZ),
+            new MeshVertex(new Vec3(0.5, -0.5, 0), Vec3.UnitZ),
+            new MeshVertex(new Vec3(0.5, 0.5, 0), Vec3.UnitZ),
+            new MeshVertex(new Vec3(-0.5, 0.5, 0), Vec3.UnitZ),
+        ],
+        [0, 1, 2, 0, 2, 3]);
+
+    private static void ClearToBackground(Background bg, RenderTarget target)
+    {
+        int w = target.Width, h = target.Height;
+        byte[] rgb = target.Rgb;
+        for (int y = 0; y < h; y++)
+        {
+            double t = (y + 0.5) / h;
+            byte r = Srgb.Encode(bg.Top.X + (bg.Bottom.X - bg.Top.X) * t);
+            byte g = Srgb.Encode(bg.Top.Y + (bg.Bottom.Y - bg.Top.Y) * t);
+            byte b = Srgb.Encode(bg.Top.Z + (bg.Bottom.Z - bg.Top.Z) * t);
+            int o = y * w * 3;
+            for (int x = 0; x < w; x++, o += 3)
+            {
+                rgb[o] = r; rgb[o + 1] = g; rgb[o + 2] = b;
+            }
+        }
+        Array.Clear(target.DepthMetres);
+        Array.Clear(target.InstanceIds);
+    }
+
+    /// <summary>Transforms, clips, culls and rasterizes one mesh scaled by <paramref name="scale"/> and placed by
+    /// <paramref name="objectToCamera"/>.</summary>
+    private static void DrawMesh(Mesh mesh, Vec3 scale, RigidTransform objectToCamera, bool doubleSided,
+        CameraModel cam, Scratch s, ref ShadeSink sink)
+    {
+        MeshVertex[] src = mesh.Vertices;
+        CamVertex[] cv = s.EnsureVertices(src.Length);
+        Mat3 r = objectToCamera.Rotation;
+        Vec3 t = objectToCamera.Translation;
+        double sx = scale.X, sy = scale.Y, sz = scale.Z;
+        for (int i = 0; i < src.Length; i++)
+        {
+            MeshVertex v = src[i];
+            ref CamVertex c = ref cv[i];
+            c.P = r * new Vec3(v.Position.X * sx, v.Position.Y * sy, v.Position.Z * sz) + t;
+            c.N = (r * new Vec3(v.Normal.X / sx, v.Normal.Y / sy, v.Normal.Z / sz)).Normalized();
+            c.Out = s.OutCode(c.P);
+            if (c.Out == 0)
+            {
+                (double u, double w) = Project(cam, c.P);
+                c.X = TriangleRasterizer.Snap(u);
+                c.Y = TriangleRasterizer.Snap(w);
+            }
+        }
+
+        int[] idx = mesh.Indices;
+        for (int k = 0; k < idx.Length; k += 3)
+        {
+            ref CamVertex a = ref cv[idx[k]];
+            ref CamVertex b = ref cv[idx[k + 1]];
+            ref CamVertex c = ref cv[idx[k + 2]];
+            if ((a.Out & b.Out & c.Out) != 0) continue;
+            if ((a.Out | b.Out | c.Out) == 0)
+            {
+                DrawTriangle(a.X, a.Y, a.P, a.N, b.X, b.Y, b.P, b.N, c.X, c.Y, c.P, c.N, doubleSided, cam, ref sink);
+                continue;
+            }
+            int count = s.Clip(a, b, c);
+            ClipVertex[] poly = s.ClipResult;
+            if (count < 3) continue;
+            ref ClipVertex p0 = ref poly[0];
+            (double u0, double v0) = Project(cam, p0.P);
+            long x0 = TriangleRasterizer.Snap(u0), y0 = TriangleRasterizer.Snap(v0);
+            (double u1, double v1) = Project(cam, poly[1].P);
+            long x1 = TriangleRasterizer.Snap(u1), y1 = TriangleRasterizer.Snap(v1);
+            for (int m = 2; m < count; m++)
+            {
+                ref ClipVertex p1 = ref poly[m - 1];
+                ref ClipVertex p2 = ref poly[m];
+                (double u2, double v2) = Project(cam, p2.P);
+                long x2 = TriangleRasterizer.Snap(u2), y2 = TriangleRasterizer.Snap(v2);
+                DrawTriangle(x0, y0, p0.P, p0.N, x1, y1, p1.P, p1.N, x2, y2, p2.P, p2.N, doubleSided, cam, ref sink);
+                x1 = x2; y1 = y2;
+            }
+        }
+    }
+
+    private static (double U, double V) Project(CameraModel cam, Vec3 p) =>
+        (cam.Fx * p.X / p.Z + cam.Cx, cam.Fy * p.Y / p.Z + cam.Cy);
+
+    private static void DrawTriangle(
+        long x0, long y0, Vec3 p0, Vec3 n0,
+        long x1, long y1, Vec3 p1, Vec3 n1,
+        long x2, long y2, Vec3 p2, Vec3 n2,
+        bool doubleSided, CameraModel cam, ref ShadeSink sink)
+    {
+        long area2 = TriangleRasterizer.Area2(x0, y0, x1, y1, x2, y2);
+        if (area2 == 0) return;
+        bool flip = false;
+        if (area2 > 0)
+        {
+            // Clockwise on screen = facing away from the camera.
+            if (!doubleSided) return;
+            flip = true;
+        }
+        else
+        {
+            // Rasterizer wants clockwise; swap v1 and v2.
+            (x1, x2) = (x2, x1); (y1, y2) = (y2, y1);
+            (p1, p2) = (p2, p1); (n1, n2) = (n2, n1);
+            area2 = -area2;
+        }
+
+        double inv = 1.0 / area2;
+        double iz0 = 1.0 / p0.Z, iz1 = 1.0 / p1.Z, iz2 = 1.0 / p2.Z;
+        sink.Kz0 = iz0 * inv; sink.Kz1 = iz1 * inv; sink.Kz2 = iz2 * inv;
+        if (n0 == n1 && n1 == n2)
+        {
+            Vec3 f = flip ? -n0 : n0;
+            sink.Flat = true;
+            sink.Fx = f.X; sink.Fy = f.Y; sink.Fz = f.Z;
+        }
+        else
+        {
+            // Perspective-correct: interpolate n/z linearly; the common scale drops out when normalising.
+            double sgn = flip ? -1 : 1;
+            sink.Flat = false;
+            sink.N0x = n0.X * iz0 * sgn; sink.N0y = n0.Y * iz0 * sgn; sink.N0z = n0.Z * iz0 * sgn;
+            sink.N1x = n1.X * iz1 * sgn; sink.N1y = n1.Y * iz1 * sgn; sink.N1z = n1.Z * iz1 * sgn;
+            sink.N2x = n2.X * iz2 * sgn; sink.N2y = n2.Y * iz2 * sgn; sink.N2z = n2.Z * iz2 * sgn;
+        }
+        TriangleRasterizer.Rasterize(x0, y0, x1, y1, x2, y2, cam.Width, cam.Height, ref sink);
+    }
+
+    private struct CamVertex
+    {
+        public Vec3 P, N;
+        public long X, Y;
+        public int Out;
+    }
+
+    private struct ClipVertex
+    {
+        public Vec3 P, N;
+    }
+
+    private struct ShadeSink : ICoverageSink
+    {
+        public float[] Depth;
+        public ushort[] Ids;
+        public byte[] Rgb;
+        public int[] Stamps;
+        public int Width;
+        public double[] ColA, RowB;
+        public double Lx, Ly, Lz;
+
+        public ushort Id;
+        public int Stamp; // 0 = do not track unoccluded coverage (table)
+        public int Unoccluded;
+        public PixelExtent Extent;
+        public float DepthScale;
+        public double AmbR, AmbG, AmbB, DifR, DifG, DifB, SpeR, SpeG, SpeB, Shininess, SpecCutoff;
+
+        public double Kz0, Kz1, Kz2;
+        public bool Flat;
+        public double Fx, Fy, Fz;
+        public double N0x, N0y, N0z, N1x, N1y, N1z, N2x, N2y, N2z;
+
+        public void SetMaterial(Material m, Vec3 radiance, double ambient)
+        {
+            double metal = Math.Clamp(m.Metallic, 0, 1);
+            Vec3 a = m.Albedo;
+            AmbR = a.X * ambient; AmbG = a.Y * ambient; AmbB = a.Z * ambient;
+            double kd = 1 - metal;
+            DifR = a.X * kd * radiance.X; DifG = a.Y * kd * radiance.Y; DifB = a.Z * kd * radiance.Z;
+            double rough = Math.Max(m.Roughness, 1e-3);
+            double shin = Math.Clamp(2 / (rough * rough * rough * rough) - 2, 1, 2048);
+            // (s + 8) / 8 keeps the highlight's energy roughly constant across roughness; without it shiny
+            // metals (no diffuse) would render as nearly flat ambient.
+            double norm = (shin + 8) / 8;
+            SpeR = (0.04 + (a.X - 0.04) * metal) * radiance.X * norm;
+            SpeG = (0.04 + (a.Y - 0.04) * metal) * radiance.Y * norm;
+            SpeB = (0.04 + (a.Z - 0.04) * metal) * radiance.Z * norm;
+            Shininess = shin;
+            // Below this N·H the highlight adds < 1e-6 (invisible after 8-bit encoding); skips most Math.Pow calls.
+            double maxSpec = Math.Max(SpeR, Math.Max(SpeG, SpeB));
+            SpecCutoff = maxSpec > 0 ? Math.Exp(Math.Log(1e-6 / maxSpec) / shin) : 2;
+        }
+
+        public void Cover(int x, int y, long w0, long w1, long w2)
+        {
+            int i = y * Width + x;
+            if (Stamp != 0 && Stamps[i] != Stamp)
+            {
+                Stamps[i] = Stamp;
+                Unoccluded++;
+                Extent.Include(x, y);
+            }
+
+            double invZ = w0 * Kz0 + w1 * Kz1 + w2 * Kz2;
+            float z = (float)(1.0 / invZ);
+            float zb = Depth[i];
+            if (zb != 0 && z * DepthScale >= zb) return;
+            Depth[i] = z;
+            Ids[i] = Id;
+
+            double nx, ny, nz;
+            if (Flat)
+            {
+                nx = Fx; ny = Fy; nz = Fz;
+            }
+            else
+            {
+                nx = w0 * N0x + w1 * N1x + w2 * N2x;
+                ny = w0 * N0y + w1 * N1y + w2 * N2y;
+                nz = w0 * N0z + w1 * N1z + w2 * N2z;
+                double nl = Math.Sqrt(nx * nx + ny * ny + nz * nz);
+                if (nl > 0) { nl = 1 / nl; nx *= nl; ny *= nl; nz *= nl; }
+            }
+
+            double r = AmbR, g = AmbG, b = AmbB;
+            double ndl = nx * Lx + ny * Ly + nz * Lz;
+            if (ndl > 0)
+            {
+                r += DifR * ndl; g += DifG * ndl; b += DifB * ndl;
+                // View vector: from the surface towards the camera origin, i.e. −(ray direction) for this pixel.
+                double vx = -ColA[x], vy = -RowB[y], vz = -1;
+                double vl = 1 / Math.Sqrt(vx * vx + vy * vy + 1);
+                double hx = Lx + vx * vl, hy = Ly + vy * vl, hz = Lz + vz * vl;
+                double hl = Math.Sqrt(hx * hx + hy * hy + hz * hz);
+                if (hl > 0)
+                {
+                    double ndh = (nx * hx + ny * hy + nz * hz) / hl;
+                    if (ndh > SpecCutoff)
+                    {
+                        double sp = Math.Pow(ndh, Shininess) * ndl;
+                        r += SpeR * sp; g += SpeG * sp; b += SpeB * sp;
+                    }
+                }
+            }
+            int o = i * 3;
+            Rgb[o] = Srgb.Encode(r);
+            Rgb[o + 1] = Srgb.Encode(g);
+            Rgb[o + 2] = Srgb.Encode(b);
+        }
+    }
+
+    private sealed class Scratch
+    {
+        public CamVertex[] Vertices = [];
+        public int[] Stamps = [];
+        private int _stamp;
+        public double[] ColA = [], RowB = [];
+        public int[] Order = new int[16];
+        public double[] OrderKey = new double[16];
+        private ClipVertex[] _a = new ClipVertex[16], _b = new ClipVertex[16];
+        public ClipVertex[] ClipResult = [];
+        // Plane i: Pa·x + Pb·y + Pc·z + Pd ≥ 0 is inside. 0 near, 1..4 guard band left/right/top/bottom.
+        private readonly double[] _pa = new double[5], _pb = new double[5], _pc = new double[5], _pd = new double[5];
+
+        public void Prepare(CameraModel cam)
+        {
+            int w = cam.Width, h = cam.Height;
+            if (Stamps.Length != w * h) { Stamps = new int[w * h]; _stamp = 0; }
+            if (ColA.Length != w) ColA = new double[w];
+            if (RowB.Length != h) RowB = new double[h];
+            for (int x = 0; x < w; x++) ColA[x] = (x + 0.5 - cam.Cx) / cam.Fx;
+            for (int y = 0; y < h; y++) RowB[y] = (y + 0.5 - cam.Cy) / cam.Fy;
+            double g = GuardBandPixels;
+            SetPlane(0, 0, 0, 1, -NearPlane);
+            SetPlane(1, cam.Fx, 0, cam.Cx + g, 0);
+            SetPlane(2, -cam.Fx, 0, w + g - cam.Cx, 0);
+            SetPlane(3, 0, cam.Fy, cam.Cy + g, 0);
+            SetPlane(4, 0, -cam.Fy, h + g - cam.Cy, 0);
+        }
+
+        private void SetPlane(int i, double a, double b, double c, double d)
+        {
+            _pa[i] = a; _pb[i] = b; _pc[i] = c; _pd[i] = d;
+        }
+
+        private double Dist(int i, Vec3 p) => _pa[i] * p.X + _pb[i] * p.Y + _pc[i] * p.Z + _pd[i];
+
+        public int OutCode(Vec3 p)
+        {
+            int code = 0;
+            for (int i = 0; i < 5; i++)
+                if (Dist(i, p) < 0) code |= 1 << i;
+            return code;
+        }
+
+        public int NextStamp()
+        {
+            if (_stamp == int.MaxValue) { Array.Clear(Stamps); _stamp = 0; }
+            return ++_stamp;
+        }
+
+        public CamVertex[] EnsureVertices(int n)
+        {
+            if (Vertices.Length < n) Vertices = new CamVertex[n];
+            return Vertices;
+        }
+
+        public void EnsureOrder(int n)
+        {
+            if (Order.Length < n) { Order = new int[n]; OrderKey = new double[n]; }
+        }
+
+        /// <summary>Sutherland–Hodgman against the planes the triangle crosses; result in <see cref="ClipResult"/>.</summary>
+        public int Clip(in CamVertex a, in CamVertex b, in CamVertex c)
+        {
+            ClipVertex[] src = _a, dst = _b;
+            src[0] = new ClipVertex { P = a.P, N = a.N };
+            src[1] = new ClipVertex { P = b.P, N = b.N };
+            src[2] = new ClipVertex { P = c.P, N = c.N };
+            int count = 3;
+            int planes = a.Out | b.Out | c.Out;
+            for (int i = 0; i < 5 && count >= 3; i++)
+            {
+                if ((planes & (1 << i)) == 0) continue;
+                int m = 0;
+                for (int j = 0; j < count; j++)
+                {
+                    ref ClipVertex cur = ref src[j];
+                    ref ClipVertex nxt = ref src[j + 1 == count ? 0 : j + 1];
+                    double dc = Dist(i, cur.P), dn = Dist(i, nxt.P);
+                    bool cin = dc >= 0, nin = dn >= 0;
+                    if (cin) dst[m++] = cur;
+                    if (cin != nin)
+                    {
+                        // Always interpolate from the inside vertex so a shared edge gives the same point in
+                        // both triangles.
+                        dst[m++] = cin ? Lerp(cur, nxt, dc / (dc - dn)) : Lerp(nxt, cur, dn / (dn - dc));
+                    }
+                }
+                (src, dst) = (dst, src);
+                count = m;
+            }
+            ClipResult = src;
+            return count;
+        }
+
+        private static ClipVertex Lerp(in ClipVertex a, in ClipVertex b, double t) => new()
+        {
+            P = a.P + (b.P - a.P) * t,
+            N = a.N + (b.N - a.N) * t,
+        };
+    }
+}
+
+/// <summary>Linear → 8-bit sRGB through a lookup table (65536 entries: error well under half a code).</summary>
+internal static class Srgb
+{
+    private const int Steps = 65535;
+    private static readonly byte[] Lut = BuildLut();
+
+    public static byte Encode(double linear)
+    {
+        if (!(linear > 0)) return 0; // also maps NaN to black
+        if (linear >= 1) return 255;
+        return Lut[(int)(linear * Steps + 0.5)];
+    }
+
+    /// <summary>Exact sRGB transfer function, rounded.</summary>
+    public static byte EncodeExact(double c)
+    {
+        c = Math.Clamp(c, 0, 1);
+        double s = c <= 0.0031308 ? 12.92 * c : 1.055 * Math.Pow(c, 1 / 2.4) - 0.055;
+        return (byte)Math.Floor(s * 255 + 0.5);
+    }
+
+    private static byte[] BuildLut()
+    {
+        var lut = new byte[Steps + 1];
+        for (int i = 0; i <= Steps; i++) lut[i] = EncodeExact((double)i / Steps);
+        return lut;
+    }
 }
