@@ -1,0 +1,133 @@
+using System.Diagnostics;
+using System.Globalization;
+using SynthBuild.Core.Config;
+using SynthBuild.Core.Pipeline;
+using SynthBuild.Core.Storage;
+
+// Benchmarks for generation. Figures go to stdout; datasets go to a temp folder that is deleted afterwards.
+CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+string command = args.Length > 0 ? args[0] : "help";
+int Option(string name, int fallback)
+{
+    int i = Array.IndexOf(args, name);
+    return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
+}
+string? TextOption(string name)
+{
+    int i = Array.IndexOf(args, name);
+    return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+}
+
+string repo = FindRepo();
+string configPath = TextOption("--config") ?? Path.Combine(repo, "datasets", "tabletop", "synth.json");
+int threads = Option("--threads", 0);
+
+switch (command)
+{
+    case "generate": Generate(Option("--samples", 200)); break;
+    case "incremental": Incremental(Option("--samples", 1000)); break;
+    default:
+        Console.WriteLine("""
+            usage: SynthBuild.Benchmarks <command> [options]
+              generate     [--samples N=200] [--threads T] [--config synth.json]
+                           samples/s and peak memory of a clean build, and the encode+write floor for the same files
+              incremental  [--samples N=1000] [--threads T] [--config synth.json]
+                           clean build of N, then no-op rebuild time and time to add 10% more samples
+            """);
+        break;
+}
+
+DatasetSpec Load(int samples)
+{
+    var r = ConfigLoader.Load(configPath, new ConfigOverrides(samples.ToString(CultureInfo.InvariantCulture)));
+    if (!r.Succeeded) throw new InvalidOperationException(string.Join("\n", r.Diagnostics));
+    return r.Spec!;
+}
+
+void Generate(int samples)
+{
+    var spec = Load(samples);
+    string dir = TempDir();
+    try
+    {
+        // Warm-up on a separate folder so JIT tiering is not charged to the measurement.
+        new DatasetBuilder(spec with { Samples = Math.Min(8, samples) }, TempDir()).Build();
+        long startAlloc = GC.GetTotalAllocatedBytes();
+        var result = new DatasetBuilder(spec, dir, new BuildOptions(threads)).Build();
+        Console.WriteLine($"generate: {samples} samples at {spec.Width}x{spec.Height}, {Threads()} threads");
+        Console.WriteLine($"  time             {result.Elapsed.TotalSeconds:F2} s");
+        Console.WriteLine($"  throughput       {result.SamplesPerSecond:F1} samples/s");
+        Console.WriteLine($"  peak working set {Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0:F0} MiB");
+        Console.WriteLine($"  allocated        {(GC.GetTotalAllocatedBytes() - startAlloc) / 1048576.0 / samples:F1} MiB/sample");
+        long bytes = Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length);
+        Console.WriteLine($"  dataset size     {bytes / 1048576.0:F1} MiB ({bytes / 1024.0 / samples:F0} KiB/sample)");
+
+        // The floor: encode the same pixels and write the same files, nothing else.
+        var rgb = new List<byte[]>(); var depth = new List<ushort[]>(); var seg = new List<ushort[]>(); var ann = new List<byte[]>();
+        int floorSamples = Math.Min(samples, 200);
+        for (int i = 0; i < floorSamples; i++)
+        {
+            string stem = DatasetLayout.Stem(i, samples);
+            rgb.Add(Png.Decode(File.ReadAllBytes(Path.Combine(dir, DatasetLayout.Rgb(stem)))).Bytes!);
+            depth.Add(Png.Decode(File.ReadAllBytes(Path.Combine(dir, DatasetLayout.Depth(stem)))).Words!);
+            seg.Add(Png.Decode(File.ReadAllBytes(Path.Combine(dir, DatasetLayout.Segmentation(stem)))).Words!);
+            ann.Add(File.ReadAllBytes(Path.Combine(dir, DatasetLayout.Annotation(stem))));
+        }
+        string floorDir = TempDir();
+        var clock = Stopwatch.StartNew();
+        Parallel.For(0, floorSamples, new ParallelOptions { MaxDegreeOfParallelism = Threads() }, i =>
+        {
+            string stem = DatasetLayout.Stem(i, samples);
+            Write(floorDir, DatasetLayout.Rgb(stem), Png.EncodeRgb8(rgb[i], spec.Width, spec.Height));
+            Write(floorDir, DatasetLayout.Depth(stem), Png.EncodeGray16(depth[i], spec.Width, spec.Height));
+            Write(floorDir, DatasetLayout.Segmentation(stem), Png.EncodeGray16(seg[i], spec.Width, spec.Height, filter: 0));
+            Write(floorDir, DatasetLayout.Annotation(stem), ann[i]);
+        });
+        double floorRate = floorSamples / clock.Elapsed.TotalSeconds;
+        Console.WriteLine($"  floor (encode + hash + write the same files only) {floorRate:F1} samples/s");
+        Console.WriteLine($"  generator reaches {100 * result.SamplesPerSecond / floorRate:F0}% of the floor");
+        Directory.Delete(floorDir, true);
+    }
+    finally { Directory.Delete(dir, true); }
+}
+
+void Incremental(int samples)
+{
+    string dir = TempDir();
+    try
+    {
+        var spec = Load(samples);
+        var clean = new DatasetBuilder(spec, dir, new BuildOptions(threads)).Build();
+        Console.WriteLine($"incremental: {samples} samples at {spec.Width}x{spec.Height}, {Threads()} threads");
+        Console.WriteLine($"  clean build      {clean.Elapsed.TotalSeconds:F2} s ({clean.SamplesPerSecond:F1} samples/s)");
+        var noop = new DatasetBuilder(spec, dir, new BuildOptions(threads)).Build();
+        Console.WriteLine($"  no-op rebuild    {noop.Elapsed.TotalSeconds:F2} s (generated {noop.Generated}, files written {noop.FilesWritten}; verifies every file's SHA-256)");
+        int more = samples + samples / 10;
+        var grown = new DatasetBuilder(Load(more), dir, new BuildOptions(threads)).Build();
+        Console.WriteLine($"  +10% samples     {grown.Elapsed.TotalSeconds:F2} s (generated {grown.Generated}, reused {grown.Reused})");
+        Console.WriteLine($"  peak working set {Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0:F0} MiB");
+    }
+    finally { Directory.Delete(dir, true); }
+}
+
+int Threads() => threads > 0 ? threads : Environment.ProcessorCount;
+
+static void Write(string root, string relative, byte[] bytes)
+{
+    System.Security.Cryptography.SHA256.HashData(bytes);
+    AtomicFile.Write(DatasetLayout.FullPath(root, relative), bytes);
+}
+
+static string TempDir()
+{
+    string d = Path.Combine(Path.GetTempPath(), "synthbuild-bench", Guid.NewGuid().ToString("N"));
+    Directory.CreateDirectory(d);
+    return d;
+}
+
+static string FindRepo()
+{
+    var dir = new DirectoryInfo(AppContext.BaseDirectory);
+    while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "SynthBuild.sln"))) dir = dir.Parent;
+    return dir?.FullName ?? Directory.GetCurrentDirectory();
+}
