@@ -83,7 +83,7 @@ public static class CocoFixtureGenerator
                 int copies = rng.Next() < 0.15 ? 0 : rng.Next() < 0.2 ? 2 : 1;
                 for (int c = 0; c < copies; c++)
                 {
-                    double j = 0.15 * rng.Next();
+                    double j = 0.5 * rng.Next();
                     double dx = x + (rng.Next() - 0.5) * j * bw, dy = y + (rng.Next() - 0.5) * j * bh;
                     double dw = bw * (1 + (rng.Next() - 0.5) * j), dh = bh * (1 + (rng.Next() - 0.5) * j);
                     int dcat = rng.Next() < 0.08 ? 1 + (int)(rng.Next() * categories) : cat;
@@ -92,7 +92,7 @@ public static class CocoFixtureGenerator
                 }
             }
             // Background false positives.
-            int fps = (int)(rng.Next() * (detectionsPerImage - 4));
+            int fps = (int)(rng.Next() * 2 * (detectionsPerImage - 4));
             for (int f = 0; f < fps; f++)
             {
                 double bw = 8 + rng.Next() * 100, bh = 8 + rng.Next() * 100;
