@@ -132,7 +132,7 @@ public sealed class CocoGroundTruth
                     Area = c.Number(c.Required(e, "area"), "area"),
                     IsCrowd = e.TryGetProperty("iscrowd", out var ic) && c.Flag(ic, "iscrowd"),
                     Bbox = e.TryGetProperty("bbox", out var bb) ? c.Box(bb, "bbox") : null,
-                    Segmentation = e.TryGetProperty("segmentation", out var sg) && sg.ValueKind != JsonValueKind.Null ? c.Segmentation(sg) : null,
+                    Segmentation = e.TryGetProperty("segmentation", out var sg) && sg.ValueKind != JsonValueKind.Null ? c.DeferredSegmentation(sg) : null,
                 });
                 i++;
             }

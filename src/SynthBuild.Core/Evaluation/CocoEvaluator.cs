@@ -162,6 +162,7 @@ public sealed class CocoEvaluator
         string loc = a.IsDetection ? $"entry {a.Index}" : $"annotations[{a.Index}]";
         if (seg is null)
             throw new CocoFormatException(new EvaluationDiagnostic(EvaluationCodes.WrongShape, file, loc, "missing field 'segmentation' (needed for --iou-type segm)"));
+        if (seg.Problem is not null) throw new CocoFormatException(seg.Problem);
         Rle rle;
         if (seg.Rle is not null) rle = seg.Rle;
         else
@@ -190,8 +191,9 @@ public sealed class CocoEvaluator
                     if (g.Bbox is null)
                         throw new CocoFormatException(new EvaluationDiagnostic(EvaluationCodes.WrongShape, _gt.File, $"annotations[{g.Index}]", "missing field 'bbox' (needed for --iou-type bbox)"));
             }
-            else if (gts.Length > 0 && dts.Length > 0)
+            else
             {
+                // Like pycocotools' _prepare, every selected annotation is converted, so every bad mask is reported.
                 foreach (var g in gts) Mask(g);
                 foreach (var d in dts) Mask(d);
             }

@@ -183,6 +183,19 @@ internal readonly struct CocoJsonContext(string file, string location)
         throw Error(EvaluationCodes.MalformedMask, $"'segmentation' must be a list of polygons or an RLE object, found {Kind(v)}");
     }
 
+    /// <summary>As <see cref="Segmentation(JsonElement)"/>, but a problem is kept in the value instead of thrown.</summary>
+    public Segmentation DeferredSegmentation(JsonElement v)
+    {
+        try
+        {
+            return Segmentation(v);
+        }
+        catch (CocoFormatException ex)
+        {
+            return new Segmentation(null, null, ex.Diagnostic);
+        }
+    }
+
     private int SizeDim(JsonElement e)
     {
         if (e.ValueKind == JsonValueKind.Number && e.TryGetInt32(out int d) && d >= 0) return d;
@@ -193,15 +206,21 @@ internal readonly struct CocoJsonContext(string file, string location)
 }
 
 /// <summary>A parsed segmentation: polygons (rasterized on demand, they need the image size) or a decoded RLE.</summary>
-public sealed class Segmentation(IReadOnlyList<double[]>? polygons, Rle? rle)
+public sealed class Segmentation(IReadOnlyList<double[]>? polygons, Rle? rle, EvaluationDiagnostic? problem = null)
 {
     public IReadOnlyList<double[]>? Polygons { get; } = polygons;
     public Rle? Rle { get; } = rle;
+    /// <summary>
+    /// Set when a ground-truth segmentation could not be read: it is reported only if segm evaluation needs it
+    /// (pycocotools never looks at segmentations in bbox evaluation).
+    /// </summary>
+    public EvaluationDiagnostic? Problem { get; } = problem;
 
     /// <summary>pycocotools' annToRLE: polygons (or, when the first has 4 numbers, boxes) are rasterized at the
     /// image size and merged; an RLE is used with its own size.</summary>
     public Rle ToRle(int height, int width)
     {
+        if (Problem is not null) throw new CocoFormatException(Problem);
         if (Rle is not null) return Rle;
         var polys = Polygons!;
         var parts = new Rle[polys.Count];

@@ -281,6 +281,31 @@ public class CocoEvaluatorTests
     }
 
     [Fact]
+    public void Unreadable_gt_segmentation_matters_only_for_segm()
+    {
+        var b = new CocoBuilder().Image(1).Category(1)
+            .Gt(1, 1, [10, 10, 10, 10], segmentation: "[]")
+            .Dt(1, 1, [10, 10, 10, 10], 0.9);
+        Assert.Equal(One, b.Stats(IouType.Bbox)[AP], 1e-15); // pycocotools ignores segmentations for bbox
+        var ex = Assert.Throws<CocoFormatException>(() => b.Stats(IouType.Segm));
+        Assert.Equal("gt.json", ex.Diagnostic.File);
+        Assert.Equal("annotations[0]", ex.Diagnostic.Location);
+    }
+
+    [Fact]
+    public void Repeated_gt_annotation_id_resolves_to_the_last_annotation_like_loadAnns()
+    {
+        // Two annotations share id 5; pycocotools' loadAnns returns the second for both, so the first object
+        // (at 10,10) is never seen and a perfect detection of it is a false positive.
+        var s = new CocoBuilder().Image(1).Category(1)
+            .Gt(1, 1, [10, 10, 10, 10], id: 5)
+            .Gt(1, 1, [50, 50, 10, 10], id: 5)
+            .Dt(1, 1, [10, 10, 10, 10], 0.9)
+            .Stats();
+        Assert.Equal(0, s[AR100]);
+    }
+
+    [Fact]
     public void Fixture_runs_and_stats_are_in_range()
     {
         var f = CocoFixtureGenerator.Generate();
