@@ -554,7 +554,7 @@ public sealed class CocoEvaluator
               .Append(" @[ IoU=").Append(iou.PadRight(9))
               .Append(" | area=").Append(CocoParams.AreaLabels[a].PadLeft(6))
               .Append(" | maxDets=").Append(maxDet.ToString(CultureInfo.InvariantCulture).PadLeft(3))
-              .Append(" ] = ").Append(stats[s].ToString("F3", CultureInfo.InvariantCulture))
+              .Append(" ] = ").Append(NumpyMath.PythonFixed3(stats[s]))
               .Append('\n');
         }
         return sb.ToString();
@@ -563,6 +563,35 @@ public sealed class CocoEvaluator
 
 internal static class NumpyMath
 {
+    /// <summary>
+    /// Python's '{:0.3f}'.format(v): the exact binary value rounded to 3 decimals, ties to even.
+    /// </summary>
+    public static string PythonFixed3(double v)
+    {
+        if (!double.IsFinite(v)) return v.ToString(CultureInfo.InvariantCulture);
+        bool neg = double.IsNegative(v);
+        long bits = BitConverter.DoubleToInt64Bits(Math.Abs(v));
+        int exp = (int)((bits >> 52) & 0x7FF);
+        long man = bits & 0xFFFFFFFFFFFFFL;
+        if (exp == 0) exp = 1; else man |= 1L << 52;
+        int e = exp - 1075; // |v| = man * 2^e
+        var n = new System.Numerics.BigInteger(man) * 1000;
+        System.Numerics.BigInteger q;
+        if (e >= 0) q = n << e;
+        else
+        {
+            q = n >> -e;
+            var rem = n - (q << -e);
+            var twice = rem << 1;
+            var den = System.Numerics.BigInteger.One << -e;
+            int cmp = twice.CompareTo(den);
+            if (cmp > 0 || (cmp == 0 && !q.IsEven)) q += 1;
+        }
+        var whole = System.Numerics.BigInteger.DivRem(q, 1000, out var frac);
+        string sign = neg ? "-" : "";
+        return sign + whole.ToString(CultureInfo.InvariantCulture) + "." + ((int)frac).ToString("D3", CultureInfo.InvariantCulture);
+    }
+
     /// <summary>numpy's pairwise summation of float64 (blocks of 8 partial sums up to 128 elements, halves above).</summary>
     public static double PairwiseSum(ReadOnlySpan<double> a)
     {

@@ -305,6 +305,32 @@ public class CocoEvaluatorTests
         Assert.Equal(0, s[AR100]);
     }
 
+    [Theory]
+    [InlineData(0.0625, "0.062")]   // exact tie → even
+    [InlineData(0.1875, "0.188")]
+    [InlineData(0.3125, "0.312")]
+    [InlineData(0.6875, "0.688")]
+    [InlineData(0.0005, "0.001")]   // 0.000500000000000000010 is above the tie
+    [InlineData(1.0005, "1.000")]   // 1.000499999999999989 is below it
+    [InlineData(-1.0, "-1.000")]
+    [InlineData(0.9999999999999998, "1.000")]
+    public void Summary_numbers_format_like_python(double v, string expected)
+    {
+        Assert.Equal(expected, NumpyMath.PythonFixed3(v));
+    }
+
+    [Fact]
+    public void Pairwise_sum_matches_numpy_blocking()
+    {
+        // 0.1 repeated: numpy's pairwise result differs from a naive loop for n = 10 (8 partial sums).
+        var a = Enumerable.Repeat(0.1, 10).ToArray();
+        double r = 0.1, expected = ((r + r) + (r + r)) + ((r + r) + (r + r));
+        expected = expected + 0.1 + 0.1;
+        Assert.Equal(expected, NumpyMath.PairwiseSum(a));
+        var big = Enumerable.Range(0, 1000).Select(i => 1.0 / (i + 1)).ToArray();
+        Assert.Equal(big.Sum(), NumpyMath.PairwiseSum(big), 12);
+    }
+
     [Fact]
     public void Fixture_runs_and_stats_are_in_range()
     {
