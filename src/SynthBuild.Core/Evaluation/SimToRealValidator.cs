@@ -81,6 +81,26 @@ public static class SimToRealValidator
         return Validate(sg, sd, rg, rd, iouType, maxGap);
     }
 
+    /// <summary>
+    /// As <see cref="ValidateFiles"/>, with input problems returned as a diagnostic value (for the MSBuild task layer):
+    /// returns null and sets <paramref name="diagnostic"/> when a file cannot be read or is malformed. A failed gate is
+    /// not an input problem: check <see cref="SimToRealReport.GateDiagnostic"/> on the report.
+    /// </summary>
+    public static SimToRealReport? TryValidateFiles(string syntheticGt, string syntheticDt, string realGt, string realDt,
+        out EvaluationDiagnostic? diagnostic, IouType iouType = IouType.Bbox, double maxGap = DefaultMaxGap)
+    {
+        try
+        {
+            diagnostic = null;
+            return ValidateFiles(syntheticGt, syntheticDt, realGt, realDt, iouType, maxGap);
+        }
+        catch (CocoFormatException ex)
+        {
+            diagnostic = ex.Diagnostic;
+            return null;
+        }
+    }
+
     /// <summary>The documented rules.</summary>
     public static IReadOnlyList<string> Recommend(double gap)
     {
