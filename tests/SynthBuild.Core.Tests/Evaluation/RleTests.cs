@@ -69,6 +69,34 @@ public class RleTests
     }
 
     [Fact]
+    public void Small_triangle_hand_traced()
+    {
+        // (0,0) (2,0) (0,2) → ×5: (0,0) (10,0) (0,10). Column crossings: bottom edge at columns 0, 1 (row 0);
+        // hypotenuse at column 1 (row ceil(0) = 0) and column 0 (row ceil(1.0) = 1). Sorted positions 0,1,3,3,9
+        // give runs 0,1,2,0,6 and the empty run merges: [0, 1, 8] — only pixel (0,0), whose centre is strictly inside.
+        var rle = Rle.FromPolygon([0, 0, 2, 0, 0, 2], 3, 3);
+        Assert.Equal(new uint[] { 0, 1, 8 }, rle.Counts);
+    }
+
+    [Fact]
+    public void Degenerate_polygons_do_not_crash()
+    {
+        Assert.Equal(0u, Rle.FromPolygon([5, 5, 5, 5, 5, 5], 10, 10).Area());             // all vertices equal
+        Assert.Equal(100ul, Rle.FromPolygon([1, 1, 1.01, 1, 6, 1, 6, 6, 1, 6], 10, 10).TotalLength()); // repeated vertex on the 5x grid
+        Assert.Equal(new uint[] { 100 }, Rle.FromPolygon([], 10, 10).Counts);
+    }
+
+    [FsCheck.Xunit.Property(MaxTest = 200)]
+    public bool Integer_boxes_rasterize_to_exactly_w_times_h_pixels(byte x, byte y, byte w, byte h)
+    {
+        int bx = x % 40, by = y % 40, bw = 1 + w % 30, bh = 1 + h % 30;
+        var rle = Rle.FromBbox([bx, by, bw, bh], 80, 90);
+        var bb = rle.ToBbox();
+        return rle.Area() == (uint)(bw * bh) && bb[0] == bx && bb[1] == by && bb[2] == bw && bb[3] == bh
+               && rle.TotalLength() == 80ul * 90ul;
+    }
+
+    [Fact]
     public void Polygon_equals_box_for_a_rectangle_and_area_is_close_to_shoelace()
     {
         var poly = Rle.FromPolygon([10, 20, 10, 50, 40, 50, 40, 20], 100, 80);
