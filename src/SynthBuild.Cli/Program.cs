@@ -1,0 +1,270 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using SynthBuild.Core.Evaluation;
+
+namespace SynthBuild.Cli;
+
+public static class Program
+{
+    public static int Main(string[] args) => SynthCli.Run(args, Console.Out, Console.Error);
+}
+
+/// <summary>The `synth` command line: thin argument handling over SynthBuild.Core.</summary>
+public static class SynthCli
+{
+    public const int ExitOk = 0, ExitGateFailed = 1, ExitBadInput = 2, ExitInternal = 3;
+
+    private const string Usage = """
+        usage:
+          synth eval --gt GT.json --dt DT.json [--iou-type bbox|segm] [--json OUT.json] [--benchmark [N]]
+          synth sim2real --synthetic-gt A.json --synthetic-dt B.json --real-gt C.json --real-dt D.json
+                         [--iou-type bbox|segm] [--max-gap 0.2] [--json OUT.json]
+          synth make-fixture --out DIR [--images 100] [--seed 1]
+        """;
+
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        try
+        {
+            if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+            {
+                (args.Length == 0 ? stderr : stdout).WriteLine(Usage);
+                return args.Length == 0 ? ExitBadInput : ExitOk;
+            }
+            var opts = Options.Parse(args.AsSpan(1));
+            return args[0] switch
+            {
+                "eval" => Eval(opts, stdout),
+                "sim2real" => Sim2Real(opts, stdout, stderr),
+                "make-fixture" => MakeFixture(opts, stdout),
+                _ => throw new UsageException($"unknown command '{args[0]}'"),
+            };
+        }
+        catch (CocoFormatException ex)
+        {
+            stderr.WriteLine(ex.Diagnostic.ToString());
+            return ExitBadInput;
+        }
+        catch (UsageException ex)
+        {
+            stderr.WriteLine("synth: error: " + ex.Message);
+            stderr.WriteLine(Usage);
+            return ExitBadInput;
+        }
+        catch (IOException ex)
+        {
+            stderr.WriteLine("synth: error: " + ex.Message);
+            return ExitBadInput;
+        }
+        catch (Exception ex)
+        {
+            stderr.WriteLine($"synth: internal error: {ex.GetType().Name}: {ex.Message}");
+            return ExitInternal;
+        }
+    }
+
+    private static int Eval(Options o, TextWriter stdout)
+    {
+        o.Allow("gt", "dt", "iou-type", "json", "benchmark");
+        string gtPath = o.Required("gt"), dtPath = o.Required("dt");
+        var iouType = ParseIouType(o.Get("iou-type") ?? "bbox");
+        var gt = CocoGroundTruth.Load(gtPath);
+        var dt = CocoDetections.Load(dtPath, gt);
+        var ev = new CocoEvaluator(gt, dt, iouType);
+        var stats = ev.Run();
+        stdout.Write(CocoEvaluator.FormatSummary(stats));
+
+        if (o.Has("benchmark"))
+        {
+            int n = int.TryParse(o.Get("benchmark"), NumberStyles.Integer, CultureInfo.InvariantCulture, out int nn) && nn > 0 ? nn : 50;
+            for (int i = 0; i < Math.Max(10, n / 5); i++) new CocoEvaluator(gt, dt, iouType).Run(); // warm-up (JIT tiers)
+            var times = new double[n];
+            for (int i = 0; i < n; i++)
+            {
+                long t0 = Stopwatch.GetTimestamp();
+                new CocoEvaluator(gt, dt, iouType).Run();
+                times[i] = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+            }
+            Array.Sort(times);
+            stdout.WriteLine(FormattableString.Invariant(
+                $"benchmark: evaluate+accumulate+summarize ({gt.Images.Count} images, {dt.Detections.Count} detections, {iouType.ToString().ToLowerInvariant()}), {n} runs after warm-up: median {times[n / 2]:F3} ms, min {times[0]:F3} ms"));
+        }
+
+        if (o.Get("json") is string jsonPath)
+        {
+            WriteJson(jsonPath, w =>
+            {
+                w.WriteString("iouType", iouType.ToString().ToLowerInvariant());
+                WriteStats(w, "stats", stats);
+                w.WriteStartArray("statNames");
+                foreach (var s in StatNames) w.WriteStringValue(s);
+                w.WriteEndArray();
+                w.WriteStartArray("categories");
+                var names = gt.Categories.GroupBy(c => c.Id).ToDictionary(g => g.Key, g => g.Last().Name);
+                for (int k = 0; k < ev.CategoryIds.Length; k++)
+                {
+                    w.WriteStartObject();
+                    w.WriteNumber("id", ev.CategoryIds[k]);
+                    w.WriteString("name", names[ev.CategoryIds[k]]);
+                    w.WriteNumber("ap", ev.CategoryAp(k));
+                    w.WriteEndObject();
+                }
+                w.WriteEndArray();
+            });
+        }
+        return ExitOk;
+    }
+
+    public static readonly string[] StatNames = ["AP", "AP50", "AP75", "APs", "APm", "APl", "AR1", "AR10", "AR100", "ARs", "ARm", "ARl"];
+
+    private static int Sim2Real(Options o, TextWriter stdout, TextWriter stderr)
+    {
+        o.Allow("synthetic-gt", "synthetic-dt", "real-gt", "real-dt", "iou-type", "max-gap", "json");
+        string sg = o.Required("synthetic-gt"), sd = o.Required("synthetic-dt"), rg = o.Required("real-gt"), rd = o.Required("real-dt");
+        var iouType = ParseIouType(o.Get("iou-type") ?? "bbox");
+        double maxGap = SimToRealValidator.DefaultMaxGap;
+        if (o.Get("max-gap") is string mg && !double.TryParse(mg, NumberStyles.Float, CultureInfo.InvariantCulture, out maxGap))
+            throw new UsageException($"--max-gap must be a number, found '{mg}'");
+        var report = SimToRealValidator.ValidateFiles(sg, sd, rg, rd, iouType, maxGap);
+
+        var inv = CultureInfo.InvariantCulture;
+        stdout.WriteLine(string.Create(inv, $"synthetic mAP: {report.SyntheticMap:F3}"));
+        stdout.WriteLine(string.Create(inv, $"real mAP:      {report.RealMap:F3}"));
+        stdout.WriteLine(string.Create(inv, $"gap:           {report.Gap:F3} (max {maxGap:F3})"));
+        stdout.WriteLine("per-class AP (synthetic / real / gap):");
+        foreach (var c in report.Categories)
+            stdout.WriteLine(string.Create(inv, $"  {c.Name,-20} {Ap(c.SyntheticAp)} / {Ap(c.RealAp)} / {(double.IsNaN(c.Gap) ? "  n/a" : c.Gap.ToString("F3", inv))}"));
+        if (report.Recommendations.Count == 0) stdout.WriteLine("recommendations: none (gap within 0.2)");
+        else
+        {
+            stdout.WriteLine("recommendations:");
+            foreach (var r in report.Recommendations) stdout.WriteLine("  - " + r);
+        }
+
+        if (o.Get("json") is string jsonPath)
+        {
+            WriteJson(jsonPath, w =>
+            {
+                w.WriteString("iouType", iouType.ToString().ToLowerInvariant());
+                w.WriteNumber("syntheticMap", report.SyntheticMap);
+                w.WriteNumber("realMap", report.RealMap);
+                w.WriteNumber("gap", report.Gap);
+                w.WriteNumber("maxGap", maxGap);
+                w.WriteBoolean("passed", report.Passed);
+                WriteStats(w, "syntheticStats", report.SyntheticStats);
+                WriteStats(w, "realStats", report.RealStats);
+                w.WriteStartArray("categories");
+                foreach (var c in report.Categories)
+                {
+                    w.WriteStartObject();
+                    w.WriteNumber("id", c.CategoryId);
+                    w.WriteString("name", c.Name);
+                    w.WriteNumber("syntheticAp", c.SyntheticAp);
+                    w.WriteNumber("realAp", c.RealAp);
+                    if (double.IsNaN(c.Gap)) w.WriteNull("gap"); else w.WriteNumber("gap", c.Gap);
+                    w.WriteEndObject();
+                }
+                w.WriteEndArray();
+                w.WriteStartArray("recommendations");
+                foreach (var r in report.Recommendations) w.WriteStringValue(r);
+                w.WriteEndArray();
+            });
+        }
+        if (report.GateDiagnostic(rd) is { } diag)
+        {
+            stderr.WriteLine(diag.ToString());
+            return ExitGateFailed;
+        }
+        return ExitOk;
+
+        static string Ap(double v) => v < 0 ? "  n/a" : v.ToString("F3", CultureInfo.InvariantCulture);
+    }
+
+    private static int MakeFixture(Options o, TextWriter stdout)
+    {
+        o.Allow("out", "images", "seed");
+        string dir = o.Required("out");
+        int images = o.Get("images") is string s ? int.Parse(s, CultureInfo.InvariantCulture) : 100;
+        int seed = o.Get("seed") is string sd ? int.Parse(sd, CultureInfo.InvariantCulture) : 1;
+        var f = CocoFixtureGenerator.Generate(images, seed);
+        Directory.CreateDirectory(dir);
+        File.WriteAllText(Path.Combine(dir, "gt.json"), f.GroundTruthJson);
+        File.WriteAllText(Path.Combine(dir, "dt.json"), f.DetectionsJson);
+        stdout.WriteLine(FormattableString.Invariant($"wrote {Path.Combine(dir, "gt.json")} ({f.Images} images, {f.Annotations} annotations) and {Path.Combine(dir, "dt.json")} ({f.Detections} detections)"));
+        return ExitOk;
+    }
+
+    private static IouType ParseIouType(string s) => s switch
+    {
+        "bbox" => IouType.Bbox,
+        "segm" => IouType.Segm,
+        _ => throw new UsageException($"--iou-type must be 'bbox' or 'segm', found '{s}'"),
+    };
+
+    private static void WriteStats(Utf8JsonWriter w, string name, double[] stats)
+    {
+        w.WriteStartArray(name);
+        foreach (var v in stats) w.WriteNumberValue(v);
+        w.WriteEndArray();
+    }
+
+    private static void WriteJson(string path, Action<Utf8JsonWriter> body)
+    {
+        using var ms = new MemoryStream();
+        using (var w = new Utf8JsonWriter(ms, new JsonWriterOptions { Indented = true }))
+        {
+            w.WriteStartObject();
+            body(w);
+            w.WriteEndObject();
+        }
+        string? dir = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (dir is not null) Directory.CreateDirectory(dir);
+        string tmp = path + ".tmp";
+        File.WriteAllBytes(tmp, ms.ToArray());
+        File.Move(tmp, path, overwrite: true);
+    }
+
+    private sealed class UsageException(string message) : Exception(message);
+
+    private sealed class Options
+    {
+        private readonly Dictionary<string, string?> _values = new(StringComparer.Ordinal);
+
+        public static Options Parse(ReadOnlySpan<string> args)
+        {
+            var o = new Options();
+            for (int i = 0; i < args.Length; i++)
+            {
+                string a = args[i];
+                if (!a.StartsWith("--", StringComparison.Ordinal) || a.Length == 2)
+                    throw new UsageException($"unexpected argument '{a}'");
+                string name = a[2..];
+                string? value = null;
+                int eq = name.IndexOf('=');
+                if (eq >= 0)
+                {
+                    value = name[(eq + 1)..];
+                    name = name[..eq];
+                }
+                else if (i + 1 < args.Length && !args[i + 1].StartsWith("--", StringComparison.Ordinal))
+                    value = args[++i];
+                if (o._values.ContainsKey(name)) throw new UsageException($"--{name} given twice");
+                o._values[name] = value;
+            }
+            return o;
+        }
+
+        public void Allow(params string[] names)
+        {
+            foreach (var k in _values.Keys)
+                if (Array.IndexOf(names, k) < 0) throw new UsageException($"unknown option --{k}");
+        }
+
+        public bool Has(string name) => _values.ContainsKey(name);
+        public string? Get(string name) => _values.TryGetValue(name, out var v) ? v : null;
+
+        public string Required(string name) =>
+            Get(name) ?? throw new UsageException(Has(name) ? $"--{name} needs a value" : $"missing --{name}");
+    }
+}
