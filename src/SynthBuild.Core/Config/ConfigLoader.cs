@@ -307,8 +307,16 @@ public static class ConfigLoader
                 tableSize?[0] ?? DatasetSpec.Defaults.TableSizeX,
                 tableSize?[1] ?? DatasetSpec.Defaults.TableSizeY);
 
+            JObject? splits = root["splits"] as JObject;
+            var splitSpec = new SplitSpec(
+                Dbl(splits, "train") ?? (splits is null ? DatasetSpec.Defaults.Splits.Train : 0),
+                Dbl(splits, "val") ?? (splits is null ? DatasetSpec.Defaults.Splits.Val : 0),
+                Dbl(splits, "test") ?? (splits is null ? DatasetSpec.Defaults.Splits.Test : 0));
+            if (splits is not null && Math.Abs(splitSpec.Train + splitSpec.Val + splitSpec.Test - 1) > 1e-9)
+                Error(Contradictory, splits, $"splits: train + val + test must add up to 1, found {Fmt(splitSpec.Train + splitSpec.Val + splitSpec.Test)}.");
+
             return new DatasetSpec(name, samples, seed, width, height, objects, categories, cameraSpec,
-                lightingSpec, materialSpec, sensorSpec, backgroundSpec);
+                lightingSpec, materialSpec, sensorSpec, backgroundSpec, splitSpec);
         }
 
         private void ApplyOverrides(ref int samples, ref ulong seed)

@@ -31,6 +31,9 @@ public sealed record MaterialSpec(ValueRange Roughness, ValueRange Metallic, dou
 
 public sealed record SensorSpec(double GaussianNoiseStd, double DepthDropout);
 
+/// <summary>Train/val/test fractions; they add up to 1.</summary>
+public sealed record SplitSpec(double Train, double Val, double Test);
+
 public sealed record BackgroundSpec(IReadOnlyList<Vec3> Colors, IReadOnlyList<Vec3> TableColors, double TableSizeX, double TableSizeY);
 
 /// <summary>
@@ -50,7 +53,8 @@ public sealed record DatasetSpec(
     LightingSpec Lighting,
     MaterialSpec Materials,
     SensorSpec Sensor,
-    BackgroundSpec Background)
+    BackgroundSpec Background,
+    SplitSpec Splits)
 {
     /// <summary>Defaults of the original tool, used for every key the config leaves out.</summary>
     public static class Defaults
@@ -75,6 +79,7 @@ public sealed record DatasetSpec(
         public static readonly ValueRange Radius = new(0.02, 0.15);
         public static readonly ValueRange CylinderHeight = new(0.05, 0.3);
         public const double TableSizeX = 1.6, TableSizeY = 1.2;
+        public static readonly SplitSpec Splits = new(0.8, 0.1, 0.1);
 
         public static IReadOnlyList<Vec3> BackgroundColors { get; } =
         [
