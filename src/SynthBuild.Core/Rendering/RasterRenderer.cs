@@ -83,7 +83,7 @@ public sealed class RasterRenderer
         for (int k = 0; k < n; k++)
         {
             SceneObject obj = scene.Objects[s.Order[k]];
-            sink.SetMaterial(obj.Material, radiance, ambient);
+            sink.SetMaterial(obj.Material, radiance, ambient, s.SpecLut);
             sink.Id = (ushort)obj.InstanceId;
             sink.Stamp = s.NextStamp();
             sink.Unoccluded = 0;
@@ -105,7 +105,7 @@ public sealed class RasterRenderer
         Table table = scene.Table;
         if (table.SizeX > 0 && table.SizeY > 0)
         {
-            sink.SetMaterial(table.Material, radiance, ambient);
+            sink.SetMaterial(table.Material, radiance, ambient, s.SpecLut);
             sink.Id = 0;
             sink.Stamp = 0;
             sink.DepthScale = TableDepthScale;
@@ -273,14 +273,18 @@ public sealed class RasterRenderer
         public int Unoccluded;
         public PixelExtent Extent;
         public float DepthScale;
-        public double AmbR, AmbG, AmbB, DifR, DifG, DifB, SpeR, SpeG, SpeB, Shininess, SpecCutoff;
+        public double AmbR, AmbG, AmbB, DifR, DifG, DifB, SpeR, SpeG, SpeB, SpecLo, SpecScale;
+        public double[] SpecLut;
 
         public double Kz0, Kz1, Kz2;
         public bool Flat;
         public double Fx, Fy, Fz;
         public double N0x, N0y, N0z, N1x, N1y, N1z, N2x, N2y, N2z;
 
-        public void SetMaterial(Material m, Vec3 radiance, double ambient)
+        public const int SpecSteps = 512;
+
+        /// <summary>Per-material constants; <paramref name="specLut"/> (SpecSteps + 2 entries) is reused scratch.</summary>
+        public void SetMaterial(Material m, Vec3 radiance, double ambient, double[] specLut)
         {
             double metal = Math.Clamp(m.Metallic, 0, 1);
             Vec3 a = m.Albedo;
@@ -295,10 +299,19 @@ public sealed class RasterRenderer
             SpeR = (0.04 + (a.X - 0.04) * metal) * radiance.X * norm;
             SpeG = (0.04 + (a.Y - 0.04) * metal) * radiance.Y * norm;
             SpeB = (0.04 + (a.Z - 0.04) * metal) * radiance.Z * norm;
-            Shininess = shin;
-            // Below this N·H the highlight adds < 1e-6 (invisible after 8-bit encoding); skips most Math.Pow calls.
+            // Below SpecLo the highlight adds < 1e-6 (invisible after 8-bit encoding). Above it, N·H^s comes from
+            // a table with linear interpolation (relative error ~1e-4): a per-pixel pow would dominate the
+            // render time.
             double maxSpec = Math.Max(SpeR, Math.Max(SpeG, SpeB));
-            SpecCutoff = maxSpec > 0 ? Math.Exp(Math.Log(1e-6 / maxSpec) / shin) : 2;
+            SpecLo = maxSpec > 1e-6 ? ScalarMath.Exp(ScalarMath.Log(1e-6 / maxSpec) / shin) : 2;
+            if (SpecLo < 1)
+            {
+                SpecScale = SpecSteps / (1 - SpecLo);
+                for (int k = 0; k <= SpecSteps; k++) specLut[k] = ScalarMath.Pow(SpecLo + k / SpecScale, shin);
+                specLut[SpecSteps] = 1;
+                specLut[SpecSteps + 1] = 1;
+            }
+            SpecLut = specLut;
         }
 
         public void Cover(int x, int y, long w0, long w1, long w2)
@@ -345,9 +358,13 @@ public sealed class RasterRenderer
                 if (hl > 0)
                 {
                     double ndh = (nx * hx + ny * hy + nz * hz) / hl;
-                    if (ndh > SpecCutoff)
+                    if (ndh > SpecLo)
                     {
-                        double sp = Math.Pow(ndh, Shininess) * ndl;
+                        double f = (ndh - SpecLo) * SpecScale;
+                        int k = (int)f;
+                        if (k >= SpecSteps) { k = SpecSteps; f = k; } // N·H may round above 1
+                        double lo = SpecLut[k];
+                        double sp = (lo + (SpecLut[k + 1] - lo) * (f - k)) * ndl;
                         r += SpeR * sp; g += SpeG * sp; b += SpeB * sp;
                     }
                 }
@@ -365,6 +382,7 @@ public sealed class RasterRenderer
         public int[] Stamps = [];
         private int _stamp;
         public double[] ColA = [], RowB = [];
+        public readonly double[] SpecLut = new double[ShadeSink.SpecSteps + 2];
         public int[] Order = new int[16];
         public double[] OrderKey = new double[16];
         private ClipVertex[] _a = new ClipVertex[16], _b = new ClipVertex[16];
@@ -479,7 +497,7 @@ internal static class Srgb
     public static byte EncodeExact(double c)
     {
         c = Math.Clamp(c, 0, 1);
-        double s = c <= 0.0031308 ? 12.92 * c : 1.055 * Math.Pow(c, 1 / 2.4) - 0.055;
+        double s = c <= 0.0031308 ? 12.92 * c : 1.055 * ScalarMath.Pow(c, 1 / 2.4) - 0.055;
         return (byte)Math.Floor(s * 255 + 0.5);
     }
 
