@@ -109,7 +109,8 @@ public sealed class RasterRenderer
             sink.SetMaterial(table.Material, radiance, ambient, s.SpecLut);
             sink.Id = 0;
             sink.Stamp = 0;
-            sink.DepthScale = TableDepthScale;
+            // Ties at the contact go to the objects when seen from above, to the table when seen from below.
+            sink.DepthScale = cam.Position.Z >= 0 ? TableDepthScale : 1 / TableDepthScale;
             DrawMesh(UnitQuad, new Vec3(table.SizeX, table.SizeY, 1), w2c, doubleSided: true, cam, s, ref sink);
         }
     }
@@ -153,12 +154,15 @@ public sealed class RasterRenderer
         Mat3 r = objectToCamera.Rotation;
         Vec3 t = objectToCamera.Translation;
         double sx = scale.X, sy = scale.Y, sz = scale.Z;
+        // Normals take the inverse transpose of the scale; the adjugate is proportional to it and stays finite for
+        // flat objects (a zero dimension).
+        double syz = sy * sz, sxz = sx * sz, sxy = sx * sy;
         for (int i = 0; i < src.Length; i++)
         {
             MeshVertex v = src[i];
             ref CamVertex c = ref cv[i];
             c.P = r * new Vec3(v.Position.X * sx, v.Position.Y * sy, v.Position.Z * sz) + t;
-            c.N = (r * new Vec3(v.Normal.X / sx, v.Normal.Y / sy, v.Normal.Z / sz)).Normalized();
+            c.N = (r * new Vec3(v.Normal.X * syz, v.Normal.Y * sxz, v.Normal.Z * sxy)).Normalized();
             c.Out = s.OutCode(c.P);
             if (c.Out == 0)
             {
