@@ -68,8 +68,9 @@ public static class MeshBuilder
         {
             MeshVertex v = unit.Vertices[i];
             Vec3 p = new(v.Position.X * s.X, v.Position.Y * s.Y, v.Position.Z * s.Z);
-            // Normals transform with the inverse transpose of the scale.
-            Vec3 n = new Vec3(v.Normal.X / s.X, v.Normal.Y / s.Y, v.Normal.Z / s.Z).Normalized();
+            // Normals transform with the inverse transpose of the scale; its adjugate is proportional and stays
+            // finite when a dimension is zero.
+            Vec3 n = new Vec3(v.Normal.X * s.Y * s.Z, v.Normal.Y * s.X * s.Z, v.Normal.Z * s.X * s.Y).Normalized();
             vertices[i] = new MeshVertex(p, n);
         }
         return new Mesh(vertices, (int[])unit.Indices.Clone());

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using SynthBuild.Core.Scene;
 
 namespace SynthBuild.Core.Rendering;
@@ -83,7 +84,7 @@ public sealed class RasterRenderer
         for (int k = 0; k < n; k++)
         {
             SceneObject obj = scene.Objects[s.Order[k]];
-            sink.SetMaterial(obj.Material, radiance, ambient);
+            sink.SetMaterial(obj.Material, radiance, ambient, s.SpecLut);
             sink.Id = (ushort)obj.InstanceId;
             sink.Stamp = s.NextStamp();
             sink.Unoccluded = 0;
@@ -105,10 +106,11 @@ public sealed class RasterRenderer
         Table table = scene.Table;
         if (table.SizeX > 0 && table.SizeY > 0)
         {
-            sink.SetMaterial(table.Material, radiance, ambient);
+            sink.SetMaterial(table.Material, radiance, ambient, s.SpecLut);
             sink.Id = 0;
             sink.Stamp = 0;
-            sink.DepthScale = TableDepthScale;
+            // Ties at the contact go to the objects when seen from above, to the table when seen from below.
+            sink.DepthScale = cam.Position.Z >= 0 ? TableDepthScale : 1 / TableDepthScale;
             DrawMesh(UnitQuad, new Vec3(table.SizeX, table.SizeY, 1), w2c, doubleSided: true, cam, s, ref sink);
         }
     }
@@ -152,12 +154,15 @@ public sealed class RasterRenderer
         Mat3 r = objectToCamera.Rotation;
         Vec3 t = objectToCamera.Translation;
         double sx = scale.X, sy = scale.Y, sz = scale.Z;
+        // Normals take the inverse transpose of the scale; the adjugate is proportional to it and stays finite for
+        // flat objects (a zero dimension).
+        double syz = sy * sz, sxz = sx * sz, sxy = sx * sy;
         for (int i = 0; i < src.Length; i++)
         {
             MeshVertex v = src[i];
             ref CamVertex c = ref cv[i];
             c.P = r * new Vec3(v.Position.X * sx, v.Position.Y * sy, v.Position.Z * sz) + t;
-            c.N = (r * new Vec3(v.Normal.X / sx, v.Normal.Y / sy, v.Normal.Z / sz)).Normalized();
+            c.N = (r * new Vec3(v.Normal.X * syz, v.Normal.Y * sxz, v.Normal.Z * sxy)).Normalized();
             c.Out = s.OutCode(c.P);
             if (c.Out == 0)
             {
@@ -273,14 +278,18 @@ public sealed class RasterRenderer
         public int Unoccluded;
         public PixelExtent Extent;
         public float DepthScale;
-        public double AmbR, AmbG, AmbB, DifR, DifG, DifB, SpeR, SpeG, SpeB, Shininess, SpecCutoff;
+        public double AmbR, AmbG, AmbB, DifR, DifG, DifB, SpeR, SpeG, SpeB, SpecLo, SpecScale;
+        public double[] SpecLut;
 
         public double Kz0, Kz1, Kz2;
         public bool Flat;
         public double Fx, Fy, Fz;
         public double N0x, N0y, N0z, N1x, N1y, N1z, N2x, N2y, N2z;
 
-        public void SetMaterial(Material m, Vec3 radiance, double ambient)
+        public const int SpecSteps = 512;
+
+        /// <summary>Per-material constants; <paramref name="specLut"/> (SpecSteps + 2 entries) is reused scratch.</summary>
+        public void SetMaterial(Material m, Vec3 radiance, double ambient, double[] specLut)
         {
             double metal = Math.Clamp(m.Metallic, 0, 1);
             Vec3 a = m.Albedo;
@@ -295,12 +304,22 @@ public sealed class RasterRenderer
             SpeR = (0.04 + (a.X - 0.04) * metal) * radiance.X * norm;
             SpeG = (0.04 + (a.Y - 0.04) * metal) * radiance.Y * norm;
             SpeB = (0.04 + (a.Z - 0.04) * metal) * radiance.Z * norm;
-            Shininess = shin;
-            // Below this N·H the highlight adds < 1e-6 (invisible after 8-bit encoding); skips most Math.Pow calls.
+            // Where (N·H)² < SpecLo the highlight adds < 1e-6 (invisible after 8-bit encoding). Above it,
+            // (N·H)^s = ((N·H)²)^(s/2) comes from a table with linear interpolation (relative error ~1e-4): a
+            // per-pixel pow would dominate the render time.
             double maxSpec = Math.Max(SpeR, Math.Max(SpeG, SpeB));
-            SpecCutoff = maxSpec > 0 ? Math.Exp(Math.Log(1e-6 / maxSpec) / shin) : 2;
+            SpecLo = maxSpec > 1e-6 ? ScalarMath.Exp(ScalarMath.Log(1e-6 / maxSpec) / (shin / 2)) : 2;
+            if (SpecLo < 1)
+            {
+                SpecScale = SpecSteps / (1 - SpecLo);
+                for (int k = 0; k < SpecSteps; k++) specLut[k] = ScalarMath.Pow(SpecLo + k / SpecScale, shin / 2);
+                specLut[SpecSteps] = 1;
+                specLut[SpecSteps + 1] = 1;
+            }
+            SpecLut = specLut;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Cover(int x, int y, long w0, long w1, long w2)
         {
             int i = y * Width + x;
@@ -337,17 +356,23 @@ public sealed class RasterRenderer
             if (ndl > 0)
             {
                 r += DifR * ndl; g += DifG * ndl; b += DifB * ndl;
-                // View vector: from the surface towards the camera origin, i.e. −(ray direction) for this pixel.
-                double vx = -ColA[x], vy = -RowB[y], vz = -1;
-                double vl = 1 / Math.Sqrt(vx * vx + vy * vy + 1);
-                double hx = Lx + vx * vl, hy = Ly + vy * vl, hz = Lz + vz * vl;
-                double hl = Math.Sqrt(hx * hx + hy * hy + hz * hz);
-                if (hl > 0)
+                // Unnormalised view vector v = −(a, b, 1) towards the camera, |v| = vl. With h = l + v/|v|:
+                // (n·h)² / |h|² = (vl·n·l + n·v)² / (2·vl·(vl + l·v)), so one sqrt and one division per pixel;
+                // the table is indexed by (N·H)², i.e. holds t^(s/2).
+                double va = ColA[x], vb = RowB[y];
+                double vl = Math.Sqrt(va * va + vb * vb + 1);
+                double num = ndl * vl - (nx * va + ny * vb + nz);
+                double den = 2 * vl * (vl - (Lx * va + Ly * vb + Lz));
+                if (num > 0 && den > 0)
                 {
-                    double ndh = (nx * hx + ny * hy + nz * hz) / hl;
-                    if (ndh > SpecCutoff)
+                    double ndh2 = num * num / den;
+                    if (ndh2 > SpecLo)
                     {
-                        double sp = Math.Pow(ndh, Shininess) * ndl;
+                        double f = (ndh2 - SpecLo) * SpecScale;
+                        int k = SpecSteps;
+                        if (f < SpecSteps) k = (int)f; else f = k; // (N·H)² may round above 1
+                        double lo = SpecLut[k];
+                        double sp = (lo + (SpecLut[k + 1] - lo) * (f - k)) * ndl;
                         r += SpeR * sp; g += SpeG * sp; b += SpeB * sp;
                     }
                 }
@@ -365,6 +390,7 @@ public sealed class RasterRenderer
         public int[] Stamps = [];
         private int _stamp;
         public double[] ColA = [], RowB = [];
+        public readonly double[] SpecLut = new double[ShadeSink.SpecSteps + 2];
         public int[] Order = new int[16];
         public double[] OrderKey = new double[16];
         private ClipVertex[] _a = new ClipVertex[16], _b = new ClipVertex[16];
@@ -459,34 +485,5 @@ public sealed class RasterRenderer
             P = a.P + (b.P - a.P) * t,
             N = a.N + (b.N - a.N) * t,
         };
-    }
-}
-
-/// <summary>Linear → 8-bit sRGB through a lookup table (65536 entries: error well under half a code).</summary>
-internal static class Srgb
-{
-    private const int Steps = 65535;
-    private static readonly byte[] Lut = BuildLut();
-
-    public static byte Encode(double linear)
-    {
-        if (!(linear > 0)) return 0; // also maps NaN to black
-        if (linear >= 1) return 255;
-        return Lut[(int)(linear * Steps + 0.5)];
-    }
-
-    /// <summary>Exact sRGB transfer function, rounded.</summary>
-    public static byte EncodeExact(double c)
-    {
-        c = Math.Clamp(c, 0, 1);
-        double s = c <= 0.0031308 ? 12.92 * c : 1.055 * Math.Pow(c, 1 / 2.4) - 0.055;
-        return (byte)Math.Floor(s * 255 + 0.5);
-    }
-
-    private static byte[] BuildLut()
-    {
-        var lut = new byte[Steps + 1];
-        for (int i = 0; i <= Steps; i++) lut[i] = EncodeExact((double)i / Steps);
-        return lut;
     }
 }
