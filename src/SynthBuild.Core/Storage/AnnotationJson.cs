@@ -96,6 +96,11 @@ public static class AnnotationJson
                 w.WriteEndObject();
             }
             w.WriteEndArray();
+            w.WriteStartObject("splits");
+            w.WriteNumber("train", spec.Splits.Train);
+            w.WriteNumber("val", spec.Splits.Val);
+            w.WriteNumber("test", spec.Splits.Test);
+            w.WriteEndObject();
             w.WriteStartObject("layout");
             w.WriteString("rgb", "rgb/{index}.png (8-bit RGB)");
             w.WriteString("depth", "depth/{index}.png (16-bit, millimetres, 0 = no measurement)");
@@ -106,6 +111,43 @@ public static class AnnotationJson
         }
         ms.WriteByte((byte)'\n');
         return ms.ToArray();
+    }
+
+    /// <summary>Reads back what <see cref="Sample"/> wrote.</summary>
+    public static SampleAnnotation ReadSample(ReadOnlySpan<byte> json)
+    {
+        var reader = new Utf8JsonReader(json);
+        using var doc = JsonDocument.ParseValue(ref reader);
+        JsonElement r = doc.RootElement;
+        JsonElement image = r.GetProperty("image"), cam = r.GetProperty("camera"), light = r.GetProperty("light");
+        JsonElement w2c = cam.GetProperty("worldToCamera");
+        var rot = w2c.GetProperty("rotation");
+        Mat3 rotation = Mat3.FromRows(VecOf(rot[0]), VecOf(rot[1]), VecOf(rot[2]));
+        var camera = new CameraAnnotation(cam.GetProperty("fx").GetDouble(), cam.GetProperty("fy").GetDouble(),
+            cam.GetProperty("cx").GetDouble(), cam.GetProperty("cy").GetDouble(),
+            new RigidTransform(rotation, VecOf(w2c.GetProperty("translation"))), VecOf(cam.GetProperty("position")));
+        var lighting = new Lighting(VecOf(light.GetProperty("directionToLight")), VecOf(light.GetProperty("color")),
+            light.GetProperty("intensity").GetDouble(), light.GetProperty("ambient").GetDouble());
+        var objects = new List<ObjectAnnotation>();
+        foreach (JsonElement o in r.GetProperty("objects").EnumerateArray())
+        {
+            objects.Add(new ObjectAnnotation(
+                o.GetProperty("instanceId").GetInt32(), o.GetProperty("categoryId").GetInt32(), o.GetProperty("category").GetString()!,
+                Enum.Parse<ShapeKind>(o.GetProperty("shape").GetString()!, ignoreCase: true),
+                ArrayOf(o.GetProperty("bbox")), o.GetProperty("area").GetInt32(), ArrayOf(o.GetProperty("amodalBbox")),
+                o.GetProperty("unoccludedArea").GetInt32(), o.GetProperty("visibility").GetDouble(), VecOf(o.GetProperty("dimensions")),
+                PoseOf(o.GetProperty("poseWorld")), PoseOf(o.GetProperty("poseCamera"))));
+        }
+        return new SampleAnnotation(r.GetProperty("index").GetInt64(), image.GetProperty("width").GetInt32(),
+            image.GetProperty("height").GetInt32(), camera, lighting, objects);
+    }
+
+    private static Vec3 VecOf(JsonElement a) => new(a[0].GetDouble(), a[1].GetDouble(), a[2].GetDouble());
+    private static double[] ArrayOf(JsonElement a) => a.EnumerateArray().Select(e => e.GetDouble()).ToArray();
+    private static Pose PoseOf(JsonElement p)
+    {
+        double[] q = ArrayOf(p.GetProperty("quaternion"));
+        return new Pose(VecOf(p.GetProperty("position")), new Quaternion(q[0], q[1], q[2], q[3]));
     }
 
     private static void PoseObj(Utf8JsonWriter w, string name, Pose p)
