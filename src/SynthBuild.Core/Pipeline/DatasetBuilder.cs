@@ -191,7 +191,9 @@ public sealed class DatasetBuilder(DatasetSpec spec, string outputDirectory, Bui
             string full = DatasetLayout.FullPath(_root, f.Path);
             var info = new FileInfo(full);
             if (!info.Exists || info.Length != f.Size) return false;
-            if (Sha256Hex(File.ReadAllBytes(full)) != f.Sha256) return false;
+            // Streamed through a pooled buffer: no large per-file arrays on a no-op build.
+            using var stream = new FileStream(full, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+            if (Convert.ToHexStringLower(SHA256.HashData(stream)) != f.Sha256) return false;
         }
         return true;
     }
