@@ -128,48 +128,13 @@ public static class SynthCli
             throw new UsageException($"--max-gap must be a number, found '{mg}'");
         var report = SimToRealValidator.ValidateFiles(sg, sd, rg, rd, iouType, maxGap);
 
-        var inv = CultureInfo.InvariantCulture;
-        stdout.WriteLine(string.Create(inv, $"synthetic mAP: {report.SyntheticMap:F3}"));
-        stdout.WriteLine(string.Create(inv, $"real mAP:      {report.RealMap:F3}"));
-        stdout.WriteLine(string.Create(inv, $"gap:           {report.Gap:F3} (max {maxGap:F3})"));
-        stdout.WriteLine("per-class AP (synthetic / real / gap):");
-        foreach (var c in report.Categories)
-            stdout.WriteLine(string.Create(inv, $"  {c.Name,-20} {Ap(c.SyntheticAp)} / {Ap(c.RealAp)} / {(double.IsNaN(c.Gap) ? "  n/a" : c.Gap.ToString("F3", inv))}"));
-        if (report.Recommendations.Count == 0) stdout.WriteLine("recommendations: none (gap within 0.2)");
-        else
-        {
-            stdout.WriteLine("recommendations:");
-            foreach (var r in report.Recommendations) stdout.WriteLine("  - " + r);
-        }
-
+        stdout.Write(report.ToText());
         if (o.Get("json") is string jsonPath)
         {
-            WriteJson(jsonPath, w =>
-            {
-                w.WriteString("iouType", iouType.ToString().ToLowerInvariant());
-                w.WriteNumber("syntheticMap", report.SyntheticMap);
-                w.WriteNumber("realMap", report.RealMap);
-                w.WriteNumber("gap", report.Gap);
-                w.WriteNumber("maxGap", maxGap);
-                w.WriteBoolean("passed", report.Passed);
-                WriteStats(w, "syntheticStats", report.SyntheticStats);
-                WriteStats(w, "realStats", report.RealStats);
-                w.WriteStartArray("categories");
-                foreach (var c in report.Categories)
-                {
-                    w.WriteStartObject();
-                    w.WriteNumber("id", c.CategoryId);
-                    w.WriteString("name", c.Name);
-                    w.WriteNumber("syntheticAp", c.SyntheticAp);
-                    w.WriteNumber("realAp", c.RealAp);
-                    if (double.IsNaN(c.Gap)) w.WriteNull("gap"); else w.WriteNumber("gap", c.Gap);
-                    w.WriteEndObject();
-                }
-                w.WriteEndArray();
-                w.WriteStartArray("recommendations");
-                foreach (var r in report.Recommendations) w.WriteStringValue(r);
-                w.WriteEndArray();
-            });
+            string? dir = Path.GetDirectoryName(Path.GetFullPath(jsonPath));
+            if (dir is not null) Directory.CreateDirectory(dir);
+            File.WriteAllBytes(jsonPath + ".tmp", report.ToJson());
+            File.Move(jsonPath + ".tmp", jsonPath, overwrite: true);
         }
         if (report.GateDiagnostic(rd) is { } diag)
         {
@@ -177,8 +142,6 @@ public static class SynthCli
             return ExitGateFailed;
         }
         return ExitOk;
-
-        static string Ap(double v) => v < 0 ? "  n/a" : v.ToString("F3", CultureInfo.InvariantCulture);
     }
 
     private static int MakeFixture(Options o, TextWriter stdout)

@@ -7,6 +7,10 @@ namespace SynthBuild.Core.Evaluation;
 /// </summary>
 public sealed record EvaluationDiagnostic(string Code, string File, string? Location, string Message, int Line = 0, int Column = 0)
 {
+    /// <summary>The stage-independent form the MSBuild layer logs.</summary>
+    public SynthBuild.Core.Diagnostics.Diagnostic ToDiagnostic() =>
+        SynthBuild.Core.Diagnostics.Diagnostic.Error(Code, Location is null ? Message : $"{Location}: {Message}", File, Line, Column);
+
     public override string ToString()
     {
         string where = Line > 0 ? $"{File}({Line},{Column})" : File;

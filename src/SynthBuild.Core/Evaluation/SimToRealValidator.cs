@@ -1,3 +1,7 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+
 namespace SynthBuild.Core.Evaluation;
 
 /// <summary>AP of one category on the synthetic and the real set.</summary>
@@ -23,6 +27,70 @@ public sealed record SimToRealReport(
     public double Gap => SyntheticMap - RealMap;
     /// <summary>The gate: passes when the gap is at most <see cref="MaxGap"/>.</summary>
     public bool Passed => Gap <= MaxGap;
+
+    /// <summary>The human-readable report (command line and build log).</summary>
+    public string ToText()
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var sb = new StringBuilder();
+        sb.AppendLine(string.Create(inv, $"synthetic mAP: {SyntheticMap:F3}"));
+        sb.AppendLine(string.Create(inv, $"real mAP:      {RealMap:F3}"));
+        sb.AppendLine(string.Create(inv, $"gap:           {Gap:F3} (max {MaxGap:F3})"));
+        sb.AppendLine("per-class AP (synthetic / real / gap):");
+        foreach (var c in Categories)
+            sb.AppendLine(string.Create(inv, $"  {c.Name,-20} {Ap(c.SyntheticAp)} / {Ap(c.RealAp)} / {(double.IsNaN(c.Gap) ? "  n/a" : c.Gap.ToString("F3", inv))}"));
+        if (Recommendations.Count == 0) sb.AppendLine(string.Create(inv, $"recommendations: none (gap within {SimToRealValidator.AugmentationThreshold})"));
+        else
+        {
+            sb.AppendLine("recommendations:");
+            foreach (var r in Recommendations) sb.AppendLine("  - " + r);
+        }
+        return sb.ToString();
+
+        static string Ap(double v) => v < 0 ? "  n/a" : v.ToString("F3", CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>The machine-readable report.</summary>
+    public byte[] ToJson()
+    {
+        using var ms = new MemoryStream();
+        using (var w = new Utf8JsonWriter(ms, new JsonWriterOptions { Indented = true }))
+        {
+            w.WriteStartObject();
+            w.WriteString("iouType", IouType.ToString().ToLowerInvariant());
+            w.WriteNumber("syntheticMap", SyntheticMap);
+            w.WriteNumber("realMap", RealMap);
+            w.WriteNumber("gap", Gap);
+            w.WriteNumber("maxGap", MaxGap);
+            w.WriteBoolean("passed", Passed);
+            Stats(w, "syntheticStats", SyntheticStats);
+            Stats(w, "realStats", RealStats);
+            w.WriteStartArray("categories");
+            foreach (var c in Categories)
+            {
+                w.WriteStartObject();
+                w.WriteNumber("id", c.CategoryId);
+                w.WriteString("name", c.Name);
+                w.WriteNumber("syntheticAp", c.SyntheticAp);
+                w.WriteNumber("realAp", c.RealAp);
+                if (double.IsNaN(c.Gap)) w.WriteNull("gap"); else w.WriteNumber("gap", c.Gap);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteStartArray("recommendations");
+            foreach (var r in Recommendations) w.WriteStringValue(r);
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+        return ms.ToArray();
+
+        static void Stats(Utf8JsonWriter w, string name, double[] stats)
+        {
+            w.WriteStartArray(name);
+            foreach (var v in stats) w.WriteNumberValue(v);
+            w.WriteEndArray();
+        }
+    }
 
     public EvaluationDiagnostic? GateDiagnostic(string file) => Passed
         ? null
