@@ -77,6 +77,30 @@ public class BuildIntegrationTests
     }
 
     [Fact]
+    public void Changed_settings_and_damaged_files_regenerate_only_what_they_affect()
+    {
+        var p = new TempDatasetProject(TempDatasetProject.SmallConfig(samples: 5));
+        Assert.Equal(0, p.Build().ExitCode);
+        string cleanDigest = p.Digest();
+
+        File.Delete(Path.Combine(p.OutputDir, "depth", "000001.png"));
+        File.WriteAllText(Path.Combine(p.OutputDir, "annotations", "000003.json"), "{}");
+        var repaired = p.Build();
+        Assert.True(repaired.ExitCode == 0, repaired.ToString());
+        Assert.Contains("demo: 2 generated, 5 total, 3 reused", repaired.Output);
+        Assert.Equal(cleanDigest, p.Digest());
+
+        var before = p.Snapshot();
+        p.WriteConfig(TempDatasetProject.SmallConfig(samples: 5).Replace("\"samples\": 5,", "\"samples\": 5, \"sensor\": { \"gaussianNoiseStd\": 8 },"));
+        var noisier = p.Build();
+        Assert.True(noisier.ExitCode == 0, noisier.ToString());
+        Assert.Contains("demo: 5 generated, 5 total, 0 reused", noisier.Output);
+        var after = p.Snapshot();
+        Assert.NotEqual(before["rgb/000000.png"].Sha, after["rgb/000000.png"].Sha);
+        Assert.Equal(before["segmentation/000000.png"], after["segmentation/000000.png"]); // masks unaffected: not rewritten
+    }
+
+    [Fact]
     public void Clean_removes_the_generated_dataset()
     {
         var p = new TempDatasetProject(TempDatasetProject.SmallConfig(samples: 3));
