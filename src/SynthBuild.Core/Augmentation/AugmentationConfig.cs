@@ -24,12 +24,14 @@ internal static class AugmentationConfig
             string type = item.Value<string>("type")!;
             string where = $"augmentation.pipeline[{i}]";
             JsonSchema definition = ConfigLoader.Schema.Value.Definitions["augment." + type];
-            var errors = ConfigLoader.Flatten(definition.Validate(item)).Select(e => ConfigLoader.ToDiagnostic(e, source, where)).Distinct().ToList();
+            // Error paths come out absolute (the validator names tokens by their path in the document).
+            var errors = ConfigLoader.Flatten(definition.Validate(item)).Select(e => ConfigLoader.ToDiagnostic(e, source)).Distinct().ToList();
             if (errors.Count > 0) { diagnostics.AddRange(errors); continue; }
             steps.Add(Step(type, item, where));
         }
 
         // Ranges the schema cannot order, and sizes that must fit the image.
+        if (diagnostics.Count > before) return null;
         foreach (JObject range in section.Descendants().OfType<JObject>().Where(o => o["min"] is JValue && o["max"] is JValue))
         {
             double min = range.Value<double>("min"), max = range.Value<double>("max");

@@ -145,11 +145,9 @@ public static class ConfigLoader
         }
     }
 
-    /// <param name="pathPrefix">Where the validated token sits when it is not the document root (e.g. "augmentation.pipeline[2]").</param>
-    internal static Diagnostic ToDiagnostic(ValidationError e, SourceText source, string pathPrefix = "")
+    internal static Diagnostic ToDiagnostic(ValidationError e, SourceText source)
     {
-        string where = pathPrefix.Length == 0 ? JsonPath(e.Path)
-            : JsonPath(e.Path) is var relative && relative == "(root)" ? pathPrefix : pathPrefix + "." + relative;
+        string where = JsonPath(e.Path);
         var (line, col) = e.Token is null ? (e.LineNumber, e.LinePosition) : source.Start(e.Token);
         JsonSchema? s = e.Schema;
         string found = e.Token is null ? "" : Describe(e.Token is JProperty p ? p.Value : e.Token);
