@@ -26,6 +26,7 @@ switch (command)
 {
     case "generate": Generate(Option("--samples", 200)); break;
     case "incremental": Incremental(Option("--samples", 1000)); break;
+    case "augment": AugmentBenchmark.Run(Load(Option("--samples", 32)), Option("--images", 300), Option("--epochs", 3), TextOption("--preview")); break;
     default:
         Console.WriteLine("""
             usage: SynthBuild.Benchmarks <command> [options]
@@ -33,6 +34,9 @@ switch (command)
                            samples/s and peak memory of a clean build, and the encode+write floor for the same files
               incremental  [--samples N=1000] [--threads T] [--config synth.json]
                            clean build of N, then no-op rebuild time and time to add 10% more samples
+              augment      [--samples N=32] [--images I=300] [--epochs E=3] [--preview out.png] [--config synth.json]
+                           single-thread images/s (with labels) for flip + rotate + random crop + colour jitter at the
+                           config's size, per-transform rates, and AugmentedLoader batches/s with all cores
             """);
         break;
 }

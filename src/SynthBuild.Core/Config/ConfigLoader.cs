@@ -3,6 +3,7 @@ using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
 using NJsonSchema;
 using NJsonSchema.Validation;
+using SynthBuild.Core.Augmentation;
 using SynthBuild.Core.Diagnostics;
 using SynthBuild.Core.Scene;
 
@@ -33,7 +34,7 @@ public static class ConfigLoader
     public const string Contradictory = "SYN1006";
     public const string BadOverride = "SYN1007";
 
-    private static readonly Lazy<JsonSchema> Schema = new(() =>
+    internal static readonly Lazy<JsonSchema> Schema = new(() =>
         JsonSchema.FromJsonAsync(SchemaText!).GetAwaiter().GetResult());
 
     /// <summary>The JSON Schema shipped with the SDK (the same file editors use for completion).</summary>
@@ -128,7 +129,7 @@ public static class ConfigLoader
         }
     }
 
-    private static IEnumerable<ValidationError> Flatten(IEnumerable<ValidationError> errors)
+    internal static IEnumerable<ValidationError> Flatten(IEnumerable<ValidationError> errors)
     {
         foreach (ValidationError e in errors)
         {
@@ -144,7 +145,7 @@ public static class ConfigLoader
         }
     }
 
-    private static Diagnostic ToDiagnostic(ValidationError e, SourceText source)
+    internal static Diagnostic ToDiagnostic(ValidationError e, SourceText source)
     {
         string where = JsonPath(e.Path);
         var (line, col) = e.Token is null ? (e.LineNumber, e.LinePosition) : source.Start(e.Token);
@@ -315,8 +316,10 @@ public static class ConfigLoader
             if (splits is not null && Math.Abs(splitSpec.Train + splitSpec.Val + splitSpec.Test - 1) > 1e-9)
                 Error(Contradictory, splits, $"splits: train + val + test must add up to 1, found {Fmt(splitSpec.Train + splitSpec.Val + splitSpec.Test)}.");
 
+            AugmentationSpec? augmentation = AugmentationConfig.Bind(root["augmentation"] as JObject, source, width, height, Diagnostics);
+
             return new DatasetSpec(name, samples, seed, width, height, objects, categories, cameraSpec,
-                lightingSpec, materialSpec, sensorSpec, backgroundSpec, splitSpec);
+                lightingSpec, materialSpec, sensorSpec, backgroundSpec, splitSpec, augmentation);
         }
 
         private void ApplyOverrides(ref int samples, ref ulong seed)
@@ -421,7 +424,7 @@ public static class ConfigLoader
     }
 
     /// <summary>Maps tokens back to 1-based start positions in the source text.</summary>
-    private sealed class SourceText(string text, string path)
+    internal sealed class SourceText(string text, string path)
     {
         private readonly string[] _lines = text.Split('\n');
         public string Path { get; } = path;

@@ -54,7 +54,8 @@ public sealed record DatasetSpec(
     MaterialSpec Materials,
     SensorSpec Sensor,
     BackgroundSpec Background,
-    SplitSpec Splits)
+    SplitSpec Splits,
+    Augmentation.AugmentationSpec? Augmentation = null)
 {
     /// <summary>Defaults of the original tool, used for every key the config leaves out.</summary>
     public static class Defaults

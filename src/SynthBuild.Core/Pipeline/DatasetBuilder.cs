@@ -82,7 +82,7 @@ public sealed class DatasetBuilder(DatasetSpec spec, string outputDirectory, Bui
         for (int i = 0; i < spec.Samples; i++) keys[i] = SampleKey(specHash, spec.Seed, i);
         Parallel.For(0, spec.Samples, Parallelism(cancellation), i =>
         {
-            if (oldByIndex.TryGetValue(i, out var prev) && prev.Key == keys[i] && FilesIntact(prev))
+            if (oldByIndex.TryGetValue(i, out var prev) && prev.Key == keys[i] && FilesIntact(_root, prev))
                 entries[i] = prev;
         });
         var todo = Enumerable.Range(0, spec.Samples).Where(i => entries[i] is null).ToArray();
@@ -184,11 +184,12 @@ public sealed class DatasetBuilder(DatasetSpec spec, string outputDirectory, Bui
         return manifest;
     }
 
-    private bool FilesIntact(ManifestSample sample)
+    /// <summary>Every file the manifest lists for a sample exists with its recorded size and hash.</summary>
+    internal static bool FilesIntact(string root, ManifestSample sample)
     {
         foreach (var f in sample.Files)
         {
-            string full = DatasetLayout.FullPath(_root, f.Path);
+            string full = DatasetLayout.FullPath(root, f.Path);
             var info = new FileInfo(full);
             if (!info.Exists || info.Length != f.Size) return false;
             // Streamed through a pooled buffer: no large per-file arrays on a no-op build.
@@ -232,8 +233,22 @@ public sealed class DatasetBuilder(DatasetSpec spec, string outputDirectory, Bui
                 (DatasetLayout.Annotation(stem), AnnotationJson.Sample(annotation, stem)),
             };
 
+            var files = WriteSampleFiles(root, outputs, previous, out int written);
+
+            Diagnostic? warning = annotation.Objects.Count < spec.ObjectsPerScene.Min
+                ? Diagnostic.Warning(TooFewObjects,
+                    $"Sample {index}: only {annotation.Objects.Count} visible object(s) could be placed (objectsPerScene.min = {spec.ObjectsPerScene.Min}); " +
+                    "the objects may be too large for the camera's view.")
+                : null;
+            return (new ManifestSample(index, key, files), written, warning);
+        }
+    }
+
+    /// <summary>Writes a sample's files and returns their manifest entries; files whose bytes did not change are left as they are.</summary>
+    internal static List<ManifestFile> WriteSampleFiles(string root, (string Path, byte[] Bytes)[] outputs, ManifestSample? previous, out int written)
+    {
             var files = new List<ManifestFile>(outputs.Length);
-            int written = 0;
+            written = 0;
             foreach (var (path, bytes) in outputs)
             {
                 string sha = Sha256Hex(bytes);
@@ -248,13 +263,6 @@ public sealed class DatasetBuilder(DatasetSpec spec, string outputDirectory, Bui
                 }
                 files.Add(new ManifestFile(path, sha, bytes.Length));
             }
-
-            Diagnostic? warning = annotation.Objects.Count < spec.ObjectsPerScene.Min
-                ? Diagnostic.Warning(TooFewObjects,
-                    $"Sample {index}: only {annotation.Objects.Count} visible object(s) could be placed (objectsPerScene.min = {spec.ObjectsPerScene.Min}); " +
-                    "the objects may be too large for the camera's view.")
-                : null;
-            return (new ManifestSample(index, key, files), written, warning);
-        }
+            return files;
     }
 }

@@ -10,7 +10,8 @@ public static class AnnotationJson
 {
     private static readonly JsonWriterOptions Options = new() { Indented = true };
 
-    public static byte[] Sample(SampleAnnotation a, string stem)
+    /// <param name="extra">Writes further properties at the end of the sample object (e.g. an augmented sample's provenance).</param>
+    public static byte[] Sample(SampleAnnotation a, string stem, Action<Utf8JsonWriter>? extra = null)
     {
         using var ms = new MemoryStream(4096);
         using (var w = new Utf8JsonWriter(ms, Options))
@@ -63,6 +64,7 @@ public static class AnnotationJson
                 w.WriteEndObject();
             }
             w.WriteEndArray();
+            extra?.Invoke(w);
             w.WriteEndObject();
         }
         ms.WriteByte((byte)'\n');

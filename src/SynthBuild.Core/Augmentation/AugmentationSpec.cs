@@ -1,0 +1,34 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace SynthBuild.Core.Augmentation;
+
+/// <summary>
+/// The config's "augmentation" section: <see cref="Variants"/> augmented copies per training sample in the offline
+/// stage, the label filter, and the ordered pipeline. Not part of the base dataset's spec fingerprint: it changes
+/// no base sample.
+/// </summary>
+/// <param name="MinVisibility">Objects whose visibility after augmentation is below this are dropped
+/// (<paramref name="DropBelow"/>) or listed as low-visibility in the sample's augmentation record.</param>
+public sealed record AugmentationSpec(int Variants, double MinVisibility, bool DropBelow, IReadOnlyList<AugmentTransform> Pipeline)
+{
+    public static class Defaults
+    {
+        public const int Variants = 1;
+        public const double MinVisibility = 0;
+        public const bool DropBelow = true;
+    }
+
+    /// <summary>Everything that determines an augmented sample besides its source and seed, one line per item.</summary>
+    public string Canonical()
+    {
+        var sb = new StringBuilder();
+        sb.Append("minVisibility=").Append(MinVisibility.ToString("R", System.Globalization.CultureInfo.InvariantCulture))
+          .Append("|dropBelow=").Append(DropBelow ? "true" : "false").Append('\n');
+        foreach (var t in Pipeline) sb.Append(t.Canonical).Append('\n');
+        return sb.ToString();
+    }
+
+    /// <summary>SHA-256 (hex) of the canonical form plus the engine version.</summary>
+    public string Hash() => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(EngineInfo.Version + "\n" + Canonical())));
+}

@@ -1,0 +1,52 @@
+using System.Globalization;
+using Microsoft.Build.Framework;
+using SynthBuild.Core.Augmentation;
+using SynthBuild.Core.Config;
+using SynthBuild.Core.Pipeline;
+using MSBuildTask = Microsoft.Build.Utilities.Task;
+
+namespace SynthBuild.Tasks;
+
+/// <summary>Writes the augmented variants of a built dataset when the config has an "augmentation" section.</summary>
+public sealed class SynthAugment : MSBuildTask, ICancelableTask
+{
+    private readonly CancellationTokenSource _cancel = new();
+
+    [Required] public string ConfigFile { get; set; } = "";
+    [Required] public string DatasetDirectory { get; set; } = "";
+    [Required] public string OutputDirectory { get; set; } = "";
+    public string ProjectFile { get; set; } = "";
+    public string DatasetName { get; set; } = "";
+    public string Samples { get; set; } = "";
+    public string Seed { get; set; } = "";
+    public int Threads { get; set; }
+
+    [Output] public string Digest { get; private set; } = "";
+
+    public void Cancel() => _cancel.Cancel();
+
+    public override bool Execute()
+    {
+        var loaded = ConfigLoader.Load(ConfigFile, new ConfigOverrides(Samples, Seed, DatasetName, ProjectFile));
+        foreach (var d in loaded.Diagnostics) Log.Log(d);
+        if (!loaded.Succeeded) return false;
+        DatasetSpec spec = loaded.Spec!;
+        if (spec.Augmentation is null)
+        {
+            Log.LogMessage(MessageImportance.Normal, "  {0}: no augmentation section in the config; nothing to augment.", spec.Name);
+            return true;
+        }
+
+        var result = new AugmentedDatasetBuilder(spec, DatasetDirectory, OutputDirectory, new BuildOptions(Threads)).Build(_cancel.Token);
+        foreach (var d in result.Diagnostics) Log.Log(d);
+        if (!result.Succeeded) return false;
+        Digest = result.Digest;
+        Log.LogMessage(MessageImportance.High, string.Format(CultureInfo.InvariantCulture,
+            result.Generated == 0 && result.Removed == 0
+                ? "  {0}-augmented: up to date ({1} samples, digest {5}) -> {6}"
+                : "  {0}-augmented: {2} augmented, {1} total, {3} reused, {4} removed in {7:F1} s, digest {5} -> {6}",
+            spec.Name, result.Generated + result.Reused, result.Generated, result.Reused, result.Removed,
+            result.Digest.Length >= 12 ? result.Digest[..12] : result.Digest, OutputDirectory, result.Elapsed.TotalSeconds));
+        return !Log.HasLoggedErrors;
+    }
+}
