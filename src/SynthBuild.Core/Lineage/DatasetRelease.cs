@@ -67,9 +67,10 @@ public static class DatasetRelease
         var git = GitProvenance.Read(projectDir, req.InputFiles, [req.LogFile, req.ReleaseDirectory, req.DatasetRoot]);
         if (git.Dirty)
         {
-            var named = git.ModifiedInputs.Concat(git.ChangedFiles).Distinct().Take(10).ToList();
+            var all = git.ModifiedInputs.Concat(git.ChangedFiles).Distinct().ToList();
+            var named = all.Take(10).ToList();
             errors.Add(Diagnostic.Error(DirtyTree,
-                $"A release needs a clean tree: expected no uncommitted changes, found changes in {string.Join(", ", named)}{(git.ChangedFiles.Count + git.ModifiedInputs.Count > named.Count ? ", ..." : "")}. Commit or stash them.",
+                $"A release needs a clean tree: expected no uncommitted changes, found changes in {string.Join(", ", named)}{(all.Count > named.Count ? ", ..." : "")}. Commit or stash them.",
                 Path.Combine(git.RepositoryRoot!, named.FirstOrDefault() ?? "")));
         }
         if (git.Commit is null)
