@@ -112,11 +112,13 @@ public static class LineageRecorder
     }
 
     /// <summary>
-    /// provenance.json beside dataset.json: the git state and time of the build that last changed the dataset. Kept
-    /// out of dataset.json so that file stays byte-identical across clean builds of the same inputs.
+    /// provenance.json beside dataset.json: the git state of the build that last changed the dataset. Kept out of
+    /// dataset.json, and free of times, hosts, users and absolute paths, so that clean builds of the same commit give
+    /// byte-identical dataset folders.
     /// </summary>
     public static void WriteProvenance(string datasetRoot, LineageRecord r)
     {
+        var g = r.Git;
         var o = new JsonObject
         {
             ["format"] = 1,
@@ -124,8 +126,16 @@ public static class LineageRecorder
             ["version"] = r.Dataset.Version,
             ["digest"] = r.Dataset.Digest,
             ["engine"] = r.Dataset.Engine,
-            ["builtUtc"] = r.TimeUtc.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture),
-            ["git"] = JsonSerializer.SerializeToNode(r.Git, LineageRecord.JsonOptions),
+            ["git"] = new JsonObject
+            {
+                ["inRepository"] = g.InRepository,
+                ["commit"] = g.Commit,
+                ["branch"] = g.Branch,
+                ["remoteUrl"] = g.RemoteUrl,
+                ["detached"] = g.Detached,
+                ["dirty"] = g.Dirty,
+                ["modifiedInputs"] = new JsonArray(g.ModifiedInputs.Select(m => (JsonNode)JsonValue.Create(m)).ToArray()),
+            },
         };
         AtomicFile.WriteIfChanged(Path.Combine(datasetRoot, ProvenanceFile),
             System.Text.Encoding.UTF8.GetBytes(o.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n"));
