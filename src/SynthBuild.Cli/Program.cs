@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using SynthBuild.Core.Diagnostics;
 using SynthBuild.Core.Evaluation;
+using SynthBuild.Core.Lineage;
 
 namespace SynthBuild.Cli;
 
@@ -21,6 +23,9 @@ public static class SynthCli
           synth sim2real --synthetic-gt A.json --synthetic-dt B.json --real-gt C.json --real-dt D.json
                          [--iou-type bbox|segm] [--max-gap 0.2] [--json OUT.json]
           synth make-fixture --out DIR [--images 100] [--seed 1]
+          synth lineage PROJECT_DIR|LOG.jsonl [--json]
+          synth release verify ARCHIVE.tar.gz|FOLDER
+          synth release extract ARCHIVE.tar.gz --out DIR
         """;
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
@@ -32,6 +37,8 @@ public static class SynthCli
                 (args.Length == 0 ? stderr : stdout).WriteLine(Usage);
                 return args.Length == 0 ? ExitBadInput : ExitOk;
             }
+            if (args[0] == "lineage") return Lineage(args.AsSpan(1), stdout);
+            if (args[0] == "release") return Release(args.AsSpan(1), stdout, stderr);
             var opts = Options.Parse(args.AsSpan(1));
             return args[0] switch
             {
@@ -42,6 +49,11 @@ public static class SynthCli
             };
         }
         catch (CocoFormatException ex)
+        {
+            stderr.WriteLine(ex.Diagnostic.ToString());
+            return ExitBadInput;
+        }
+        catch (DiagnosticException ex)
         {
             stderr.WriteLine(ex.Diagnostic.ToString());
             return ExitBadInput;
@@ -156,6 +168,59 @@ public static class SynthCli
         File.WriteAllText(Path.Combine(dir, "dt.json"), f.DetectionsJson);
         stdout.WriteLine(FormattableString.Invariant($"wrote {Path.Combine(dir, "gt.json")} ({f.Images} images, {f.Annotations} annotations) and {Path.Combine(dir, "dt.json")} ({f.Detections} detections)"));
         return ExitOk;
+    }
+
+    /// <summary>synth lineage PATH: prints the offline lineage log of a project (or the log file given).</summary>
+    private static int Lineage(ReadOnlySpan<string> args, TextWriter stdout)
+    {
+        if (args.Length == 0 || args[0].StartsWith("--", StringComparison.Ordinal)) throw new UsageException("lineage needs a project folder or a lineage log file");
+        string path = args[0];
+        var o = Options.Parse(args[1..]);
+        o.Allow("json");
+        string log = Directory.Exists(path) ? Path.Combine(path, LineageLog.DefaultFileName) : path;
+        var records = LineageLog.Read(log);
+        if (o.Has("json")) foreach (var r in records) stdout.WriteLine(r.ToJsonLine());
+        else if (records.Count == 0) stdout.WriteLine($"{log}: no builds recorded yet");
+        else stdout.Write(LineageLog.Format(records));
+        return ExitOk;
+    }
+
+    /// <summary>synth release verify PATH | synth release extract ARCHIVE --out DIR.</summary>
+    private static int Release(ReadOnlySpan<string> args, TextWriter stdout, TextWriter stderr)
+    {
+        if (args.Length < 2 || args[1].StartsWith("--", StringComparison.Ordinal)) throw new UsageException("release needs 'verify PATH' or 'extract ARCHIVE --out DIR'");
+        string sub = args[0], path = args[1];
+        var o = Options.Parse(args[2..]);
+        switch (sub)
+        {
+            case "verify":
+            {
+                o.Allow();
+                var report = ReleaseVerifier.Verify(path);
+                foreach (var d in report.Problems) stderr.WriteLine(d.ToString());
+                if (!report.Ok)
+                {
+                    stdout.WriteLine(FormattableString.Invariant($"{report.Path}: {report.Problems.Count} problem(s) in {report.FilesChecked} file(s)"));
+                    return ExitGateFailed;
+                }
+                stdout.WriteLine(FormattableString.Invariant($"{report.Path}: release verified, {report.FilesChecked} files intact"));
+                return ExitOk;
+            }
+            case "extract":
+            {
+                o.Allow("out");
+                string dest = o.Required("out");
+                var problems = SafeArchive.Extract(path, dest);
+                foreach (var d in problems) stderr.WriteLine(d.ToString());
+                if (problems.Count > 0) return ExitGateFailed;
+                var report = ReleaseVerifier.Verify(dest);
+                foreach (var d in report.Problems) stderr.WriteLine(d.ToString());
+                stdout.WriteLine(FormattableString.Invariant($"extracted {path} into {dest}: {(report.Ok ? $"verified, {report.FilesChecked} files intact" : $"{report.Problems.Count} problem(s)")}"));
+                return report.Ok ? ExitOk : ExitGateFailed;
+            }
+            default:
+                throw new UsageException($"unknown release command '{sub}' (expected verify or extract)");
+        }
     }
 
     private static IouType ParseIouType(string s) => s switch

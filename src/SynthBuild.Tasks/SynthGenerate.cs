@@ -27,6 +27,10 @@ public sealed class SynthGenerate : MSBuildTask, ICancelableTask
 
     [Output] public string Digest { get; private set; } = "";
     [Output] public int GeneratedSamples { get; private set; }
+    [Output] public int ReusedSamples { get; private set; }
+    /// <summary>Samples removed (count lowered); with GeneratedSamples, tells the lineage stage the dataset changed.</summary>
+    [Output] public int RemovedSamples { get; private set; }
+    [Output] public double GenerationSeconds { get; private set; }
 
     public void Cancel() => _cancel.Cancel();
 
@@ -56,6 +60,9 @@ public sealed class SynthGenerate : MSBuildTask, ICancelableTask
         foreach (var d in result.Diagnostics) Log.Log(d);
         Digest = result.Digest;
         GeneratedSamples = result.Generated;
+        ReusedSamples = result.Reused;
+        RemovedSamples = result.Removed;
+        GenerationSeconds = result.Elapsed.TotalSeconds;
         if (!result.Succeeded) return false;
 
         Log.LogMessage(MessageImportance.High, string.Format(CultureInfo.InvariantCulture,

@@ -1,0 +1,62 @@
+using Microsoft.Build.Framework;
+using SynthBuild.Core.Config;
+using SynthBuild.Core.Lineage;
+using MSBuildTask = Microsoft.Build.Utilities.Task;
+
+namespace SynthBuild.Tasks;
+
+/// <summary>
+/// Records one build that created or changed a dataset: git provenance, provenance.json beside the dataset, an MLflow
+/// run when a server is named, and a line in the offline lineage log. The target runs it only when the dataset changed.
+/// </summary>
+public sealed class SynthLineage : MSBuildTask, ICancelableTask
+{
+    private readonly CancellationTokenSource _cancel = new();
+
+    [Required] public string ConfigFile { get; set; } = "";
+    [Required] public string OutputDirectory { get; set; } = "";
+    [Required] public string ProjectFile { get; set; } = "";
+    [Required] public string LogFile { get; set; } = "";
+    public string DatasetName { get; set; } = "";
+    public string Samples { get; set; } = "";
+    public string Seed { get; set; } = "";
+    public string DatasetVersion { get; set; } = "";
+    public int GeneratedSamples { get; set; }
+    public int ReusedSamples { get; set; }
+    public int RemovedSamples { get; set; }
+    public double GenerationSeconds { get; set; }
+    /// <summary>FINISHED, or FAILED when a later stage (a quality gate) failed the build.</summary>
+    public string Status { get; set; } = LineageRecord.Finished;
+    public string TrackingUri { get; set; } = "";
+    public string Experiment { get; set; } = "";
+    public bool Required { get; set; }
+    /// <summary>The project's inputs besides the project file and config (textures, meshes, ...).</summary>
+    public ITaskItem[] Inputs { get; set; } = [];
+    /// <summary>Files and folders the build writes into the tree; their changes do not make it dirty.</summary>
+    public ITaskItem[] IgnoredPaths { get; set; } = [];
+
+    [Output] public string RunId { get; private set; } = "";
+
+    public void Cancel() => _cancel.Cancel();
+
+    public override bool Execute()
+    {
+        var inputs = new List<string> { ProjectFile, ConfigFile };
+        inputs.AddRange(Inputs.Select(i => i.GetMetadata("FullPath")));
+        var outcome = LineageRecorder.Record(new LineageRequest(
+            ProjectFile, ConfigFile, OutputDirectory, new ConfigOverrides(Samples, Seed, DatasetName, ProjectFile),
+            string.IsNullOrWhiteSpace(DatasetVersion) ? null : DatasetVersion.Trim(),
+            new GenerationFigures(GeneratedSamples, ReusedSamples, RemovedSamples, GenerationSeconds),
+            Status == LineageRecord.Failed ? LineageRecord.Failed : LineageRecord.Finished,
+            LogFile, inputs, TrackingUri, Experiment, Required,
+            IgnoredPaths: IgnoredPaths.Select(i => i.GetMetadata("FullPath")).ToList()), _cancel.Token);
+        foreach (var d in outcome.Diagnostics) Log.Log(d);
+        if (outcome.Record is { } r)
+        {
+            RunId = r.Mlflow?.RunId ?? "";
+            Log.LogMessage(MessageImportance.High, "  {0}: lineage recorded ({1}) in {2}{3}", r.Dataset.Name, r.Status, LogFile,
+                r.Mlflow is { } m ? $"; MLflow run {m.RunId} in experiment {m.ExperimentId} at {m.TrackingUri}" : "");
+        }
+        return outcome.Succeeded && !Log.HasLoggedErrors;
+    }
+}

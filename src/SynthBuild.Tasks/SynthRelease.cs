@@ -1,0 +1,51 @@
+using Microsoft.Build.Framework;
+using SynthBuild.Core.Lineage;
+using MSBuildTask = Microsoft.Build.Utilities.Task;
+
+namespace SynthBuild.Tasks;
+
+/// <summary>Produces an immutable dataset release (archive, SHA-256, git tag) or refuses with SYN601x errors.</summary>
+public sealed class SynthRelease : MSBuildTask
+{
+    [Required] public string OutputDirectory { get; set; } = "";
+    [Required] public string ProjectFile { get; set; } = "";
+    [Required] public string ReleaseDirectory { get; set; } = "";
+    [Required] public string LogFile { get; set; } = "";
+    public string ConfigFile { get; set; } = "";
+    public string DatasetVersion { get; set; } = "";
+    public bool BuildSucceeded { get; set; } = true;
+    public ITaskItem[] Inputs { get; set; } = [];
+
+    [Output] public string Archive { get; private set; } = "";
+    [Output] public string Sha256 { get; private set; } = "";
+    [Output] public string Tag { get; private set; } = "";
+
+    public override bool Execute()
+    {
+        var inputs = new List<string> { ProjectFile, ConfigFile };
+        inputs.AddRange(Inputs.Select(i => i.GetMetadata("FullPath")));
+        var result = DatasetRelease.Create(new ReleaseRequest(ProjectFile, OutputDirectory,
+            string.IsNullOrWhiteSpace(DatasetVersion) ? null : DatasetVersion.Trim(), ReleaseDirectory, LogFile, inputs, BuildSucceeded));
+        foreach (var d in result.Diagnostics) Log.Log(d);
+        if (!result.Succeeded) return false;
+        Archive = result.Archive!;
+        Sha256 = result.Sha256!;
+        Tag = result.Tag!;
+        Log.LogMessage(MessageImportance.High, "  released {0} (sha256 {1}), tagged {2}", Archive, Sha256, Tag);
+        return true;
+    }
+}
+
+/// <summary>Checks a release archive or folder against its manifest; every missing, extra or altered file is an error.</summary>
+public sealed class SynthVerifyRelease : MSBuildTask
+{
+    [Required] public string Path { get; set; } = "";
+
+    public override bool Execute()
+    {
+        var report = ReleaseVerifier.Verify(Path);
+        foreach (var d in report.Problems) Log.Log(d);
+        if (report.Ok) Log.LogMessage(MessageImportance.High, "  {0}: release verified, {1} files intact", report.Path, report.FilesChecked);
+        return report.Ok;
+    }
+}

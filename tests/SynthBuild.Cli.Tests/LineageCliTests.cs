@@ -1,0 +1,54 @@
+using SynthBuild.Cli;
+using SynthBuild.Core.Config;
+using SynthBuild.Core.Lineage;
+using SynthBuild.Core.Pipeline;
+
+namespace SynthBuild.Cli.Tests;
+
+public sealed class LineageCliTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("synth-cli-lineage-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private (int Code, string Out, string Err) Run(params string[] args)
+    {
+        var o = new StringWriter();
+        var e = new StringWriter();
+        int code = SynthCli.Run(args, o, e);
+        return (code, o.ToString(), e.ToString());
+    }
+
+    [Fact]
+    public void Lineage_prints_the_projects_history_and_reports_a_broken_line_with_its_position()
+    {
+        string config = Path.Combine(_dir, "synth.json");
+        File.WriteAllText(config, """{ "name": "cli", "samples": 2, "image": { "width": 80, "height": 60 }, "camera": { "intrinsics": { "fx": 60, "fy": 60, "cx": 40, "cy": 30 } } }""");
+        string data = Path.Combine(_dir, "bin", "dataset");
+        Assert.True(new DatasetBuilder(ConfigLoader.Load(config).Spec!, data).Build().Succeeded);
+        string log = Path.Combine(_dir, LineageLog.DefaultFileName);
+        var outcome = LineageRecorder.Record(new LineageRequest(Path.Combine(_dir, "cli.synthproj"), config, data, new(), "0.3.0",
+            new GenerationFigures(2, 0, 0, 0.5), LineageRecord.Finished, log, [], Environment: _ => null));
+        Assert.True(outcome.Succeeded);
+
+        var (code, stdout, _) = Run("lineage", _dir);
+        Assert.Equal(SynthCli.ExitOk, code);
+        Assert.Contains("cli v0.3.0 FINISHED", stdout);
+        Assert.Contains("samples  2 (2 generated, 0 reused, 0 removed, 4.0 samples/s)", stdout);
+        Assert.Contains("(not in a repository)", stdout);
+
+        File.AppendAllText(log, "not json\n");
+        var (bad, _, err) = Run("lineage", log);
+        Assert.Equal(SynthCli.ExitBadInput, bad);
+        Assert.Contains($"{log}(2,1): error SYN6005", err);
+    }
+
+    [Fact]
+    public void Release_verify_of_a_folder_that_is_no_release_fails_with_SYN6025()
+    {
+        var (code, _, err) = Run("release", "verify", _dir);
+        Assert.Equal(SynthCli.ExitGateFailed, code);
+        Assert.Contains("error SYN6025", err);
+        Assert.Equal(SynthCli.ExitBadInput, Run("release", "sign", _dir).Code);
+    }
+}

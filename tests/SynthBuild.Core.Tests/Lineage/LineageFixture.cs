@@ -1,0 +1,52 @@
+using LibGit2Sharp;
+using SynthBuild.Core.Config;
+using SynthBuild.Core.Lineage;
+using SynthBuild.Core.Pipeline;
+using SynthBuild.Core.Tests.Pipeline;
+
+namespace SynthBuild.Core.Tests.Lineage;
+
+/// <summary>A project folder (optionally a git repository) with a small built dataset in bin/dataset.</summary>
+internal sealed class LineageFixture
+{
+    public LineageFixture(bool git = true, string version = "1.2.0", int samples = 3)
+    {
+        Dir = SmallDataset.TempDir();
+        ProjectFile = Path.Combine(Dir, "small.synthproj");
+        File.WriteAllText(ProjectFile, $"""
+            <Project>
+              <PropertyGroup>
+                <DatasetVersion>{version}</DatasetVersion>
+              </PropertyGroup>
+            </Project>
+            """);
+        File.WriteAllText(ConfigFile, SmallDataset.Json(samples: samples));
+        File.WriteAllText(Path.Combine(Dir, ".gitignore"), "bin/\n");
+        if (git)
+        {
+            Repository.Init(Dir);
+            Commit("initial");
+        }
+        var spec = ConfigLoader.Load(ConfigFile).Spec!;
+        Assert.True(new DatasetBuilder(spec, DatasetRoot).Build().Succeeded);
+    }
+
+    public string Dir { get; }
+    public string ProjectFile { get; }
+    public string ConfigFile => Path.Combine(Dir, "synth.json");
+    public string DatasetRoot => Path.Combine(Dir, "bin", "dataset");
+    public string LogFile => Path.Combine(Dir, "lineage.jsonl");
+    public string ReleaseDir => Path.Combine(Dir, "releases");
+
+    public static readonly Signature Author = new("Test", "test@example.com", new DateTimeOffset(2024, 1, 2, 3, 4, 5, TimeSpan.Zero));
+
+    public string Commit(string message)
+    {
+        using var repo = new Repository(Dir);
+        Commands.Stage(repo, "*");
+        return repo.Commit(message, Author, Author).Sha;
+    }
+
+    public ReleaseRequest Release(string? version = "1.2.0", bool buildSucceeded = true) =>
+        new(ProjectFile, DatasetRoot, version, ReleaseDir, LogFile, [ProjectFile, ConfigFile], buildSucceeded);
+}

@@ -1,0 +1,205 @@
+using System.Text;
+using SynthBuild.Core.Lineage;
+
+namespace SynthBuild.Core.Tests.Lineage;
+
+public class MlflowClientTests
+{
+    private static MlflowSettings Fast(string uri, int attempts = 3) =>
+        new(uri, MaxAttempts: attempts, InitialBackoff: TimeSpan.FromMilliseconds(20), RequestTimeout: TimeSpan.FromSeconds(5));
+
+    [Fact]
+    public void A_record_becomes_one_finished_run_with_params_metrics_tags_input_and_artifacts()
+    {
+        var f = new LineageFixture();
+        Directory.CreateDirectory(Path.Combine(f.DatasetRoot, "reports"));
+        File.WriteAllText(Path.Combine(f.DatasetRoot, "reports", "quality.json"),
+            """{ "passed": true, "visibility": { "mean": 0.75 }, "categories": [ { "name": "box", "count": 7 } ] }""");
+        using var server = new FakeMlflowServer();
+        var outcome = LineageRecorder.Record(new LineageRequest(f.ProjectFile, f.ConfigFile, f.DatasetRoot, new(), "1.2.0",
+            new GenerationFigures(3, 0, 0, 1.5), LineageRecord.Finished, f.LogFile, [f.ProjectFile, f.ConfigFile],
+            SettingsOverride: Fast(server.Uri)));
+        Assert.True(outcome.Succeeded, string.Join("\n", outcome.Diagnostics));
+
+        var run = Assert.Single(server.Runs.Values);
+        Assert.Equal("FINISHED", run.Status);
+        Assert.Equal("small-v1.2.0", run.Name);
+        Assert.Equal("small", server.Experiments.Keys.Single());
+        Assert.Equal("7", run.Params["seed"]);
+        Assert.Equal("[0.05,0.3]", run.Params["categories.box.size"]);
+        Assert.Equal(3, run.Metrics["samples"]);
+        Assert.Equal(2, run.Metrics["samples_per_second"]);
+        Assert.Equal(0.75, run.Metrics["quality.visibility.mean"]);
+        Assert.Equal(7, run.Metrics["quality.categories.box.count"]);
+        using (var repo = new LibGit2Sharp.Repository(f.Dir)) Assert.Equal(repo.Head.Tip.Sha, run.Tags["mlflow.source.git.commit"]);
+        Assert.Equal("1.2.0", run.Tags["synth.dataset.version"]);
+        Assert.Equal(outcome.Record!.Dataset.Digest, run.Tags["synth.dataset.digest"]);
+        Assert.Equal(EngineInfo.Version, run.Tags["synth.engine.version"]);
+        Assert.Equal(f.ProjectFile, run.Tags["mlflow.source.name"]);
+        var input = Assert.Single(run.Inputs);
+        Assert.Equal(outcome.Record.Dataset.Digest[..12], (string)input["dataset"]!["digest"]!);
+        Assert.Contains("\"num_rows\":3", (string)input["dataset"]!["profile"]!);
+        Assert.StartsWith("{\"uri\":\"file://", (string)input["dataset"]!["source"]!);
+        Assert.Equal("training", (string)input["tags"]![0]!["value"]!);
+        string prefix = $"{run.ExperimentId}/{run.Id}/artifacts/";
+        Assert.Contains(prefix + "dataset/manifest.json", server.Artifacts.Keys);
+        Assert.Contains(prefix + "config/effective-config.json", server.Artifacts.Keys);
+        Assert.Contains(prefix + "config/synth.json", server.Artifacts.Keys);
+        Assert.Contains(prefix + "reports/quality.json", server.Artifacts.Keys);
+        Assert.Equal(File.ReadAllBytes(Path.Combine(f.DatasetRoot, "manifest.json")), server.Artifacts[prefix + "dataset/manifest.json"]);
+
+        // The same content, offline, with the run it went to.
+        var logged = Assert.Single(LineageLog.Read(f.LogFile));
+        Assert.Equal(run.Id, logged.Mlflow!.RunId);
+        Assert.Equal(0.75, logged.Metrics["quality.visibility.mean"]);
+        Assert.Contains("small v1.2.0 FINISHED", LineageLog.Format([logged]));
+    }
+
+    [Fact]
+    public async Task Two_builds_racing_to_create_the_experiment_both_get_its_id()
+    {
+        using var server = new FakeMlflowServer { GetByNameDelay = TimeSpan.FromMilliseconds(200) };
+        using var a = new MlflowClient(Fast(server.Uri));
+        using var b = new MlflowClient(Fast(server.Uri));
+        var ids = await Task.WhenAll(a.GetOrCreateExperimentAsync("race"), b.GetOrCreateExperimentAsync("race"));
+        Assert.Equal(ids[0], ids[1]);
+        Assert.Single(server.Experiments);
+        Assert.Equal(2, server.Requests.Count(r => r.Path.EndsWith("experiments/create", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task Batches_respect_the_server_limits_and_long_keys_and_values_are_fitted()
+    {
+        using var server = new FakeMlflowServer();
+        using var client = new MlflowClient(Fast(server.Uri));
+        string exp = await client.GetOrCreateExperimentAsync("limits");
+        var run = await client.CreateRunAsync(exp, "r", "ci", DateTimeOffset.UtcNow, []);
+        var ps = Enumerable.Range(0, 250).Select(i => new KeyValuePair<string, string>($"p{i:D3}", "v")).ToList();
+        string longKey = new('k', 300), longValue = new string('v', 7000), otherLongValue = new string('v', 6500);
+        ps.Add(new(longKey, longValue));
+        ps.Add(new("long.a", longValue));
+        ps.Add(new("long.b", otherLongValue));
+        var ms = Enumerable.Range(0, 1500).Select(i => new KeyValuePair<string, double>($"m{i}", i)).ToList();
+        await client.LogBatchAsync(run.RunId, ps, ms, [new("t", new string('t', 6000))], DateTimeOffset.UtcNow);
+
+        var stored = server.Runs[run.RunId];
+        Assert.Equal(253, stored.Params.Count);
+        Assert.Equal(1500, stored.Metrics.Count);
+        Assert.True(stored.Batches >= 3);
+        string fittedKey = MlflowClient.FitKey(longKey);
+        Assert.Equal(250, fittedKey.Length);
+        Assert.Equal(6000, stored.Params[fittedKey].Length);
+        Assert.Matches("\\.\\.\\.sha256:[0-9a-f]{16}$", stored.Params["long.a"]);
+        Assert.NotEqual(stored.Params["long.a"], stored.Params["long.b"]);
+        Assert.Equal(5000, stored.Tags["t"].Length);
+
+        // Params are immutable: the same key with another value is the server's 400, reported with its code.
+        var ex = await Assert.ThrowsAsync<MlflowException>(() =>
+            client.LogBatchAsync(run.RunId, [new("p000", "other")], [], [], DateTimeOffset.UtcNow));
+        Assert.Equal("INVALID_PARAMETER_VALUE", ex.ErrorCode);
+        Assert.Contains("Changing param values is not allowed", ex.Message);
+    }
+
+    [Fact]
+    public async Task Dataset_digest_longer_than_36_characters_is_refused_before_sending()
+    {
+        using var server = new FakeMlflowServer();
+        using var client = new MlflowClient(Fast(server.Uri));
+        await Assert.ThrowsAsync<ArgumentException>(() =>
+            client.LogInputsAsync("r", new MlflowClient.DatasetInput("d", new string('a', 40), "local", "{}", null, null)));
+        Assert.Empty(server.Requests);
+    }
+
+    [Fact]
+    public async Task An_unknown_run_status_is_refused_by_the_client_since_the_server_would_silently_ignore_it()
+    {
+        using var server = new FakeMlflowServer();
+        using var client = new MlflowClient(Fast(server.Uri));
+        await Assert.ThrowsAsync<ArgumentException>(() => client.UpdateRunAsync("r", "BOGUS", DateTimeOffset.UtcNow));
+    }
+
+    [Fact]
+    public async Task Outage_is_retried_with_backoff_and_then_succeeds()
+    {
+        using var server = new FakeMlflowServer { FailNext = 2 };
+        using var client = new MlflowClient(Fast(server.Uri, attempts: 3));
+        string id = await client.GetOrCreateExperimentAsync("flaky");
+        Assert.Equal("1", id);
+        Assert.True(server.Requests.Count >= 4); // 2 × 503, then get-by-name 404, then create
+    }
+
+    [Fact]
+    public void Unreachable_server_gives_a_warning_after_bounded_retries_and_the_record_still_goes_to_the_log()
+    {
+        var f = new LineageFixture();
+        string deadUri;
+        using (var s = new FakeMlflowServer()) deadUri = s.Uri; // now closed: connection refused
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var outcome = LineageRecorder.Record(new LineageRequest(f.ProjectFile, f.ConfigFile, f.DatasetRoot, new(), null,
+            new GenerationFigures(3, 0, 0, 1), LineageRecord.Finished, f.LogFile, [], SettingsOverride: Fast(deadUri)));
+        Assert.True(outcome.Succeeded);
+        var w = Assert.Single(outcome.Diagnostics, d => d.Code == LineageRecorder.MlflowFailed);
+        Assert.Contains("after 3 attempt(s)", w.Message);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20));
+        Assert.Null(Assert.Single(LineageLog.Read(f.LogFile)).Mlflow);
+
+        var required = LineageRecorder.Record(new LineageRequest(f.ProjectFile, f.ConfigFile, f.DatasetRoot, new(), null,
+            new GenerationFigures(3, 0, 0, 1), LineageRecord.Finished, f.LogFile, [], Required: true, SettingsOverride: Fast(deadUri)));
+        Assert.False(required.Succeeded);
+        Assert.Contains(required.Diagnostics, d => d.Code == LineageRecorder.MlflowRequiredFailed && d.IsError);
+    }
+
+    [Fact]
+    public async Task Basic_auth_wins_over_a_token_and_a_bearer_token_is_sent_otherwise()
+    {
+        using var server = new FakeMlflowServer { RequireBasic = ("alice", "pa:ss") };
+        var env = new Dictionary<string, string?>
+        {
+            ["MLFLOW_TRACKING_URI"] = server.Uri, ["MLFLOW_TRACKING_USERNAME"] = "alice", ["MLFLOW_TRACKING_PASSWORD"] = "pa:ss",
+            ["MLFLOW_TRACKING_TOKEN"] = "tok",
+        };
+        var settings = MlflowSettings.FromEnvironment(null, k => env.GetValueOrDefault(k))!;
+        using (var client = new MlflowClient(settings with { InitialBackoff = TimeSpan.FromMilliseconds(10) }))
+            Assert.Equal("1", await client.GetOrCreateExperimentAsync("auth"));
+        Assert.All(server.Requests, r => Assert.Equal("Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes("alice:pa:ss")), r.Authorization));
+        Assert.DoesNotContain("pa:ss", settings.ToString());
+
+        using var tokenServer = new FakeMlflowServer { RequireBearer = "tok" };
+        env["MLFLOW_TRACKING_URI"] = tokenServer.Uri;
+        env["MLFLOW_TRACKING_USERNAME"] = null;
+        using (var client = new MlflowClient(MlflowSettings.FromEnvironment(null, k => env.GetValueOrDefault(k))!))
+            Assert.Equal("1", await client.GetOrCreateExperimentAsync("auth"));
+        Assert.All(tokenServer.Requests, r => Assert.Equal("Bearer tok", r.Authorization));
+    }
+
+    [Fact]
+    public async Task A_401_in_plain_text_is_reported_without_retries_and_without_the_credentials()
+    {
+        using var server = new FakeMlflowServer { RequireBasic = ("alice", "right") };
+        using var client = new MlflowClient(Fast(server.Uri) with { Username = "alice", Password = "wrong-secret" });
+        var ex = await Assert.ThrowsAsync<MlflowException>(() => client.GetOrCreateExperimentAsync("x"));
+        Assert.Equal(401, ex.StatusCode);
+        Assert.Null(ex.ErrorCode);
+        Assert.Contains("You are not authenticated", ex.Message);
+        Assert.Contains("MLFLOW_TRACKING_USERNAME", ex.Message);
+        Assert.DoesNotContain("wrong-secret", ex.Message);
+        Assert.Single(server.Requests);
+    }
+
+    [Fact]
+    public void Credentials_in_the_tracking_uri_never_reach_records()
+    {
+        var settings = new MlflowSettings("http://bob:hunter2@mlflow.example.com:5000/");
+        Assert.Equal("http://mlflow.example.com:5000", settings.SafeUri);
+        Assert.DoesNotContain("hunter2", settings.ToString());
+    }
+
+    [Fact]
+    public void Artifact_uris_map_to_the_proxy_path_and_other_stores_are_refused_clearly()
+    {
+        Assert.Equal("1/abc/artifacts", MlflowClient.ArtifactProxyPath("mlflow-artifacts:/1/abc/artifacts"));
+        Assert.Equal("1/abc/artifacts", MlflowClient.ArtifactProxyPath("mlflow-artifacts://host:5000/1/abc/artifacts"));
+        var ex = Assert.Throws<NotSupportedException>(() => MlflowClient.ArtifactProxyPath("s3://bucket/1/abc/artifacts"));
+        Assert.Contains("--serve-artifacts", ex.Message);
+    }
+}
