@@ -21,7 +21,7 @@ public static class SynthCli
           synth sim2real --synthetic-gt A.json --synthetic-dt B.json --real-gt C.json --real-dt D.json
                          [--iou-type bbox|segm] [--max-gap 0.2] [--json OUT.json]
           synth make-fixture --out DIR [--images 100] [--seed 1]
-        """;
+        """ + "\n" + QualityCommands.Usage;
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
@@ -31,6 +31,13 @@ public static class SynthCli
             {
                 (args.Length == 0 ? stderr : stdout).WriteLine(Usage);
                 return args.Length == 0 ? ExitBadInput : ExitOk;
+            }
+            // `quality` takes positional report paths, which the --name value parser below does not.
+            if (args[0] == "quality")
+            {
+                try { return QualityCommands.Run(args, stdout, stderr); }
+                catch (ArgumentException ex) { throw new UsageException(ex.Message); }
+                catch (InvalidDataException ex) { throw new IOException(ex.Message, ex); }
             }
             var opts = Options.Parse(args.AsSpan(1));
             return args[0] switch
