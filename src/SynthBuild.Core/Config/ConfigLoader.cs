@@ -315,8 +315,11 @@ public static class ConfigLoader
             if (splits is not null && Math.Abs(splitSpec.Train + splitSpec.Val + splitSpec.Test - 1) > 1e-9)
                 Error(Contradictory, splits, $"splits: train + val + test must add up to 1, found {Fmt(splitSpec.Train + splitSpec.Val + splitSpec.Test)}.");
 
+            // The schema restricts the value to "weighted" | "balanced".
+            var balance = Str(root, "categoryBalance") == "balanced" ? CategoryBalance.Balanced : CategoryBalance.Weighted;
+
             return new DatasetSpec(name, samples, seed, width, height, objects, categories, cameraSpec,
-                lightingSpec, materialSpec, sensorSpec, backgroundSpec, splitSpec);
+                lightingSpec, materialSpec, sensorSpec, backgroundSpec, splitSpec, balance);
         }
 
         private void ApplyOverrides(ref int samples, ref ulong seed)

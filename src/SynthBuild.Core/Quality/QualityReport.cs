@@ -8,7 +8,8 @@ public sealed record Histogram(double Min, double BinWidth, long[] Counts)
 {
     public static Histogram Empty(double min, double binWidth, int bins) => new(min, binWidth, new long[bins]);
 
-    public int BinOf(double value) => Math.Clamp((int)Math.Floor((value - Min) / BinWidth), 0, Counts.Length - 1);
+    /// <summary>The tiny epsilon puts values on a bin edge into the bin they start (0.6 / 0.1 is 5.999…).</summary>
+    public int BinOf(double value) => Math.Clamp((int)Math.Floor((value - Min) / BinWidth + 1e-9), 0, Counts.Length - 1);
 
     public void Add(double value, long count = 1) => Counts[BinOf(value)] += count;
 
