@@ -26,7 +26,7 @@ public static class SynthCli
           synth lineage PROJECT_DIR|LOG.jsonl [--json]
           synth release verify ARCHIVE.tar.gz|FOLDER
           synth release extract ARCHIVE.tar.gz --out DIR
-        """;
+        """ + "\n" + QualityCommands.Usage;
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
@@ -39,6 +39,13 @@ public static class SynthCli
             }
             if (args[0] == "lineage") return Lineage(args.AsSpan(1), stdout);
             if (args[0] == "release") return Release(args.AsSpan(1), stdout, stderr);
+            // `quality` takes positional report paths, which the --name value parser below does not.
+            if (args[0] == "quality")
+            {
+                try { return QualityCommands.Run(args, stdout, stderr); }
+                catch (ArgumentException ex) { throw new UsageException(ex.Message); }
+                catch (InvalidDataException ex) { throw new IOException(ex.Message, ex); }
+            }
             var opts = Options.Parse(args.AsSpan(1));
             return args[0] switch
             {

@@ -6,7 +6,8 @@ namespace SynthBuild.Tasks.Tests;
 /// <summary>A dataset project in a temp folder that imports the in-repo SDK by path.</summary>
 internal sealed class TempDatasetProject
 {
-    public TempDatasetProject(string config, string name = "demo")
+    /// <param name="projectItems">XML inserted before the SDK targets import, e.g. SynthGate items.</param>
+    public TempDatasetProject(string config, string name = "demo", string projectItems = "")
     {
         Directory = Path.Combine(Path.GetTempPath(), "synthbuild-it", Guid.NewGuid().ToString("N")[..12], name);
         System.IO.Directory.CreateDirectory(Directory);
@@ -18,6 +19,7 @@ internal sealed class TempDatasetProject
                 <SynthUseTaskHost>true</SynthUseTaskHost>
               </PropertyGroup>
               <Import Project="{sdk}/Sdk.props" />
+            {projectItems}
               <Import Project="{sdk}/Sdk.targets" />
             </Project>
             """);

@@ -317,9 +317,11 @@ public static class ConfigLoader
                 Error(Contradictory, splits, $"splits: train + val + test must add up to 1, found {Fmt(splitSpec.Train + splitSpec.Val + splitSpec.Test)}.");
 
             AugmentationSpec? augmentation = AugmentationConfig.Bind(root["augmentation"] as JObject, source, width, height, Diagnostics);
+            // The schema restricts the value to "weighted" | "balanced".
+            var balance = Str(root, "categoryBalance") == "balanced" ? CategoryBalance.Balanced : CategoryBalance.Weighted;
 
             return new DatasetSpec(name, samples, seed, width, height, objects, categories, cameraSpec,
-                lightingSpec, materialSpec, sensorSpec, backgroundSpec, splitSpec, augmentation);
+                lightingSpec, materialSpec, sensorSpec, backgroundSpec, splitSpec, augmentation, balance);
         }
 
         private void ApplyOverrides(ref int samples, ref ulong seed)

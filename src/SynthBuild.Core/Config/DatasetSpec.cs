@@ -34,6 +34,10 @@ public sealed record SensorSpec(double GaussianNoiseStd, double DepthDropout);
 /// <summary>Train/val/test fractions; they add up to 1.</summary>
 public sealed record SplitSpec(double Train, double Val, double Test);
 
+/// <summary>How object categories are chosen: by weight (a random draw per object), or balanced by construction
+/// (equal class counts up to how many objects each scene holds; weights ignored).</summary>
+public enum CategoryBalance { Weighted, Balanced }
+
 public sealed record BackgroundSpec(IReadOnlyList<Vec3> Colors, IReadOnlyList<Vec3> TableColors, double TableSizeX, double TableSizeY);
 
 /// <summary>
@@ -55,7 +59,8 @@ public sealed record DatasetSpec(
     SensorSpec Sensor,
     BackgroundSpec Background,
     SplitSpec Splits,
-    Augmentation.AugmentationSpec? Augmentation = null)
+    Augmentation.AugmentationSpec? Augmentation = null,
+    CategoryBalance CategoryBalance = CategoryBalance.Weighted)
 {
     /// <summary>Defaults of the original tool, used for every key the config leaves out.</summary>
     public static class Defaults

@@ -22,6 +22,8 @@ public static class SpecFingerprint
             w.WriteNumber("width", s.Width);
             w.WriteNumber("height", s.Height);
             w.WriteStartArray("objectsPerScene"); w.WriteNumberValue(s.ObjectsPerScene.Min); w.WriteNumberValue(s.ObjectsPerScene.Max); w.WriteEndArray();
+            // Written only when not the default, so adding the option kept every existing dataset's sample keys.
+            if (s.CategoryBalance != CategoryBalance.Weighted) w.WriteString("categoryBalance", "balanced");
             w.WriteStartArray("categories");
             foreach (var c in s.Categories)
             {

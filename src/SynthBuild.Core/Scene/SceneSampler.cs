@@ -16,6 +16,8 @@ public sealed class SceneSampler(DatasetSpec spec)
     private const double ClearanceMetres = 0.005; // gap kept between footprints so meshes never touch
 
     private readonly double[] _cumulativeWeights = CumulativeWeights(spec.Categories);
+    private readonly CategoryBalancer? _balancer =
+        spec.CategoryBalance == CategoryBalance.Balanced ? new CategoryBalancer(spec.Seed, spec.Categories.Count) : null;
 
     public SceneDescription Sample(long index)
     {
@@ -26,7 +28,7 @@ public sealed class SceneSampler(DatasetSpec spec)
         var background = new Background(Pick(bg.Colors, ref bgRng), Pick(bg.Colors, ref bgRng));
         Vec3 tableColor = Jitter(Pick(bg.TableColors, ref bgRng), 0.1, ref bgRng);
         var table = new Table(bg.TableSizeX, bg.TableSizeY, new Material(tableColor, bgRng.Uniform(0.5, 0.9), 0));
-        var objects = SampleObjects(RandomStream.For(spec.Seed, index, "objects"), camera, table);
+        var objects = SampleObjects(index, RandomStream.For(spec.Seed, index, "objects"), camera, table);
         return new SceneDescription(camera, objects, light, table, background);
     }
 
@@ -54,7 +56,7 @@ public sealed class SceneSampler(DatasetSpec spec)
         return new Lighting(direction, tint, rng.Uniform(l.Intensity.Min, l.Intensity.Max), rng.Uniform(l.Ambient.Min, l.Ambient.Max));
     }
 
-    private List<SceneObject> SampleObjects(RandomStream rng, CameraModel camera, Table table)
+    private List<SceneObject> SampleObjects(long index, RandomStream rng, CameraModel camera, Table table)
     {
         int wanted = rng.NextInt(spec.ObjectsPerScene.Min, spec.ObjectsPerScene.Max);
         var placed = new List<SceneObject>(wanted);
@@ -66,7 +68,7 @@ public sealed class SceneSampler(DatasetSpec spec)
         {
             // Each object slot has its own stream so one hard-to-place object never shifts the others' draws.
             var objRng = rng.Derive("object", n);
-            CategorySpec category = PickCategory(ref objRng);
+            CategorySpec category = PickCategory(index, n, ref objRng);
             bool done = false;
             for (int sizeTry = 0; sizeTry < SizeAttempts && !done; sizeTry++)
             {
@@ -145,9 +147,12 @@ public sealed class SceneSampler(DatasetSpec spec)
         return new Material(albedo, rng.Uniform(m.Roughness.Min, m.Roughness.Max), rng.Uniform(m.Metallic.Min, m.Metallic.Max));
     }
 
-    private CategorySpec PickCategory(ref RandomStream rng)
+    /// <summary>Weighted: a draw by category weight. Balanced: <see cref="CategoryBalancer"/> (weights ignored);
+    /// the draw is still taken so the slot's later draws are the same in both modes.</summary>
+    private CategorySpec PickCategory(long index, int slot, ref RandomStream rng)
     {
         double u = rng.NextDouble() * _cumulativeWeights[^1];
+        if (_balancer is not null) return spec.Categories[_balancer.CategoryFor(index, slot)];
         for (int i = 0; i < _cumulativeWeights.Length; i++)
             if (u < _cumulativeWeights[i]) return spec.Categories[i];
         return spec.Categories[^1];
