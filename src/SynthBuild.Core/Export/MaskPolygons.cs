@@ -154,6 +154,20 @@ public static class MaskPolygons
             }
         // poly[..bi], ring[bj..], ring[..bj], ring[bj], poly[bi], poly[bi+1..]
         var insert = new List<int>(2 * m + 4);
+        if (bestD == 0)
+        {
+            // The ring touches the polygon at a vertex: no bridge, and no repeated vertex either.
+            for (int k = 1; k < m; k++)
+            {
+                int j = (bj + k) % m;
+                insert.Add(ring[2 * j]);
+                insert.Add(ring[2 * j + 1]);
+            }
+            insert.Add(poly[2 * bi]);
+            insert.Add(poly[2 * bi + 1]);
+            poly.InsertRange(2 * bi + 2, insert);
+            return;
+        }
         for (int k = 0; k <= m; k++)
         {
             int j = (bj + k) % m;
