@@ -6,7 +6,7 @@ namespace SynthBuild.Tasks.Tests;
 /// <summary>A dataset project in a temp folder that imports the in-repo SDK by path.</summary>
 internal sealed class TempDatasetProject
 {
-    public TempDatasetProject(string config, string name = "demo")
+    public TempDatasetProject(string config, string name = "demo", string projectBody = "")
     {
         Directory = Path.Combine(Path.GetTempPath(), "synthbuild-it", Guid.NewGuid().ToString("N")[..12], name);
         System.IO.Directory.CreateDirectory(Directory);
@@ -18,6 +18,7 @@ internal sealed class TempDatasetProject
                 <SynthUseTaskHost>true</SynthUseTaskHost>
               </PropertyGroup>
               <Import Project="{sdk}/Sdk.props" />
+              {projectBody}
               <Import Project="{sdk}/Sdk.targets" />
             </Project>
             """);
