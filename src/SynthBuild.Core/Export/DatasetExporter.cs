@@ -107,7 +107,7 @@ public static class DatasetExporter
                 written.Add(r.Name);
             }
         }
-        catch (Exception e) when (e is DiagnosticException or IOException or UnauthorizedAccessException or OperationCanceledException or AggregateException)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
             Exception inner = e is AggregateException a ? a.Flatten().InnerExceptions[0] : e;
             diagnostics.Add(inner is DiagnosticException de ? de.Diagnostic
