@@ -62,6 +62,7 @@ public static class DatasetExporter
 
         var splitIndices = ExportContext.Splits.ToDictionary(s => s, s => (IReadOnlyList<long>)reader.Indices.Where(i => reader.SplitOf(i) == s).ToList());
         var writers = new List<(ExportRequest Request, string Key, string Staging, IExportWriter Writer)>();
+        Task writing = Task.CompletedTask;
         try
         {
             try
@@ -86,17 +87,27 @@ public static class DatasetExporter
             int parallelism = threads > 0 ? threads : Environment.ProcessorCount;
             int batch = Math.Max(4, 2 * parallelism);
             var ordered = ExportContext.Splits.SelectMany(s => splitIndices[s]).ToArray();
-            var prepared = new PreparedSample[batch];
+            // Two batches in flight: one is written (in order, one thread) while the next is prepared (in parallel),
+            // so reading/decoding overlaps writing; memory holds at most two batches.
+            var buffers = new[] { new PreparedSample[batch], new PreparedSample[batch] };
+            int current = 0;
             for (int start = 0; start < ordered.Length; start += batch)
             {
                 cancel.ThrowIfCancellationRequested();
-                int n = Math.Min(batch, ordered.Length - start);
+                int n = Math.Min(batch, ordered.Length - start), first = start;
+                var prepared = buffers[current];
                 Parallel.For(0, n, new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = cancel },
-                    i => prepared[i] = PreparedSample.Prepare(reader, ordered[start + i], needs));
-                for (int i = 0; i < n; i++)
-                    foreach (var w in writers) w.Writer.Write(prepared[i]);
-                Array.Clear(prepared);
+                    i => prepared[i] = PreparedSample.Prepare(reader, ordered[first + i], needs));
+                writing.Wait(cancel);
+                writing = Task.Run(() =>
+                {
+                    for (int i = 0; i < n; i++)
+                        foreach (var w in writers) w.Writer.Write(prepared[i]);
+                    Array.Clear(prepared);
+                }, cancel);
+                current ^= 1;
             }
+            writing.Wait(cancel);
 
             foreach (var (r, key, staging, writer) in writers)
             {
@@ -115,6 +126,8 @@ public static class DatasetExporter
         }
         finally
         {
+            // A failed batch must not race the writer still busy with the previous one.
+            try { writing.Wait(); } catch (Exception) { }
             foreach (var (r, _, staging, writer) in writers)
             {
                 writer.Dispose();
