@@ -86,3 +86,47 @@ public class MaskPolygonsTests
         });
     }
 }
+
+/// <summary>The same round trip, rasterized by the Python re-implementation of pycocotools in interop/.</summary>
+public class MaskPolygonsInteropTests(Xunit.Abstractions.ITestOutputHelper output)
+{
+    [Fact]
+    public void Independent_rasterizer_gives_back_masks_with_holes_and_parts_exactly()
+    {
+        var cases = new List<object>();
+        for (int k = 0; k < 300; k++)
+        {
+            var rng = SynthBuild.Core.Randomness.RandomStream.For(11, k, "polygon-case");
+            int w = 3 + (int)(rng.NextDouble() * 20), h = 3 + (int)(rng.NextDouble() * 20);
+            double density = 0.3 + 0.5 * rng.NextDouble();
+            var mask = new byte[w * h];
+            for (int i = 0; i < mask.Length; i++) mask[i] = rng.NextDouble() < density ? (byte)1 : (byte)0;
+            if (k % 3 == 0) // a frame with a hole and an island, placed at random, on top of the noise
+                for (int y = 0; y < h; y++)
+                    for (int x = 0; x < w; x++)
+                        mask[y * w + x] = (byte)(x == 0 || y == 0 || x == w - 1 || y == h - 1 || (x == w / 2 && y == h / 2) ? 1 : x == 1 || y == 1 || x == w - 2 || y == h - 2 ? 0 : mask[y * w + x]);
+            cases.Add(new
+            {
+                width = w,
+                height = h,
+                mask = Enumerable.Range(0, h).Select(y => string.Concat(mask.Skip(y * w).Take(w).Select(b => b == 1 ? '1' : '0'))).ToArray(),
+                polygons = MaskPolygons.Polygons(mask, w, h),
+                single = MaskPolygons.SinglePolygon(mask, w, h),
+            });
+        }
+        string file = Path.Combine(SynthBuild.Core.Tests.Pipeline.SmallDataset.TempDir(), "cases.json");
+        File.WriteAllText(file, System.Text.Json.JsonSerializer.Serialize(cases));
+
+        var psi = new System.Diagnostics.ProcessStartInfo(InteropChecker.Python) { RedirectStandardOutput = true, RedirectStandardError = true };
+        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "interop", "check_polygons.py"));
+        psi.Environment["POLYGON_CASES"] = file;
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        var err = p.StandardError.ReadToEndAsync();
+        string stdout = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        output.WriteLine(stdout);
+        Assert.True(p.ExitCode == 0, stdout + err.Result);
+        Assert.EndsWith("OK", stdout.TrimEnd());
+        Assert.DoesNotContain("with holes: 0,", stdout);
+    }
+}
