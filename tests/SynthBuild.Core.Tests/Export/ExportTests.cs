@@ -148,6 +148,44 @@ public class ExportTests(ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public void Projected_box_corners_enclose_each_objects_unoccluded_silhouette()
+    {
+        // The silhouette of a shape lies inside the projection of its bounding box, so the amodal box (the whole
+        // silhouette, clipped to the image) must lie within the corners' extent: a wrong rotation breaks this.
+        string ds = SmallDataset.TempDirWith(SmallDataset.Spec(samples: 6, seed: 5));
+        var reader = SynthBuild.Core.Storage.DatasetReader.Open(ds);
+        var kp = new double[24];
+        int checkedObjects = 0;
+        foreach (long i in reader.Indices)
+        {
+            var sample = reader.ReadAnnotation(i);
+            foreach (var o in sample.Objects)
+            {
+                Assert.Equal(8, CocoWriter.ProjectCorners(o, sample, kp)); // the sampler keeps every corner in view
+                double minU = double.MaxValue, maxU = double.MinValue, minV = double.MaxValue, maxV = double.MinValue;
+                for (int k = 0; k < 8; k++)
+                {
+                    minU = Math.Min(minU, kp[3 * k]); maxU = Math.Max(maxU, kp[3 * k]);
+                    minV = Math.Min(minV, kp[3 * k + 1]); maxV = Math.Max(maxV, kp[3 * k + 1]);
+                }
+                double[] a = o.AmodalBbox;
+                Assert.InRange(a[0], minU - 1, maxU + 1);
+                Assert.InRange(a[0] + a[2], minU - 1, maxU + 1);
+                Assert.InRange(a[1], minV - 1, maxV + 1);
+                Assert.InRange(a[1] + a[3], minV - 1, maxV + 1);
+                // ... and for a box the corners are the silhouette's extreme points: the extents agree.
+                if (o.Shape == SynthBuild.Core.Scene.ShapeKind.Box)
+                {
+                    Assert.InRange(a[0], minU - 1, minU + 1);
+                    Assert.InRange(a[1] + a[3], maxV - 1, maxV + 1);
+                }
+                checkedObjects++;
+            }
+        }
+        Assert.True(checkedObjects > 10);
+    }
+
     private static long[] NpyIndex(string path)
     {
         byte[] f = File.ReadAllBytes(path);
