@@ -1,17 +1,16 @@
 """Rasterizes traced polygons with this folder's pycocotools re-implementation (check_exports.py) and requires the
 exact masks back. Input: a JSON list of {"width", "height", "mask": [row strings of 0/1], "polygons": [[...]],
 "single": [...]}. Prints how many masks had holes and several parts, then 'OK'."""
-import json, sys
+import json, math, os, sys
 
 import cv2
 import numpy as np
 
-sys.argv = sys.argv[:1] + ["", ""]  # check_exports.py's arguments are unused by the helpers imported below
-import importlib.util, os
+# The decoders are check_exports.py's (one copy of the pycocotools re-implementation); only that section is run.
 here = os.path.dirname(os.path.abspath(__file__))
 src = open(os.path.join(here, "check_exports.py")).read()
 helpers = src[src.index("# ------------------------------------------------------------------ independent COCO mask decoders"):src.index("figures = {}")]
-ns = {"np": np, "math": __import__("math"), "fail": lambda m: (print("FAIL: " + m), sys.exit(1)), "check": None}
+ns = {"np": np, "math": math, "fail": lambda m: (print("FAIL: " + m), sys.exit(1)), "check": None}
 ns["check"] = lambda c, m: None if c else ns["fail"](m)
 exec(helpers, ns)
 
