@@ -27,6 +27,7 @@ switch (command)
     case "generate": Generate(Option("--samples", 200)); break;
     case "incremental": Incremental(Option("--samples", 1000)); break;
     case "augment": AugmentBenchmark.Run(Load(Option("--samples", 32)), Option("--images", 300), Option("--epochs", 3), TextOption("--preview")); break;
+    case "export": Export(Option("--samples", 1000)); break;
     default:
         Console.WriteLine("""
             usage: SynthBuild.Benchmarks <command> [options]
@@ -37,6 +38,9 @@ switch (command)
               augment      [--samples N=32] [--images I=300] [--epochs E=3] [--preview out.png] [--config synth.json]
                            single-thread images/s (with labels) for flip + rotate + random crop + colour jitter at the
                            config's size, per-transform rates, and AugmentedLoader batches/s with all cores
+              export       [--samples N=1000] [--threads T] [--config synth.json]
+                           generation time of N, then COCO + YOLO + TFRecord + NumPy export time (all four in one
+                           pass, then each alone) and the peak working set while exporting
             """);
         break;
 }
@@ -110,6 +114,39 @@ void Incremental(int samples)
         var grown = new DatasetBuilder(Load(more), dir, new BuildOptions(threads)).Build();
         Console.WriteLine($"  +10% samples     {grown.Elapsed.TotalSeconds:F2} s (generated {grown.Generated}, reused {grown.Reused})");
         Console.WriteLine($"  peak working set {Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0:F0} MiB");
+    }
+    finally { Directory.Delete(dir, true); }
+}
+
+void Export(int samples)
+{
+    string dir = TempDir();
+    try
+    {
+        var spec = Load(samples);
+        var gen = new DatasetBuilder(spec, dir, new BuildOptions(threads)).Build();
+        long genPeak = Process.GetCurrentProcess().PeakWorkingSet64;
+        Console.WriteLine($"export: {samples} samples at {spec.Width}x{spec.Height}, {Threads()} threads");
+        Console.WriteLine($"  generation       {gen.Elapsed.TotalSeconds:F2} s ({gen.SamplesPerSecond:F1} samples/s), peak working set {genPeak / 1048576.0:F0} MiB");
+        var diagnostics = new List<SynthBuild.Core.Diagnostics.Diagnostic>();
+        IReadOnlyList<SynthBuild.Core.Export.ExportRequest> Select(params string[] names) =>
+            SynthBuild.Core.Export.ExportOptions.Parse(names.Select(n => (n, (IReadOnlyDictionary<string, string>)new Dictionary<string, string>())), null, diagnostics)!;
+
+        void Measure(string label, IReadOnlyList<SynthBuild.Core.Export.ExportRequest> requests)
+        {
+            string exports = Path.Combine(dir, "exports-" + label.Replace(' ', '_').Replace('+', '_'));
+            GC.Collect();
+            long baseline = Process.GetCurrentProcess().WorkingSet64, peak = baseline;
+            using var sampler = new Timer(_ => { long ws = Process.GetCurrentProcess().WorkingSet64; if (ws > Interlocked.Read(ref peak)) Interlocked.Exchange(ref peak, ws); }, null, 0, 20);
+            var r = SynthBuild.Core.Export.DatasetExporter.Run(dir, exports, requests, threads);
+            if (!r.Succeeded) throw new InvalidOperationException(string.Join("\n", r.Diagnostics));
+            long bytes = Directory.EnumerateFiles(exports, "*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length);
+            Console.WriteLine($"  {label,-28} {r.Elapsed.TotalSeconds,7:F2} s = {100 * r.Elapsed.TotalSeconds / gen.Elapsed.TotalSeconds,5:F0}% of generation, {bytes / 1048576.0,7:F0} MiB written, peak working set {Interlocked.Read(ref peak) / 1048576.0:F0} MiB (before: {baseline / 1048576.0:F0} MiB)");
+            Directory.Delete(exports, true);
+        }
+
+        Measure("coco+yolo+tfrecord+numpy", Select("coco", "yolo", "tfrecord", "numpy"));
+        foreach (string f in new[] { "coco", "yolo", "tfrecord", "numpy" }) Measure(f, Select(f));
     }
     finally { Directory.Delete(dir, true); }
 }

@@ -6,7 +6,7 @@ namespace SynthBuild.Tasks.Tests;
 /// <summary>A dataset project in a temp folder that imports the in-repo SDK by path.</summary>
 internal sealed class TempDatasetProject
 {
-    /// <param name="projectItems">XML inserted before the SDK targets import, e.g. SynthGate items.</param>
+    /// <param name="projectItems">XML inserted before the SDK targets import, e.g. SynthGate or SynthExport items.</param>
     public TempDatasetProject(string config, string name = "demo", string projectItems = "")
     {
         Directory = Path.Combine(Path.GetTempPath(), "synthbuild-it", Guid.NewGuid().ToString("N")[..12], name);

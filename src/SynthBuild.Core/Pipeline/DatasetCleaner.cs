@@ -19,6 +19,10 @@ public static class DatasetCleaner
         var paths = (manifest?.Samples ?? []).SelectMany(s => s.Files).Select(f => DatasetLayout.FullPath(root, f.Path)).ToList();
         paths.Add(Path.Combine(root, DatasetLayout.DatasetFile));
         paths.Add(manifestPath);
+        // What the later stages write beside the samples.
+        foreach (string report in new[] { Quality.QualityStage.JsonFile, Quality.QualityStage.MarkdownFile, Quality.QualityStage.HtmlFile, "sim2real.json" })
+            paths.Add(Path.Combine(root, Quality.QualityStage.ReportsDir, report));
+        paths.Add(Path.Combine(root, "provenance.json"));
         foreach (string p in paths)
         {
             if (!File.Exists(p)) continue;
@@ -26,9 +30,26 @@ public static class DatasetCleaner
             removed++;
         }
         AtomicFile.RemoveLeftovers(root);
-        foreach (string dir in DatasetLayout.SampleDirs.Select(d => Path.Combine(root, d)).Append(root))
+        removed += CleanExports(Path.Combine(root, "exports"));
+        foreach (string dir in DatasetLayout.SampleDirs.Append(Quality.QualityStage.ReportsDir).Append("exports").Select(d => Path.Combine(root, d)).Append(root))
             if (Directory.Exists(dir) && !Directory.EnumerateFileSystemEntries(dir).Any())
                 Directory.Delete(dir);
+        return removed;
+    }
+
+    /// <summary>Removes export folders the exporter stamped (and its staging leftovers), nothing else.</summary>
+    public static int CleanExports(string exportRoot)
+    {
+        if (!Directory.Exists(exportRoot)) return 0;
+        int removed = 0;
+        foreach (string dir in Directory.EnumerateDirectories(exportRoot))
+        {
+            string name = Path.GetFileName(dir);
+            bool ours = File.Exists(Path.Combine(dir, Export.DatasetExporter.StampFile)) || (name.StartsWith('.') && name.EndsWith(".staging", StringComparison.Ordinal));
+            if (!ours) continue;
+            removed += Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories).Count();
+            Directory.Delete(dir, recursive: true);
+        }
         return removed;
     }
 }
