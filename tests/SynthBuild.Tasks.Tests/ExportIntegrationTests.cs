@@ -47,7 +47,11 @@ public class ExportIntegrationTests
         File.WriteAllText(p.ProjectFile, File.ReadAllText(p.ProjectFile).Replace("<SynthExport Include=\"yolo\" />", "<SynthExport Include=\"voc\" />"));
         var r = p.Build();
         Assert.Equal(1, r.ExitCode);
-        Assert.Contains($"{p.ProjectFile} : error SYN4001: Unknown export format 'voc': expected one of coco, yolo, yolo-seg, tfrecord, numpy, onnx.", r.Output);
+        // The error points at the item's line in the project file.
+        string[] lines = File.ReadAllLines(p.ProjectFile);
+        int line = Array.FindIndex(lines, l => l.Contains("Include=\"voc\"")) + 1;
+        int column = lines[line - 1].IndexOf('<') + 1;
+        Assert.Contains($"{p.ProjectFile}({line},{column}): error SYN4001: Unknown export format 'voc': expected one of coco, yolo, yolo-seg, tfrecord, numpy, onnx.", r.Output);
         Assert.Equal(before, p.Snapshot());
     }
 }

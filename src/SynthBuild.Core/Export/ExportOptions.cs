@@ -91,17 +91,18 @@ public static class ExportOptions
         foreach (var (rawName, options) in selections)
         {
             string name = rawName.Trim();
+            var (line, column) = ProjectItemLocator.Locate(file, "SynthExport", name);
             int formatIndex = FormatNames.ToList().FindIndex(n => string.Equals(n, name, StringComparison.OrdinalIgnoreCase));
             if (formatIndex < 0)
             {
-                diagnostics.Add(Diagnostic.Error(UnknownFormat, $"Unknown export format '{name}': expected one of {string.Join(", ", FormatNames)}.", file));
+                diagnostics.Add(Diagnostic.Error(UnknownFormat, $"Unknown export format '{name}': expected one of {string.Join(", ", FormatNames)}.", file, line, column));
                 ok = false;
                 continue;
             }
             var format = (ExportFormat)formatIndex;
             if (requests.Any(r => r.Format == format))
             {
-                diagnostics.Add(Diagnostic.Error(DuplicateExport, $"Export '{NameOf(format)}' is selected twice: select each format once.", file));
+                diagnostics.Add(Diagnostic.Error(DuplicateExport, $"Export '{NameOf(format)}' is selected twice: select each format once.", file, line, column));
                 ok = false;
                 continue;
             }
@@ -112,14 +113,14 @@ public static class ExportOptions
                 if (!spec.TryGetValue(key, out var o))
                 {
                     string known = spec.Count == 0 ? "it takes no options" : "expected one of " + string.Join(", ", spec.Keys);
-                    diagnostics.Add(Diagnostic.Error(BadOption, $"Export '{NameOf(format)}' has no option '{key}': {known}.", file));
+                    diagnostics.Add(Diagnostic.Error(BadOption, $"Export '{NameOf(format)}' has no option '{key}': {known}.", file, line, column));
                     ok = false;
                     continue;
                 }
                 string? normal = o.Validate(value.Trim());
                 if (normal is null)
                 {
-                    diagnostics.Add(Diagnostic.Error(BadOption, $"Export '{NameOf(format)}' option {CanonicalKey(spec, key)}='{value}': expected {o.Expected}.", file));
+                    diagnostics.Add(Diagnostic.Error(BadOption, $"Export '{NameOf(format)}' option {CanonicalKey(spec, key)}='{value}': expected {o.Expected}.", file, line, column));
                     ok = false;
                     continue;
                 }

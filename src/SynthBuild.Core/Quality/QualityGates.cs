@@ -113,23 +113,6 @@ public static class QualityGates
     /// element, or (0, 0) when the file cannot be read or does not declare it (e.g. an item from an import).
     /// MSBuild items carry no positions, so the project XML is read again with line info.
     /// </summary>
-    public static (int Line, int Column) Locate(string projectFile, string gateName)
-    {
-        try
-        {
-            XDocument doc = XDocument.Load(projectFile, LoadOptions.SetLineInfo);
-            foreach (XElement e in doc.Descendants().Where(e => e.Name.LocalName == "SynthGate"))
-            {
-                string include = (string?)e.Attribute("Include") ?? "";
-                if (include.Split(';').Any(p => string.Equals(p.Trim(), gateName.Trim(), StringComparison.OrdinalIgnoreCase)))
-                {
-                    var info = (IXmlLineInfo)e;
-                    // LinePosition is the element name's column; the element starts one column earlier, at "<".
-                    return info.HasLineInfo() ? (info.LineNumber, Math.Max(1, info.LinePosition - 1)) : (0, 0);
-                }
-            }
-        }
-        catch (Exception ex) when (ex is IOException or XmlException or UnauthorizedAccessException) { }
-        return (0, 0);
-    }
+    public static (int Line, int Column) Locate(string projectFile, string gateName) =>
+        ProjectItemLocator.Locate(projectFile, "SynthGate", gateName);
 }
