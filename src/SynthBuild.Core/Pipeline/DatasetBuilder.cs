@@ -210,27 +210,59 @@ public sealed class DatasetBuilder(DatasetSpec spec, string outputDirectory, Bui
     private sealed class Worker(DatasetSpec spec, SceneSampler sampler, SensorModel sensor)
     {
         private readonly RasterRenderer _renderer = new();
-        private readonly RenderTarget _target = new(spec.Width, spec.Height);
+        private readonly RenderTarget _target = NewTarget(spec);
+        private readonly RenderTarget? _highRes = spec.RenderOrDefault.Supersampling > 1
+            ? new RenderTarget(spec.Width * spec.RenderOrDefault.Supersampling, spec.Height * spec.RenderOrDefault.Supersampling) : null;
         private readonly ushort[] _depthMm = new ushort[spec.Width * spec.Height];
+        private readonly ushort[] _semantic = new ushort[spec.Width * spec.Height];
+
+        private static RenderTarget NewTarget(DatasetSpec spec)
+        {
+            var t = new RenderTarget(spec.Width, spec.Height);
+            if (spec.OutputsOrDefault.Normals) t.EnableNormals();
+            return t;
+        }
 
         public (ManifestSample Entry, int FilesWritten, Diagnostic? Warning) Generate(int index, string key, string root, ManifestSample? previous)
         {
             SceneDescription scene = sampler.Sample(index);
-            _renderer.Render(scene, _target);
+            if (_highRes is not null) _renderer.RenderSupersampled(scene, _target, spec.RenderOrDefault.Supersampling, _highRes);
+            else _renderer.Render(scene, _target);
             SampleAnnotation annotation = LabelExtractor.Extract(index, scene, _target);
             sensor.ApplyRgbNoise(_target.Rgb, RandomStream.For(spec.Seed, index, "sensor.rgb"));
-            sensor.ToDepthMillimetres(_target.DepthMetres, _depthMm, RandomStream.For(spec.Seed, index, "sensor.depth"));
+            sensor.ApplyDeadPixels(_target.Rgb, spec.Width, spec.Height, spec.Seed);
+            var curriculum = spec.CurriculumOrDefault;
+            double dropout = curriculum.DepthDropout is ValueRange dr ? CurriculumSpec.Lerp(dr, curriculum.Difficulty(index)) : spec.Sensor.DepthDropout;
+            sensor.ToDepth(_target.DepthMetres, _depthMm, spec.Width, RandomStream.For(spec.Seed, index, "sensor.depth"), dropout);
 
             string stem = DatasetLayout.Stem(index, spec.Samples);
-            var outputs = new (string Path, byte[] Bytes)[]
+            var outputs = new List<(string Path, byte[] Bytes)>(7)
             {
                 (DatasetLayout.Rgb(stem), Png.EncodeRgb8(_target.Rgb, spec.Width, spec.Height)),
                 (DatasetLayout.Depth(stem), Png.EncodeGray16(_depthMm, spec.Width, spec.Height)),
                 (DatasetLayout.Segmentation(stem), Png.EncodeGray16(_target.InstanceIds, spec.Width, spec.Height, filter: 0)),
-                (DatasetLayout.Annotation(stem), AnnotationJson.Sample(annotation, stem)),
             };
+            var extra = new List<KeyValuePair<string, string>>();
+            OutputSpec wanted = spec.OutputsOrDefault;
+            if (wanted.Semantic)
+            {
+                SampleOutputs.Semantic(_target.InstanceIds, annotation, _semantic);
+                outputs.Add((DatasetLayout.Semantic(stem), Png.EncodeGray16(_semantic, spec.Width, spec.Height, filter: 0)));
+                extra.Add(new("semantic", DatasetLayout.Semantic(stem)));
+            }
+            if (wanted.PointCloud)
+            {
+                outputs.Add((DatasetLayout.PointCloud(stem), SampleOutputs.PointCloudNpy(_depthMm, spec.Width, spec.Height, annotation.Camera)));
+                extra.Add(new("pointCloud", DatasetLayout.PointCloud(stem)));
+            }
+            if (wanted.Normals)
+            {
+                outputs.Add((DatasetLayout.Normals(stem), Png.EncodeRgb8(SampleOutputs.NormalsRgb(_target.Normals!), spec.Width, spec.Height)));
+                extra.Add(new("normals", DatasetLayout.Normals(stem)));
+            }
+            outputs.Add((DatasetLayout.Annotation(stem), AnnotationJson.Sample(annotation with { ExtraFiles = extra.Count > 0 ? extra : null }, stem)));
 
-            var files = new List<ManifestFile>(outputs.Length);
+            var files = new List<ManifestFile>(outputs.Count);
             int written = 0;
             foreach (var (path, bytes) in outputs)
             {

@@ -26,6 +26,12 @@ public sealed class RenderTarget
     /// <summary>Camera-frame z of the nearest surface (table or object) in metres; 0 where nothing was hit.</summary>
     public float[] DepthMetres { get; }
 
+    /// <summary>Camera-frame unit normal (x, y, z per pixel) of the nearest surface when enabled; null otherwise.</summary>
+    public float[]? Normals { get; private set; }
+
+    /// <summary>Makes the renderer also write <see cref="Normals"/>.</summary>
+    public void EnableNormals() => Normals ??= new float[Width * Height * 3];
+
     /// <summary>Instance id of the nearest object per pixel; 0 = background or table.</summary>
     public ushort[] InstanceIds { get; }
 
