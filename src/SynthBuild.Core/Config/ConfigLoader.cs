@@ -272,7 +272,10 @@ public static class ConfigLoader
                 position, lookAt,
                 Dbl(camera, "positionNoise") ?? DatasetSpec.Defaults.PositionNoise,
                 Dbl(camera, "orientationNoise") ?? DatasetSpec.Defaults.OrientationNoise,
-                Dbl(camera, "focalLengthVariation") ?? DatasetSpec.Defaults.FocalLengthVariation);
+                Dbl(camera, "focalLengthVariation") ?? DatasetSpec.Defaults.FocalLengthVariation,
+                camera?["distortion"] is JObject dist
+                    ? new LensDistortion(Dbl(dist, "k1") ?? 0, Dbl(dist, "k2") ?? 0, Dbl(dist, "p1") ?? 0, Dbl(dist, "p2") ?? 0, Dbl(dist, "k3") ?? 0)
+                    : default);
             if (intr is not null)
             {
                 if (intr["cx"] is JToken cx && (cameraSpec.Cx < 0 || cameraSpec.Cx > width))

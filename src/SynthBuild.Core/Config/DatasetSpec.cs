@@ -26,7 +26,8 @@ public sealed record CategorySpec(
 public sealed record CameraSpec(
     double Fx, double Fy, double Cx, double Cy,
     Vec3 Position, Vec3 LookAt,
-    double PositionNoise, double OrientationNoise, double FocalLengthVariation);
+    double PositionNoise, double OrientationNoise, double FocalLengthVariation,
+    LensDistortion Distortion = default);
 
 public sealed record LightingSpec(ValueRange Intensity, double ColorVariation, ValueRange Ambient, ValueRange Elevation,
     bool Shadows = false);

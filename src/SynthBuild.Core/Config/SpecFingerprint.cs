@@ -44,6 +44,7 @@ public static class SpecFingerprint
             Vec(w, "position", cam.Position); Vec(w, "lookAt", cam.LookAt);
             w.WriteNumber("positionNoise", cam.PositionNoise); w.WriteNumber("orientationNoise", cam.OrientationNoise);
             w.WriteNumber("focalLengthVariation", cam.FocalLengthVariation);
+            w.WriteStartArray("distortion"); foreach (double k in cam.Distortion.ToArray()) w.WriteNumberValue(k); w.WriteEndArray();
             w.WriteEndObject();
             w.WriteStartObject("lighting");
             Range(w, "intensity", s.Lighting.Intensity); w.WriteNumber("colorVariation", s.Lighting.ColorVariation);

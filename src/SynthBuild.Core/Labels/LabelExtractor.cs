@@ -72,7 +72,7 @@ public static class LabelExtractor
         }
 
         return new SampleAnnotation(index, w, h,
-            new CameraAnnotation(camera.Fx, camera.Fy, camera.Cx, camera.Cy, camera.WorldToCamera, camera.Position, new double[5]),
+            new CameraAnnotation(camera.Fx, camera.Fy, camera.Cx, camera.Cy, camera.WorldToCamera, camera.Position, camera.Lens.ToArray()),
             scene.Light, objects);
     }
 
@@ -84,7 +84,7 @@ public static class LabelExtractor
         {
             Vec3 pc = objectToCamera.Apply(local);
             if (pc.Z <= RasterRenderer.NearPlane) return;
-            var (u, v) = camera.Project(pc);
+            var (u, v) = camera.ProjectDistorted(pc);
             minU = Math.Min(minU, u); maxU = Math.Max(maxU, u); minV = Math.Min(minV, v); maxV = Math.Max(maxV, v);
         }
         if (o.Mesh is Mesh mesh)
@@ -112,7 +112,7 @@ public static class LabelExtractor
         {
             Vec3 pc = objectToCamera.Apply(Corner(dims, i));
             if (pc.Z <= RasterRenderer.NearPlane) { result[i] = [0, 0, 0]; continue; }
-            var (u, v) = camera.Project(pc);
+            var (u, v) = camera.ProjectDistorted(pc);
             int flag = 0;
             if (u >= 0 && v >= 0 && u < camera.Width && v < camera.Height)
             {

@@ -211,10 +211,21 @@ public sealed class DatasetBuilder(DatasetSpec spec, string outputDirectory, Bui
     {
         private readonly RasterRenderer _renderer = new();
         private readonly RenderTarget _target = NewTarget(spec);
-        private readonly RenderTarget? _highRes = spec.RenderOrDefault.Supersampling > 1
-            ? new RenderTarget(spec.Width * spec.RenderOrDefault.Supersampling, spec.Height * spec.RenderOrDefault.Supersampling) : null;
+        // With lens distortion the pinhole image is rendered with a margin into _pinhole and resampled into _target.
+        private readonly int _margin = spec.Camera.Distortion.IsZero ? 0 : LensWarp.Margin(spec.Camera.Distortion, spec.Width, spec.Height,
+            spec.Camera.Fx, spec.Camera.Fy, spec.Camera.Cx, spec.Camera.Cy, 1 - spec.Camera.FocalLengthVariation);
+        private RenderTarget? _pinhole;
+        private RenderTarget? _highRes;
         private readonly ushort[] _depthMm = new ushort[spec.Width * spec.Height];
         private readonly ushort[] _semantic = new ushort[spec.Width * spec.Height];
+
+        private void Render(SceneDescription scene, RenderTarget target, int factor)
+        {
+            if (factor <= 1) { _renderer.Render(scene, target); return; }
+            if (_highRes is null || _highRes.Width != target.Width * factor || _highRes.Height != target.Height * factor)
+                _highRes = new RenderTarget(target.Width * factor, target.Height * factor);
+            _renderer.RenderSupersampled(scene, target, factor, _highRes);
+        }
 
         private static RenderTarget NewTarget(DatasetSpec spec)
         {
@@ -226,8 +237,23 @@ public sealed class DatasetBuilder(DatasetSpec spec, string outputDirectory, Bui
         public (ManifestSample Entry, int FilesWritten, Diagnostic? Warning) Generate(int index, string key, string root, ManifestSample? previous)
         {
             SceneDescription scene = sampler.Sample(index);
-            if (_highRes is not null) _renderer.RenderSupersampled(scene, _target, spec.RenderOrDefault.Supersampling, _highRes);
-            else _renderer.Render(scene, _target);
+            int factor = spec.RenderOrDefault.Supersampling;
+            if (spec.Camera.Distortion.IsZero)
+            {
+                Render(scene, _target, factor);
+            }
+            else
+            {
+                var pinholeScene = scene with { Camera = LensWarp.PinholeWithMargin(scene.Camera, _margin) };
+                if (_pinhole is null)
+                {
+                    _pinhole = new RenderTarget(pinholeScene.Camera.Width, pinholeScene.Camera.Height);
+                    _pinhole.EnableCoverageMasks();
+                    if (spec.OutputsOrDefault.Normals) _pinhole.EnableNormals();
+                }
+                Render(pinholeScene, _pinhole, factor);
+                LensWarp.Apply(scene.Camera, _pinhole, _margin, _target, scene.Objects.Count);
+            }
             SampleAnnotation annotation = LabelExtractor.Extract(index, scene, _target);
             sensor.ApplyRgbNoise(_target.Rgb, RandomStream.For(spec.Seed, index, "sensor.rgb"));
             sensor.ApplyDeadPixels(_target.Rgb, spec.Width, spec.Height, spec.Seed);

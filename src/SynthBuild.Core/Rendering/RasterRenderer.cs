@@ -98,6 +98,7 @@ public sealed class RasterRenderer
             sink.SetMaterial(obj.Material, radiance, ambient, s.SpecLut);
             sink.Id = (ushort)obj.InstanceId;
             sink.Stamp = s.NextStamp();
+            sink.Coverage = target.CoverageFor(obj.InstanceId);
             sink.Unoccluded = 0;
             sink.Extent = PixelExtent.Empty;
             sink.DepthScale = 1f;
@@ -123,6 +124,7 @@ public sealed class RasterRenderer
             sink.SetMaterial(table.Material, radiance, ambient, s.SpecLut);
             sink.Id = 0;
             sink.Stamp = 0;
+            sink.Coverage = null;
             // Ties at the contact go to the objects when seen from above, to the table when seen from below.
             sink.DepthScale = cam.Position.Z >= 0 ? TableDepthScale : 1 / TableDepthScale;
             // Table UVs are world metres: the unit quad's UVs are scaled by the table size below.
@@ -372,6 +374,7 @@ public sealed class RasterRenderer
         // Shadow map lookup: camera point → (texel x, texel y, depth along the light) is an affine map.
         public float[]? ShadowMap;
         public float[]? Normals;
+        public ulong[]? Coverage; // the current object's unoccluded silhouette, when the target records it
         public int ShadowSize;
         public double S00, S01, S02, S03, S10, S11, S12, S13, S20, S21, S22, S23, ShadowTexel;
 
@@ -425,6 +428,7 @@ public sealed class RasterRenderer
                 Stamps[i] = Stamp;
                 Unoccluded++;
                 Extent.Include(x, y);
+                if (Coverage is ulong[] cov) cov[i >> 6] |= 1UL << (i & 63);
             }
 
             double invZ = w0 * Kz0 + w1 * Kz1 + w2 * Kz2;

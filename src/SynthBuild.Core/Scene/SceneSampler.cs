@@ -61,7 +61,7 @@ public sealed class SceneSampler(DatasetSpec spec)
         Mat3 r = wobble * nominal.Rotation;
         var worldToCamera = new RigidTransform(r, -(r * eye));
         double focalScale = 1 + rng.Uniform(-c.FocalLengthVariation, c.FocalLengthVariation);
-        return new CameraModel(spec.Width, spec.Height, c.Fx * focalScale, c.Fy * focalScale, c.Cx, c.Cy, worldToCamera);
+        return new CameraModel(spec.Width, spec.Height, c.Fx * focalScale, c.Fy * focalScale, c.Cx, c.Cy, worldToCamera, c.Distortion);
     }
 
     private Lighting SampleLighting(RandomStream rng, CurriculumSpec curriculum, double difficulty)

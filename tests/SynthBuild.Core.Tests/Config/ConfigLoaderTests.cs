@@ -129,6 +129,10 @@ public class ConfigLoaderTests
         { "{\n  \"background\": { \"mode\": \"photo\" }\n}", "SYN1005", 2, 27, "expected one of 'gradient', 'procedural'" },
         // 31. misspelt placement key
         { "{\n  \"placement\": { \"truncaton\": 0.2 }\n}", "SYN1003", 2, 18, "Did you mean 'truncation'?" },
+        // 33. distortion coefficient out of range
+        { "{\n  \"camera\": { \"distortion\": { \"k1\": -3 } }\n}", "SYN1005", 2, 37, "-3 is too small; expected >= -1" },
+        // 34. misspelt distortion coefficient
+        { "{\n  \"camera\": { \"distortion\": { \"k4\": 0.1 } }\n}", "SYN1003", 2, 31, "Unknown key 'k4'" },
         // 32. onSideProbability on a sphere
         { "{\n  \"categories\": [ { \"name\": \"s\", \"shape\": \"sphere\", \"onSideProbability\": 0.5 } ]\n}", "SYN1003", 2, 53, "does not apply to shape 'sphere'. A sphere takes 'radius'." },
     };
@@ -209,6 +213,7 @@ public class ConfigLoaderTests
 
     [Theory]
     [InlineData("\"lighting\": { \"shadows\": false }")]
+    [InlineData("\"camera\": { \"distortion\": { \"p2\": 0.001 } }")]
     [InlineData("\"materials\": { \"textures\": { \"probability\": 0.2 } }")]
     [InlineData("\"materials\": { \"textures\": { \"patterns\": [\"wood\"] } }")]
     [InlineData("\"sensor\": { \"deadPixels\": 0.001 }")]
