@@ -100,7 +100,7 @@ public class BuildIntegrationTests
         Assert.False(Directory.Exists(p.OutputDir));
 
         var sa = p.Snapshot(a).ToDictionary(kv => kv.Key, kv => kv.Value.Sha);
-        Assert.Equal(8 * 4 + 2, sa.Count);
+        Assert.Equal(8 * 5 + 2, sa.Count); // rgb, depth, segmentation, semantic, annotation; dataset.json, manifest
         Assert.Equal(sa, p.Snapshot(b).ToDictionary(kv => kv.Key, kv => kv.Value.Sha));
         Assert.Equal(sa, p.Snapshot(c).ToDictionary(kv => kv.Key, kv => kv.Value.Sha));
         Assert.Equal(p.Digest(a), p.Digest(b));

@@ -4,6 +4,7 @@ using Newtonsoft.Json.Linq;
 using NJsonSchema;
 using NJsonSchema.Validation;
 using SynthBuild.Core.Diagnostics;
+using SynthBuild.Core.Rendering;
 using SynthBuild.Core.Scene;
 
 namespace SynthBuild.Core.Config;
@@ -32,6 +33,7 @@ public static class ConfigLoader
     public const string OutOfRange = "SYN1005";
     public const string Contradictory = "SYN1006";
     public const string BadOverride = "SYN1007";
+    public const string BadMesh = "SYN1008";
 
     private static readonly Lazy<JsonSchema> Schema = new(() =>
         JsonSchema.FromJsonAsync(SchemaText!).GetAwaiter().GetResult());
@@ -431,6 +433,36 @@ public static class ConfigLoader
                 }
                 double weight = Dbl(c, "weight") ?? 1;
                 totalWeight += weight;
+                UserMesh? userMesh = null;
+                string? meshFile = null, meshSha = null;
+                double scale = Dbl(c, "scale") ?? 1;
+                if (shape == ShapeKind.Mesh)
+                {
+                    if (c["file"] is not JValue fileToken)
+                    {
+                        Error(MissingKey, c, $"Missing required key 'file' in categories[{i}]: a mesh category needs a Wavefront OBJ file.");
+                    }
+                    else
+                    {
+                        string relative = (string)fileToken!;
+                        string baseDir = Path.GetDirectoryName(Path.GetFullPath(source.Path)) ?? ".";
+                        meshFile = Path.GetFullPath(Path.Combine(baseDir, relative));
+                        if (!File.Exists(meshFile))
+                            Error(FileNotFound, fileToken, $"categories[{i}].file: mesh file '{relative}' not found (looked for '{meshFile}').");
+                        else
+                        {
+                            try
+                            {
+                                userMesh = ObjMesh.Load(meshFile, scale);
+                                meshSha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(meshFile)));
+                            }
+                            catch (Exception ex) when (ex is FormatException or IOException)
+                            {
+                                Error(BadMesh, fileToken, $"categories[{i}].file: {ex.Message}");
+                            }
+                        }
+                    }
+                }
                 (ValueRange radius, ValueRange height) = shape switch
                 {
                     ShapeKind.Mug => (DatasetSpec.Defaults.MugRadius, DatasetSpec.Defaults.MugHeight),
@@ -453,7 +485,8 @@ public static class ConfigLoader
                         ShapeKind.Cylinder => DatasetSpec.Defaults.CylinderOnSide,
                         ShapeKind.Bottle => DatasetSpec.Defaults.BottleOnSide,
                         _ => 0,
-                    }));
+                    },
+                    userMesh, meshFile is null ? null : Path.GetFileName(meshFile), meshSha, scale));
             }
             if (totalWeight <= 0)
                 Error(Contradictory, arr, "categories: the weights add up to 0; at least one category needs a positive weight.");
@@ -468,12 +501,14 @@ public static class ConfigLoader
             ("length", [ShapeKind.Tool]),
             ("kinds", [ShapeKind.Tool, ShapeKind.Part]),
             ("onSideProbability", [ShapeKind.Cylinder, ShapeKind.Bottle]),
+            ("file", [ShapeKind.Mesh]),
+            ("scale", [ShapeKind.Mesh]),
         ];
 
         private static string ShapeKeys(ShapeKind shape)
         {
             var keys = KeysByShape.Where(k => k.Shapes.Contains(shape)).Select(k => $"'{k.Key}'").ToList();
-            string article = shape is ShapeKind.Mug ? "A mug" : $"A {shape.ToString().ToLowerInvariant()}";
+            string article = $"A {shape.ToString().ToLowerInvariant()}";
             return $"{article} takes {string.Join(", ", keys.Take(keys.Count - 1))}{(keys.Count > 1 ? " and " : "")}{keys[^1]}.";
         }
 

@@ -1,3 +1,4 @@
+using SynthBuild.Core.Rendering;
 using SynthBuild.Core.Scene;
 
 namespace SynthBuild.Core.Config;
@@ -21,7 +22,11 @@ public sealed record CategorySpec(
     Vec3? Color,
     ValueRange Length = default,
     IReadOnlyList<string>? Kinds = null,
-    double OnSideProbability = 0);
+    double OnSideProbability = 0,
+    UserMesh? Mesh = null,
+    string? MeshFile = null,
+    string? MeshSha256 = null,
+    double Scale = 1);
 
 public sealed record CameraSpec(
     double Fx, double Fy, double Cx, double Cy,

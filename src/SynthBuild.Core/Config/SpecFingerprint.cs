@@ -35,6 +35,12 @@ public static class SpecFingerprint
                 Range(w, "length", c.Length);
                 if (c.Kinds is { } kinds) { w.WriteStartArray("kinds"); foreach (var k in kinds) w.WriteStringValue(k); w.WriteEndArray(); }
                 w.WriteNumber("onSideProbability", c.OnSideProbability);
+                if (c.MeshSha256 is string sha)
+                {
+                    // The file's content, not its path: moving the dataset keeps its keys, editing the mesh does not.
+                    w.WriteString("meshSha256", sha);
+                    w.WriteNumber("scale", c.Scale);
+                }
                 w.WriteEndObject();
             }
             w.WriteEndArray();

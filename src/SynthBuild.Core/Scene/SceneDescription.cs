@@ -3,7 +3,7 @@ namespace SynthBuild.Core.Scene;
 using SynthBuild.Core.Rendering;
 
 /// <summary>The shapes the generator knows how to build meshes for (append only: names are written to annotations).</summary>
-public enum ShapeKind { Box, Cylinder, Sphere, Mug, Bottle, Tool, Part }
+public enum ShapeKind { Box, Cylinder, Sphere, Mug, Bottle, Tool, Part, Mesh }
 
 /// <summary>Procedural texture patterns (append only).</summary>
 public enum TexturePattern { None, Checker, Stripes, Noise, Wood }

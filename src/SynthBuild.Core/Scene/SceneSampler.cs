@@ -164,6 +164,13 @@ public sealed class SceneSampler(DatasetSpec spec)
                 built = kind == "wrench" ? ProceduralMeshes.Wrench(length) : ProceduralMeshes.Screwdriver(length);
                 break;
             }
+            case ShapeKind.Mesh:
+            {
+                UserMesh user = c.Mesh ?? throw new InvalidOperationException($"Category '{c.Name}' has no mesh.");
+                built = (user.Mesh, user.Dimensions);
+                rest = user.RestingPoses[rng.NextInt(0, user.RestingPoses.Count - 1)];
+                break;
+            }
             default:
             {
                 var kinds = c.Kinds ?? DatasetSpec.Defaults.PartKinds;
