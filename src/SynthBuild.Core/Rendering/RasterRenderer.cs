@@ -133,7 +133,22 @@ public sealed class RasterRenderer
             sink.UvScaleU = 1; sink.UvScaleV = 1;
         }
 
+        if (scene.Background.Pattern.Pattern != TexturePattern.None) FillPatternBackground(scene.Background, target);
         if (scene.Background.Blend > 0) BlendBackground(scene.Background, target);
+    }
+
+    private static void FillPatternBackground(Background bg, RenderTarget target)
+    {
+        int w = target.Width, h = target.Height;
+        byte[] rgb = target.Rgb;
+        float[] depth = target.DepthMetres;
+        for (int y = 0, i = 0; y < h; y++)
+            for (int x = 0; x < w; x++, i++)
+            {
+                if (depth[i] != 0) continue;
+                Vec3 c = BackgroundAt(bg, x, y, h);
+                rgb[i * 3] = Srgb.Encode(c.X); rgb[i * 3 + 1] = Srgb.Encode(c.Y); rgb[i * 3 + 2] = Srgb.Encode(c.Z);
+            }
     }
 
     /// <summary>
@@ -166,12 +181,7 @@ public sealed class RasterRenderer
         byte[] rgb = target.Rgb;
         if (bg.Pattern.Pattern != TexturePattern.None)
         {
-            for (int y = 0, o = 0; y < h; y++)
-                for (int x = 0; x < w; x++, o += 3)
-                {
-                    Vec3 c = BackgroundAt(bg, x, y, h);
-                    rgb[o] = Srgb.Encode(c.X); rgb[o + 1] = Srgb.Encode(c.Y); rgb[o + 2] = Srgb.Encode(c.Z);
-                }
+            // The patterned background is filled after rendering, only where nothing was drawn.
             Array.Clear(target.DepthMetres);
             Array.Clear(target.InstanceIds);
             return;
