@@ -28,11 +28,14 @@ switch (command)
     case "incremental": Incremental(Option("--samples", 1000)); break;
     case "augment": AugmentBenchmark.Run(Load(Option("--samples", 32)), Option("--images", 300), Option("--epochs", 3), TextOption("--preview")); break;
     case "export": Export(Option("--samples", 1000)); break;
+    case "stages": Stages(Option("--samples", 40)); break;
     default:
         Console.WriteLine("""
             usage: SynthBuild.Benchmarks <command> [options]
               generate     [--samples N=200] [--threads T] [--config synth.json]
                            samples/s and peak memory of a clean build, and the encode+write floor for the same files
+              stages       [--samples N=40] [--config synth.json]
+                           single-thread milliseconds per sample in each stage (sample, render, labels, sensor, encode)
               incremental  [--samples N=1000] [--threads T] [--config synth.json]
                            clean build of N, then no-op rebuild time and time to add 10% more samples
               augment      [--samples N=32] [--images I=300] [--epochs E=3] [--preview out.png] [--config synth.json]
@@ -149,6 +152,43 @@ void Export(int samples)
         foreach (string f in new[] { "coco", "yolo", "tfrecord", "numpy" }) Measure(f, Select(f));
     }
     finally { Directory.Delete(dir, true); }
+}
+
+void Stages(int samples)
+{
+    var spec = Load(samples);
+    var sampler = new SynthBuild.Core.Scene.SceneSampler(spec);
+    var renderer = new SynthBuild.Core.Rendering.RasterRenderer();
+    var target = new SynthBuild.Core.Rendering.RenderTarget(spec.Width, spec.Height);
+    var sensor = new SynthBuild.Core.Sensors.SensorModel(spec.Sensor);
+    var mm = new ushort[spec.Width * spec.Height];
+    var t = new double[6];
+    var clock = new Stopwatch();
+    for (int pass = 0; pass < 2; pass++) // the first pass warms up the JIT
+    {
+        Array.Clear(t);
+        for (int i = 0; i < samples; i++)
+        {
+            clock.Restart();
+            var scene = sampler.Sample(i);
+            t[0] += clock.Elapsed.TotalMilliseconds; clock.Restart();
+            renderer.Render(scene, target);
+            t[1] += clock.Elapsed.TotalMilliseconds; clock.Restart();
+            var a = SynthBuild.Core.Labels.LabelExtractor.Extract(i, scene, target);
+            t[2] += clock.Elapsed.TotalMilliseconds; clock.Restart();
+            sensor.ApplyRgbNoise(target.Rgb, SynthBuild.Core.Randomness.RandomStream.For(spec.Seed, i, "sensor.rgb"));
+            sensor.ToDepth(target.DepthMetres, mm, spec.Width, SynthBuild.Core.Randomness.RandomStream.For(spec.Seed, i, "sensor.depth"), spec.Sensor.DepthDropout);
+            t[3] += clock.Elapsed.TotalMilliseconds; clock.Restart();
+            Png.EncodeRgb8(target.Rgb, spec.Width, spec.Height);
+            Png.EncodeGray16(mm, spec.Width, spec.Height);
+            Png.EncodeGray16(target.InstanceIds, spec.Width, spec.Height, filter: 0);
+            t[4] += clock.Elapsed.TotalMilliseconds; clock.Restart();
+            AnnotationJson.Sample(a, "000000");
+            t[5] += clock.Elapsed.TotalMilliseconds;
+        }
+    }
+    string[] names = ["sample scene", "render", "labels", "sensor", "encode 3 PNGs", "annotation json"];
+    for (int k = 0; k < names.Length; k++) Console.WriteLine($"  {names[k],-16} {t[k] / samples,7:F2} ms/sample");
 }
 
 int Threads() => threads > 0 ? threads : Environment.ProcessorCount;

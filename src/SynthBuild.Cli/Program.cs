@@ -26,6 +26,7 @@ public static class SynthCli
           synth lineage PROJECT_DIR|LOG.jsonl [--json]
           synth release verify ARCHIVE.tar.gz|FOLDER
           synth release extract ARCHIVE.tar.gz --out DIR
+          synth contact-sheet DATASET-DIR -o OUT.png [--samples 16]
         """ + "\n" + QualityCommands.Usage;
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
@@ -46,6 +47,7 @@ public static class SynthCli
                 catch (ArgumentException ex) { throw new UsageException(ex.Message); }
                 catch (InvalidDataException ex) { throw new IOException(ex.Message, ex); }
             }
+            if (args[0] == "contact-sheet") return ContactSheetCommand(args.AsSpan(1), stdout);
             var opts = Options.Parse(args.AsSpan(1));
             return args[0] switch
             {
@@ -80,6 +82,43 @@ public static class SynthCli
         {
             stderr.WriteLine($"synth: internal error: {ex.GetType().Name}: {ex.Message}");
             return ExitInternal;
+        }
+    }
+
+    /// <summary>contact-sheet takes the dataset folder as a positional argument and -o/--out for the PNG.</summary>
+    private static int ContactSheetCommand(ReadOnlySpan<string> args, TextWriter stdout)
+    {
+        string? dataset = null, output = null;
+        int count = 16;
+        for (int i = 0; i < args.Length; i++)
+        {
+            string a = args[i];
+            if (a is "-o" or "--out")
+            {
+                if (i + 1 >= args.Length) throw new UsageException($"{a} needs a value");
+                output = args[++i];
+            }
+            else if (a == "--samples")
+            {
+                if (i + 1 >= args.Length || !int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out count) || count < 1)
+                    throw new UsageException("--samples needs a positive integer");
+                i++;
+            }
+            else if (a.StartsWith('-')) throw new UsageException($"unknown option {a}");
+            else if (dataset is null) dataset = a;
+            else throw new UsageException($"unexpected argument '{a}'");
+        }
+        if (dataset is null) throw new UsageException("missing the dataset folder");
+        if (output is null) throw new UsageException("missing -o OUT.png");
+        try
+        {
+            var (w, h) = SynthBuild.Core.Preview.ContactSheet.Write(dataset, output, count);
+            stdout.WriteLine($"contact sheet: {output} ({w}x{h})");
+            return ExitOk;
+        }
+        catch (SynthBuild.Core.Diagnostics.DiagnosticException ex)
+        {
+            throw new IOException(ex.Message, ex);
         }
     }
 

@@ -163,4 +163,29 @@ public sealed class CliTests : IDisposable
         Assert.Single(err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.DoesNotContain("   at ", err);
     }
+
+    [Fact]
+    public void Contact_sheet_writes_a_grid_png_of_the_dataset_with_labels_drawn()
+    {
+        var spec = SynthBuild.Core.Config.ConfigLoader.Parse("""
+            { "samples": 6, "image": { "width": 160, "height": 120 }, "camera": { "intrinsics": { "fx": 125, "fy": 125 } } }
+            """, "c.json").Spec!;
+        string data = Path.Combine(_dir, "data");
+        Assert.True(new SynthBuild.Core.Pipeline.DatasetBuilder(spec, data).Build().Succeeded);
+        string png = Path.Combine(_dir, "sheets", "sheet.png");
+        var (code, stdout, stderr) = Run("contact-sheet", data, "-o", png);
+        Assert.True(code == 0, stderr);
+        Assert.Contains("sheet.png", stdout);
+        var image = SynthBuild.Core.Storage.Png.Decode(File.ReadAllBytes(png));
+        // 6 samples: 4 columns × 2 rows of 80×60 tiles with 4-pixel gaps.
+        Assert.Equal((4 * 80 + 5 * 4, 2 * 60 + 3 * 4), (image.Width, image.Height));
+        // Overlays: the white dotted amodal boxes and yellow cuboid edges exist somewhere.
+        var rgb = image.Bytes!;
+        bool yellow = false;
+        for (int p = 0; p < rgb.Length; p += 3) yellow |= rgb[p] == 255 && rgb[p + 1] == 255 && rgb[p + 2] == 0;
+        Assert.True(yellow);
+
+        Assert.Equal(SynthCli.ExitBadInput, Run("contact-sheet", data).Code);                       // no -o
+        Assert.Equal(SynthCli.ExitBadInput, Run("contact-sheet", Path.Combine(_dir, "none"), "-o", png).Code);
+    }
 }

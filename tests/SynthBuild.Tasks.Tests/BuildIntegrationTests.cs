@@ -124,7 +124,7 @@ public class BuildIntegrationTests
         Assert.False(Directory.Exists(p.OutputDir));
 
         var sa = p.Snapshot(a).ToDictionary(kv => kv.Key, kv => kv.Value.Sha);
-        Assert.Equal(8 * 4, sa.Keys.Count(k => k.StartsWith("rgb/") || k.StartsWith("depth/") || k.StartsWith("segmentation/") || k.StartsWith("annotations/")));
+        Assert.Equal(8 * 5, sa.Keys.Count(k => k.StartsWith("rgb/") || k.StartsWith("depth/") || k.StartsWith("segmentation/") || k.StartsWith("semantic/") || k.StartsWith("annotations/")));
         Assert.Equal(sa, p.Snapshot(b).ToDictionary(kv => kv.Key, kv => kv.Value.Sha));
         Assert.Equal(sa, p.Snapshot(c).ToDictionary(kv => kv.Key, kv => kv.Value.Sha));
         Assert.Equal(p.Digest(a), p.Digest(b));

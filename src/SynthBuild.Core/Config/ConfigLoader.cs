@@ -5,6 +5,7 @@ using NJsonSchema;
 using NJsonSchema.Validation;
 using SynthBuild.Core.Augmentation;
 using SynthBuild.Core.Diagnostics;
+using SynthBuild.Core.Rendering;
 using SynthBuild.Core.Scene;
 
 namespace SynthBuild.Core.Config;
@@ -33,6 +34,7 @@ public static class ConfigLoader
     public const string OutOfRange = "SYN1005";
     public const string Contradictory = "SYN1006";
     public const string BadOverride = "SYN1007";
+    public const string BadMesh = "SYN1008";
 
     internal static readonly Lazy<JsonSchema> Schema = new(() =>
         JsonSchema.FromJsonAsync(SchemaText!).GetAwaiter().GetResult());
@@ -273,7 +275,10 @@ public static class ConfigLoader
                 position, lookAt,
                 Dbl(camera, "positionNoise") ?? DatasetSpec.Defaults.PositionNoise,
                 Dbl(camera, "orientationNoise") ?? DatasetSpec.Defaults.OrientationNoise,
-                Dbl(camera, "focalLengthVariation") ?? DatasetSpec.Defaults.FocalLengthVariation);
+                Dbl(camera, "focalLengthVariation") ?? DatasetSpec.Defaults.FocalLengthVariation,
+                camera?["distortion"] is JObject dist
+                    ? new LensDistortion(Dbl(dist, "k1") ?? 0, Dbl(dist, "k2") ?? 0, Dbl(dist, "p1") ?? 0, Dbl(dist, "p2") ?? 0, Dbl(dist, "k3") ?? 0)
+                    : default);
             if (intr is not null)
             {
                 if (intr["cx"] is JToken cx && (cameraSpec.Cx < 0 || cameraSpec.Cx > width))
@@ -287,18 +292,24 @@ public static class ConfigLoader
                 RangeOf(lighting, "intensity", DatasetSpec.Defaults.LightIntensity),
                 Dbl(lighting, "colorVariation") ?? DatasetSpec.Defaults.LightColorVariation,
                 RangeOf(lighting, "ambient", DatasetSpec.Defaults.Ambient),
-                RangeOf(lighting, "elevation", DatasetSpec.Defaults.LightElevation));
+                RangeOf(lighting, "elevation", DatasetSpec.Defaults.LightElevation),
+                Bool(lighting, "shadows") ?? true);
 
             JObject? materials = root["materials"] as JObject;
             var materialSpec = new MaterialSpec(
                 RangeOf(materials, "roughness", DatasetSpec.Defaults.Roughness),
                 RangeOf(materials, "metallic", DatasetSpec.Defaults.Metallic),
-                Dbl(materials, "colorJitter") ?? DatasetSpec.Defaults.ColorJitter);
+                Dbl(materials, "colorJitter") ?? DatasetSpec.Defaults.ColorJitter,
+                BindTextures(materials?["textures"] as JObject));
 
             JObject? sensor = root["sensor"] as JObject;
             var sensorSpec = new SensorSpec(
                 Dbl(sensor, "gaussianNoiseStd") ?? DatasetSpec.Defaults.GaussianNoiseStd,
-                Dbl(sensor, "depthDropout") ?? DatasetSpec.Defaults.DepthDropout);
+                Dbl(sensor, "depthDropout") ?? DatasetSpec.Defaults.DepthDropout,
+                Dbl(sensor, "deadPixels") ?? DatasetSpec.Defaults.DeadPixels,
+                Dbl(sensor, "depthNoise") ?? DatasetSpec.Defaults.DepthNoise,
+                Dbl(sensor, "depthQuantization") ?? DatasetSpec.Defaults.DepthQuantization,
+                Dbl(sensor, "depthEdgeThreshold") ?? DatasetSpec.Defaults.DepthEdgeThreshold);
 
             JObject? bg = root["background"] as JObject;
             var tableSize = bg?["tableSize"] is JArray ts ? ts.Select(t => (double)t).ToArray() : null;
@@ -306,7 +317,19 @@ public static class ConfigLoader
                 Colors(bg, "colors") ?? DatasetSpec.Defaults.BackgroundColors,
                 Colors(bg, "tableColors") ?? DatasetSpec.Defaults.TableColors,
                 tableSize?[0] ?? DatasetSpec.Defaults.TableSizeX,
-                tableSize?[1] ?? DatasetSpec.Defaults.TableSizeY);
+                tableSize?[1] ?? DatasetSpec.Defaults.TableSizeY,
+                Str(bg, "mode") ?? "gradient",
+                bg?["tablePatterns"] is JArray tp ? tp.Select(t => Enum.Parse<TexturePattern>((string)t!, ignoreCase: true)).ToList() : DatasetSpec.Defaults.TablePatterns,
+                Dbl(bg, "blend") ?? 0);
+
+            JObject? placement = root["placement"] as JObject;
+            var placementSpec = new PlacementSpec(Dbl(placement, "truncation") ?? 0);
+            var renderSpec = new RenderSpec((int?)Long(root["render"] as JObject, "supersampling") ?? 1);
+            if ((long)width * height * renderSpec.Supersampling * renderSpec.Supersampling > 67_108_864)
+                Error(Contradictory, root["render"]!, $"render.supersampling: {width}×{height} at {renderSpec.Supersampling}× per axis exceeds 67,108,864 rendered pixels.");
+            JObject? outputs = root["outputs"] as JObject;
+            var outputSpec = new OutputSpec(Bool(outputs, "semantic") ?? true, Bool(outputs, "pointCloud") ?? false, Bool(outputs, "normals") ?? false);
+            var curriculumSpec = BindCurriculum(root["curriculum"] as JObject);
 
             JObject? splits = root["splits"] as JObject;
             var splitSpec = new SplitSpec(
@@ -321,7 +344,37 @@ public static class ConfigLoader
             var balance = Str(root, "categoryBalance") == "balanced" ? CategoryBalance.Balanced : CategoryBalance.Weighted;
 
             return new DatasetSpec(name, samples, seed, width, height, objects, categories, cameraSpec,
-                lightingSpec, materialSpec, sensorSpec, backgroundSpec, splitSpec, augmentation, balance);
+                lightingSpec, materialSpec, sensorSpec, backgroundSpec, splitSpec,
+                Augmentation: augmentation, CategoryBalance: balance,
+                Placement: placementSpec, Render: renderSpec, Outputs: outputSpec, Curriculum: curriculumSpec);
+        }
+
+        private TextureSpec BindTextures(JObject? t)
+        {
+            var d = DatasetSpec.Defaults.Textures;
+            if (t is null) return d;
+            return new TextureSpec(
+                Dbl(t, "probability") ?? d.Probability,
+                t["patterns"] is JArray p ? p.Select(x => Enum.Parse<TexturePattern>((string)x!, ignoreCase: true)).ToList() : d.Patterns,
+                RangeOf(t, "scale", d.Scale));
+        }
+
+        private CurriculumSpec BindCurriculum(JObject? c)
+        {
+            if (c is null) return CurriculumSpec.None;
+            var schedule = Enum.Parse<CurriculumSchedule>(Str(c, "schedule")!, ignoreCase: true);
+            ValueRange? StartEnd(string key) =>
+                c[key] is JObject o ? new ValueRange((double)o["start"]!, (double)o["end"]!) : null;
+            var spec = new CurriculumSpec(schedule, (int?)Long(c, "length") ?? 1000, (int?)Long(c, "steps") ?? 4,
+                StartEnd("lightIntensityMin"), StartEnd("depthDropout"), StartEnd("objectsMax"), StartEnd("truncation"));
+            foreach (var key in new[] { "depthDropout", "truncation" })
+                if (c[key] is JObject o && ((double)o["start"]! > 1 || (double)o["end"]! > 1))
+                    Error(OutOfRange, o, $"curriculum.{key}: start and end are probabilities; expected values from 0 to 1.");
+            if (c["objectsMax"] is JObject om && ((double)om["start"]! < 1 || (double)om["end"]! < 1))
+                Error(OutOfRange, om, "curriculum.objectsMax: start and end must be at least 1.");
+            if (schedule != CurriculumSchedule.None && spec.LightIntensityMin is null && spec.DepthDropout is null && spec.ObjectsMax is null && spec.Truncation is null)
+                Error(Contradictory, c, "curriculum: a schedule needs at least one parameter to move (lightIntensityMin, depthDropout, objectsMax, truncation).");
+            return spec;
         }
 
         private void ApplyOverrides(ref int samples, ref ulong seed)
@@ -352,7 +405,8 @@ public static class ConfigLoader
             {
                 // The original tool's three primitive categories.
                 result.Add(new CategorySpec(1, "box", ShapeKind.Box, 1, DatasetSpec.Defaults.BoxSize, default, default, null));
-                result.Add(new CategorySpec(2, "cylinder", ShapeKind.Cylinder, 1, default, DatasetSpec.Defaults.Radius, DatasetSpec.Defaults.CylinderHeight, null));
+                result.Add(new CategorySpec(2, "cylinder", ShapeKind.Cylinder, 1, default, DatasetSpec.Defaults.Radius, DatasetSpec.Defaults.CylinderHeight, null,
+                    OnSideProbability: DatasetSpec.Defaults.CylinderOnSide));
                 result.Add(new CategorySpec(3, "sphere", ShapeKind.Sphere, 1, default, DatasetSpec.Defaults.Radius, default, null));
                 return result;
             }
@@ -366,30 +420,103 @@ public static class ConfigLoader
                 if (seen.ContainsKey(name))
                     Error(Contradictory, c["name"]!, $"categories[{i}].name '{name}' is already used by an earlier category; names must be unique.");
                 seen[name] = c;
-                var shape = Str(c, "shape") switch { "box" => ShapeKind.Box, "cylinder" => ShapeKind.Cylinder, _ => ShapeKind.Sphere };
-                foreach (var (key, allowed) in new[] { ("size", shape == ShapeKind.Box), ("radius", shape != ShapeKind.Box), ("height", shape == ShapeKind.Cylinder) })
-                    if (!allowed && c.Property(key) is JProperty stray)
+                var shape = Enum.Parse<ShapeKind>(Str(c, "shape")!, ignoreCase: true);
+                foreach (var (key, shapes) in KeysByShape)
+                    if (!shapes.Contains(shape) && c.Property(key) is JProperty stray)
                         Error(UnknownKey, stray, $"categories[{i}].{key} does not apply to shape '{Str(c, "shape")}'. {ShapeKeys(shape)}");
+                IReadOnlyList<string>? kinds = null;
+                if (shape is ShapeKind.Tool or ShapeKind.Part)
+                {
+                    var allowedKinds = shape == ShapeKind.Tool ? DatasetSpec.Defaults.ToolKinds : DatasetSpec.Defaults.PartKinds;
+                    kinds = allowedKinds;
+                    if (c["kinds"] is JArray ka)
+                    {
+                        kinds = ka.Select(k => (string)k!).ToList();
+                        foreach (JToken k in ka)
+                            if (!allowedKinds.Contains((string)k!))
+                                Error(Contradictory, k, $"categories[{i}].kinds: '{(string)k!}' is not a kind of {Str(c, "shape")}; expected one of {string.Join(", ", allowedKinds.Select(a => $"'{a}'"))}.");
+                    }
+                }
                 double weight = Dbl(c, "weight") ?? 1;
                 totalWeight += weight;
+                UserMesh? userMesh = null;
+                string? meshFile = null, meshSha = null;
+                double scale = Dbl(c, "scale") ?? 1;
+                if (shape == ShapeKind.Mesh)
+                {
+                    if (c["file"] is not JValue fileToken)
+                    {
+                        Error(MissingKey, c, $"Missing required key 'file' in categories[{i}]: a mesh category needs a Wavefront OBJ file.");
+                    }
+                    else
+                    {
+                        string relative = (string)fileToken!;
+                        string baseDir = Path.GetDirectoryName(Path.GetFullPath(source.Path)) ?? ".";
+                        meshFile = Path.GetFullPath(Path.Combine(baseDir, relative));
+                        if (!File.Exists(meshFile))
+                            Error(FileNotFound, fileToken, $"categories[{i}].file: mesh file '{relative}' not found (looked for '{meshFile}').");
+                        else
+                        {
+                            try
+                            {
+                                userMesh = ObjMesh.Load(meshFile, scale);
+                                meshSha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(meshFile)));
+                            }
+                            catch (Exception ex) when (ex is FormatException or IOException)
+                            {
+                                Error(BadMesh, fileToken, $"categories[{i}].file: {ex.Message}");
+                            }
+                        }
+                    }
+                }
+                (ValueRange radius, ValueRange height) = shape switch
+                {
+                    ShapeKind.Mug => (DatasetSpec.Defaults.MugRadius, DatasetSpec.Defaults.MugHeight),
+                    ShapeKind.Bottle => (DatasetSpec.Defaults.BottleRadius, DatasetSpec.Defaults.BottleHeight),
+                    ShapeKind.Cylinder => (DatasetSpec.Defaults.Radius, DatasetSpec.Defaults.CylinderHeight),
+                    ShapeKind.Sphere => (DatasetSpec.Defaults.Radius, default),
+                    _ => (default(ValueRange), default(ValueRange)),
+                };
                 result.Add(new CategorySpec(
                     i + 1, name, shape, weight,
-                    shape == ShapeKind.Box ? RangeOf(c, "size", DatasetSpec.Defaults.BoxSize) : default,
-                    shape != ShapeKind.Box ? RangeOf(c, "radius", DatasetSpec.Defaults.Radius) : default,
-                    shape == ShapeKind.Cylinder ? RangeOf(c, "height", DatasetSpec.Defaults.CylinderHeight) : default,
-                    Vec(c, "color")));
+                    shape == ShapeKind.Box ? RangeOf(c, "size", DatasetSpec.Defaults.BoxSize)
+                        : shape == ShapeKind.Part ? RangeOf(c, "size", DatasetSpec.Defaults.PartSize) : default,
+                    radius == default ? default : RangeOf(c, "radius", radius),
+                    height == default ? default : RangeOf(c, "height", height),
+                    Vec(c, "color"),
+                    shape == ShapeKind.Tool ? RangeOf(c, "length", DatasetSpec.Defaults.ToolLength) : default,
+                    kinds,
+                    Dbl(c, "onSideProbability") ?? shape switch
+                    {
+                        ShapeKind.Cylinder => DatasetSpec.Defaults.CylinderOnSide,
+                        ShapeKind.Bottle => DatasetSpec.Defaults.BottleOnSide,
+                        _ => 0,
+                    },
+                    userMesh, meshFile is null ? null : Path.GetFileName(meshFile), meshSha, scale));
             }
             if (totalWeight <= 0)
                 Error(Contradictory, arr, "categories: the weights add up to 0; at least one category needs a positive weight.");
             return result;
         }
 
-        private static string ShapeKeys(ShapeKind shape) => shape switch
+        private static readonly (string Key, ShapeKind[] Shapes)[] KeysByShape =
+        [
+            ("size", [ShapeKind.Box, ShapeKind.Part]),
+            ("radius", [ShapeKind.Cylinder, ShapeKind.Sphere, ShapeKind.Mug, ShapeKind.Bottle]),
+            ("height", [ShapeKind.Cylinder, ShapeKind.Mug, ShapeKind.Bottle]),
+            ("length", [ShapeKind.Tool]),
+            ("kinds", [ShapeKind.Tool, ShapeKind.Part]),
+            ("onSideProbability", [ShapeKind.Cylinder, ShapeKind.Bottle]),
+            ("file", [ShapeKind.Mesh]),
+            ("scale", [ShapeKind.Mesh]),
+        ];
+
+        private static string ShapeKeys(ShapeKind shape)
         {
-            ShapeKind.Box => "A box takes 'size'.",
-            ShapeKind.Cylinder => "A cylinder takes 'radius' and 'height'.",
-            _ => "A sphere takes 'radius'.",
-        };
+            var keys = KeysByShape.Where(k => k.Shapes.Contains(shape)).Select(k => $"'{k.Key}'").ToList();
+            string article = $"A {shape.ToString().ToLowerInvariant()}";
+            return $"{article} takes {string.Join(", ", keys.Take(keys.Count - 1))}{(keys.Count > 1 ? " and " : "")}{keys[^1]}.";
+        }
 
         private ValueRange RangeOf(JObject? parent, string key, ValueRange fallback)
         {
@@ -418,6 +545,7 @@ public static class ConfigLoader
         private static string? Str(JObject? o, string key) => o?[key]?.Value<string>();
         private static long? Long(JObject? o, string key) => o?[key] is JValue v ? v.Value<long>() : null;
         private static double? Dbl(JObject? o, string key) => o?[key] is JValue v ? v.Value<double>() : null;
+        private static bool? Bool(JObject? o, string key) => o?[key] is JValue v ? v.Value<bool>() : null;
         private static Vec3? Vec(JObject? o, string key) =>
             o?[key] is JArray a ? new Vec3((double)a[0], (double)a[1], (double)a[2]) : null;
         private static IReadOnlyList<Vec3>? Colors(JObject? o, string key) =>

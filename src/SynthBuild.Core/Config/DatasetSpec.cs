@@ -1,3 +1,4 @@
+using SynthBuild.Core.Rendering;
 using SynthBuild.Core.Scene;
 
 namespace SynthBuild.Core.Config;
@@ -18,18 +19,79 @@ public sealed record CategorySpec(
     ValueRange Size,
     ValueRange Radius,
     ValueRange Height,
-    Vec3? Color);
+    Vec3? Color,
+    ValueRange Length = default,
+    IReadOnlyList<string>? Kinds = null,
+    double OnSideProbability = 0,
+    UserMesh? Mesh = null,
+    string? MeshFile = null,
+    string? MeshSha256 = null,
+    double Scale = 1);
 
 public sealed record CameraSpec(
     double Fx, double Fy, double Cx, double Cy,
     Vec3 Position, Vec3 LookAt,
-    double PositionNoise, double OrientationNoise, double FocalLengthVariation);
+    double PositionNoise, double OrientationNoise, double FocalLengthVariation,
+    LensDistortion Distortion = default);
 
-public sealed record LightingSpec(ValueRange Intensity, double ColorVariation, ValueRange Ambient, ValueRange Elevation);
+public sealed record LightingSpec(ValueRange Intensity, double ColorVariation, ValueRange Ambient, ValueRange Elevation,
+    bool Shadows = false);
 
-public sealed record MaterialSpec(ValueRange Roughness, ValueRange Metallic, double ColorJitter);
+/// <summary>Procedural textures: each surface gets one with <see cref="Probability"/>, pattern drawn from the list.</summary>
+public sealed record TextureSpec(double Probability, IReadOnlyList<TexturePattern> Patterns, ValueRange Scale)
+{
+    public static readonly TextureSpec None = new(0, [TexturePattern.Checker], new ValueRange(10, 40));
+}
 
-public sealed record SensorSpec(double GaussianNoiseStd, double DepthDropout);
+public sealed record MaterialSpec(ValueRange Roughness, ValueRange Metallic, double ColorJitter, TextureSpec? Textures = null);
+
+/// <param name="DeadPixels">Fraction of RGB pixels that always read black (the same pixels in every sample).</param>
+/// <param name="DepthNoise">Depth noise std at 1 m, in metres; grows with z² (structured-light/stereo model).</param>
+/// <param name="DepthQuantization">Depth step in millimetres (values are rounded to multiples of it).</param>
+/// <param name="DepthEdgeThreshold">A depth jump to a 4-neighbour larger than this (m) invalidates the pixel; 0 = off.</param>
+public sealed record SensorSpec(double GaussianNoiseStd, double DepthDropout, double DeadPixels = 0, double DepthNoise = 0,
+    double DepthQuantization = 1, double DepthEdgeThreshold = 0);
+
+/// <param name="Truncation">Probability that an object may cross the image border (otherwise it is placed fully in view).</param>
+public sealed record PlacementSpec(double Truncation)
+{
+    public static readonly PlacementSpec Default = new(0);
+}
+
+/// <param name="Supersampling">RGB is rendered at this factor per axis and box-filtered; labels use native pixels.</param>
+public sealed record RenderSpec(int Supersampling)
+{
+    public static readonly RenderSpec Default = new(1);
+}
+
+/// <summary>Optional per-sample outputs besides rgb, depth, instance segmentation and annotations.</summary>
+public sealed record OutputSpec(bool Semantic, bool PointCloud, bool Normals)
+{
+    public static readonly OutputSpec Default = new(true, false, false);
+}
+
+public enum CurriculumSchedule { None, Linear, Stepped }
+
+/// <summary>
+/// Difficulty d(index) in [0, 1] ramps over the first <see cref="Length"/> sample indices (linear, or in
+/// <see cref="Steps"/> equal phases) and stays at 1 after; each tuned parameter moves from its start value (d = 0)
+/// to its end value (d = 1). Depends on the index only, never on the sample count.
+/// </summary>
+public sealed record CurriculumSpec(CurriculumSchedule Schedule, int Length, int Steps,
+    ValueRange? LightIntensityMin, ValueRange? DepthDropout, ValueRange? ObjectsMax, ValueRange? Truncation)
+{
+    public static readonly CurriculumSpec None = new(CurriculumSchedule.None, 1, 1, null, null, null, null);
+
+    public double Difficulty(long index)
+    {
+        if (Schedule == CurriculumSchedule.None) return 0;
+        double d = Length <= 1 ? 1 : Math.Min(1.0, (double)index / (Length - 1));
+        if (Schedule == CurriculumSchedule.Stepped && Steps > 1) d = Math.Min(Steps - 1, Math.Floor(d * Steps)) / (Steps - 1);
+        return d;
+    }
+
+    public static double Lerp(ValueRange r, double d) => r.Min + (r.Max - r.Min) * d;
+}
 
 /// <summary>Train/val/test fractions; they add up to 1.</summary>
 public sealed record SplitSpec(double Train, double Val, double Test);
@@ -38,7 +100,10 @@ public sealed record SplitSpec(double Train, double Val, double Test);
 /// (equal class counts up to how many objects each scene holds; weights ignored).</summary>
 public enum CategoryBalance { Weighted, Balanced }
 
-public sealed record BackgroundSpec(IReadOnlyList<Vec3> Colors, IReadOnlyList<Vec3> TableColors, double TableSizeX, double TableSizeY);
+/// <param name="Mode">"gradient" (vertical gradient) or "procedural" (gradient with a procedural pattern).</param>
+/// <param name="Blend">Opacity of the background laid over the whole image (the original tool's look); 0 = off.</param>
+public sealed record BackgroundSpec(IReadOnlyList<Vec3> Colors, IReadOnlyList<Vec3> TableColors, double TableSizeX, double TableSizeY,
+    string Mode = "gradient", IReadOnlyList<TexturePattern>? TablePatterns = null, double Blend = 0);
 
 /// <summary>
 /// The validated, effective dataset config: every default filled in, overrides applied. Immutable.
@@ -60,8 +125,17 @@ public sealed record DatasetSpec(
     BackgroundSpec Background,
     SplitSpec Splits,
     Augmentation.AugmentationSpec? Augmentation = null,
-    CategoryBalance CategoryBalance = CategoryBalance.Weighted)
+    CategoryBalance CategoryBalance = CategoryBalance.Weighted,
+    PlacementSpec? Placement = null,
+    RenderSpec? Render = null,
+    OutputSpec? Outputs = null,
+    CurriculumSpec? Curriculum = null)
 {
+    public PlacementSpec PlacementOrDefault => Placement ?? PlacementSpec.Default;
+    public RenderSpec RenderOrDefault => Render ?? RenderSpec.Default;
+    public OutputSpec OutputsOrDefault => Outputs ?? OutputSpec.Default;
+    public CurriculumSpec CurriculumOrDefault => Curriculum ?? CurriculumSpec.None;
+
     /// <summary>Defaults of the original tool, used for every key the config leaves out.</summary>
     public static class Defaults
     {
@@ -86,6 +160,17 @@ public sealed record DatasetSpec(
         public static readonly ValueRange CylinderHeight = new(0.05, 0.3);
         public const double TableSizeX = 1.6, TableSizeY = 1.2;
         public static readonly SplitSpec Splits = new(0.8, 0.1, 0.1);
+        public static readonly ValueRange MugRadius = new(0.035, 0.05), MugHeight = new(0.08, 0.11);
+        public static readonly ValueRange BottleRadius = new(0.03, 0.045), BottleHeight = new(0.18, 0.3);
+        public static readonly ValueRange ToolLength = new(0.12, 0.25), PartSize = new(0.03, 0.08);
+        public static readonly IReadOnlyList<string> ToolKinds = ["wrench", "screwdriver"];
+        public static readonly IReadOnlyList<string> PartKinds = ["hexNut", "lBracket"];
+        public const double CylinderOnSide = 0.3, BottleOnSide = 0.2;
+        public static readonly TextureSpec Textures = new(0.5,
+            [TexturePattern.Checker, TexturePattern.Stripes, TexturePattern.Noise, TexturePattern.Wood], new ValueRange(15, 60));
+        public static readonly IReadOnlyList<TexturePattern> TablePatterns =
+            [TexturePattern.Wood, TexturePattern.Noise, TexturePattern.Checker, TexturePattern.None];
+        public const double DeadPixels = 0.0005, DepthNoise = 0.0015, DepthQuantization = 1, DepthEdgeThreshold = 0.05;
 
         public static IReadOnlyList<Vec3> BackgroundColors { get; } =
         [

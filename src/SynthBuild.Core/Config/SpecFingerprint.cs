@@ -34,6 +34,15 @@ public static class SpecFingerprint
                 w.WriteNumber("weight", c.Weight);
                 Range(w, "size", c.Size); Range(w, "radius", c.Radius); Range(w, "height", c.Height);
                 if (c.Color is Vec3 col) Vec(w, "color", col);
+                Range(w, "length", c.Length);
+                if (c.Kinds is { } kinds) { w.WriteStartArray("kinds"); foreach (var k in kinds) w.WriteStringValue(k); w.WriteEndArray(); }
+                w.WriteNumber("onSideProbability", c.OnSideProbability);
+                if (c.MeshSha256 is string sha)
+                {
+                    // The file's content, not its path: moving the dataset keeps its keys, editing the mesh does not.
+                    w.WriteString("meshSha256", sha);
+                    w.WriteNumber("scale", c.Scale);
+                }
                 w.WriteEndObject();
             }
             w.WriteEndArray();
@@ -43,22 +52,52 @@ public static class SpecFingerprint
             Vec(w, "position", cam.Position); Vec(w, "lookAt", cam.LookAt);
             w.WriteNumber("positionNoise", cam.PositionNoise); w.WriteNumber("orientationNoise", cam.OrientationNoise);
             w.WriteNumber("focalLengthVariation", cam.FocalLengthVariation);
+            w.WriteStartArray("distortion"); foreach (double k in cam.Distortion.ToArray()) w.WriteNumberValue(k); w.WriteEndArray();
             w.WriteEndObject();
             w.WriteStartObject("lighting");
             Range(w, "intensity", s.Lighting.Intensity); w.WriteNumber("colorVariation", s.Lighting.ColorVariation);
             Range(w, "ambient", s.Lighting.Ambient); Range(w, "elevation", s.Lighting.Elevation);
+            w.WriteBoolean("shadows", s.Lighting.Shadows);
             w.WriteEndObject();
             w.WriteStartObject("materials");
             Range(w, "roughness", s.Materials.Roughness); Range(w, "metallic", s.Materials.Metallic);
             w.WriteNumber("colorJitter", s.Materials.ColorJitter);
+            var tex = s.Materials.Textures ?? TextureSpec.None;
+            w.WriteStartObject("textures");
+            w.WriteNumber("probability", tex.Probability);
+            Patterns(w, "patterns", tex.Patterns);
+            Range(w, "scale", tex.Scale);
+            w.WriteEndObject();
             w.WriteEndObject();
             w.WriteStartObject("sensor");
             w.WriteNumber("gaussianNoiseStd", s.Sensor.GaussianNoiseStd); w.WriteNumber("depthDropout", s.Sensor.DepthDropout);
+            w.WriteNumber("deadPixels", s.Sensor.DeadPixels); w.WriteNumber("depthNoise", s.Sensor.DepthNoise);
+            w.WriteNumber("depthQuantization", s.Sensor.DepthQuantization); w.WriteNumber("depthEdgeThreshold", s.Sensor.DepthEdgeThreshold);
             w.WriteEndObject();
             w.WriteStartObject("background");
             w.WriteStartArray("colors"); foreach (var c in s.Background.Colors) VecValue(w, c); w.WriteEndArray();
             w.WriteStartArray("tableColors"); foreach (var c in s.Background.TableColors) VecValue(w, c); w.WriteEndArray();
             w.WriteNumber("tableSizeX", s.Background.TableSizeX); w.WriteNumber("tableSizeY", s.Background.TableSizeY);
+            w.WriteString("mode", s.Background.Mode);
+            w.WriteNumber("blend", s.Background.Blend);
+            Patterns(w, "tablePatterns", s.Background.TablePatterns ?? DatasetSpec.Defaults.TablePatterns);
+            w.WriteEndObject();
+            w.WriteStartObject("placement");
+            w.WriteNumber("truncation", s.PlacementOrDefault.Truncation);
+            w.WriteEndObject();
+            w.WriteStartObject("render");
+            w.WriteNumber("supersampling", s.RenderOrDefault.Supersampling);
+            w.WriteEndObject();
+            var o = s.OutputsOrDefault;
+            w.WriteStartObject("outputs");
+            w.WriteBoolean("semantic", o.Semantic); w.WriteBoolean("pointCloud", o.PointCloud); w.WriteBoolean("normals", o.Normals);
+            w.WriteEndObject();
+            var cur = s.CurriculumOrDefault;
+            w.WriteStartObject("curriculum");
+            w.WriteString("schedule", cur.Schedule.ToString());
+            w.WriteNumber("length", cur.Length); w.WriteNumber("steps", cur.Steps);
+            foreach (var (name, r) in new[] { ("lightIntensityMin", cur.LightIntensityMin), ("depthDropout", cur.DepthDropout), ("objectsMax", cur.ObjectsMax), ("truncation", cur.Truncation) })
+                if (r is ValueRange range) Range(w, name, range);
             w.WriteEndObject();
             w.WriteEndObject();
         }
@@ -72,6 +111,11 @@ public static class SpecFingerprint
     private static void Range(Utf8JsonWriter w, string name, ValueRange r)
     {
         w.WriteStartArray(name); w.WriteNumberValue(r.Min); w.WriteNumberValue(r.Max); w.WriteEndArray();
+    }
+
+    private static void Patterns(Utf8JsonWriter w, string name, IReadOnlyList<TexturePattern> patterns)
+    {
+        w.WriteStartArray(name); foreach (var p in patterns) w.WriteStringValue(p.ToString()); w.WriteEndArray();
     }
 
     private static void Vec(Utf8JsonWriter w, string name, Vec3 v) { w.WritePropertyName(name); VecValue(w, v); }

@@ -56,6 +56,8 @@ public static class LabelExtractor
             PixelExtent e = extents[id], a = target.AmodalExtent[id];
             int unoccluded = target.UnoccludedPixels[id];
             RigidTransform inCamera = camera.WorldToCamera.Compose(o.Pose);
+            double truncation = Truncation(camera, inCamera, o);
+            double[][] cuboid = Cuboid(camera, inCamera, o.Dimensions, target, remap[id]);
             objects.Add(new ObjectAnnotation(
                 remap[id], o.CategoryId, o.CategoryName, o.Shape,
                 [e.MinX, e.MinY, e.MaxX - e.MinX + 1, e.MaxY - e.MinY + 1],
@@ -65,11 +67,62 @@ public static class LabelExtractor
                 unoccluded > 0 ? Math.Min(1.0, (double)visible[id] / unoccluded) : 0,
                 o.Dimensions,
                 new Pose(o.Pose.Translation, o.Pose.Rotation.ToQuaternion()),
-                new Pose(inCamera.Translation, inCamera.Rotation.ToQuaternion())));
+                new Pose(inCamera.Translation, inCamera.Rotation.ToQuaternion()),
+                truncation, cuboid, o.Kind));
         }
 
         return new SampleAnnotation(index, w, h,
-            new CameraAnnotation(camera.Fx, camera.Fy, camera.Cx, camera.Cy, camera.WorldToCamera, camera.Position),
+            new CameraAnnotation(camera.Fx, camera.Fy, camera.Cx, camera.Cy, camera.WorldToCamera, camera.Position, camera.Lens.ToArray()),
             scene.Light, objects);
+    }
+
+    /// <summary>1 − (area of the projected mesh's box inside the image) ÷ (its whole area).</summary>
+    internal static double Truncation(CameraModel camera, RigidTransform objectToCamera, SceneObject o)
+    {
+        double minU = double.MaxValue, minV = double.MaxValue, maxU = double.MinValue, maxV = double.MinValue;
+        void Include(Vec3 local)
+        {
+            Vec3 pc = objectToCamera.Apply(local);
+            if (pc.Z <= RasterRenderer.NearPlane) return;
+            var (u, v) = camera.ProjectDistorted(pc);
+            minU = Math.Min(minU, u); maxU = Math.Max(maxU, u); minV = Math.Min(minV, v); maxV = Math.Max(maxV, v);
+        }
+        if (o.Mesh is Mesh mesh)
+            foreach (MeshVertex v in mesh.Vertices) Include(v.Position);
+        else
+            for (int i = 0; i < 8; i++) Include(Corner(o.Dimensions, i));
+        double area = (maxU - minU) * (maxV - minV);
+        if (!(area > 0)) return 0;
+        double inside = Math.Max(0, Math.Min(maxU, camera.Width) - Math.Max(minU, 0)) * Math.Max(0, Math.Min(maxV, camera.Height) - Math.Max(minV, 0));
+        return Math.Clamp(1 - inside / area, 0, 1);
+    }
+
+    /// <summary>Corner i of the object's box (bit 0: +x, bit 1: +y, bit 2: +z); i = 8 is the centre.</summary>
+    public static Vec3 Corner(Vec3 dims, int i) => i == 8 ? Vec3.Zero
+        : new Vec3(((i & 1) == 0 ? -0.5 : 0.5) * dims.X, ((i & 2) == 0 ? -0.5 : 0.5) * dims.Y, ((i & 4) == 0 ? -0.5 : 0.5) * dims.Z);
+
+    // A keypoint counts as visible when no surface lies more than this in front of it (the box's corners lie on
+    // or just off the surface; the rendered depth is float).
+    private const double KeypointDepthTolerance = 0.004;
+
+    private static double[][] Cuboid(CameraModel camera, RigidTransform objectToCamera, Vec3 dims, RenderTarget target, int id)
+    {
+        var result = new double[9][];
+        for (int i = 0; i < 9; i++)
+        {
+            Vec3 pc = objectToCamera.Apply(Corner(dims, i));
+            if (pc.Z <= RasterRenderer.NearPlane) { result[i] = [0, 0, 0]; continue; }
+            var (u, v) = camera.ProjectDistorted(pc);
+            int flag = 0;
+            if (u >= 0 && v >= 0 && u < camera.Width && v < camera.Height)
+            {
+                int p = (int)v * camera.Width + (int)u;
+                float surface = target.DepthMetres[p];
+                bool clear = i == 8 ? target.InstanceIds[p] == id : surface == 0 || pc.Z <= surface + KeypointDepthTolerance;
+                flag = clear ? 2 : 1;
+            }
+            result[i] = [u, v, flag];
+        }
+        return result;
     }
 }

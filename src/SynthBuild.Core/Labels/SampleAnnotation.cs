@@ -9,6 +9,10 @@ public sealed record Pose(Vec3 Position, Quaternion Rotation);
 /// One labelled object. <see cref="Bbox"/> is the tight COCO box [x, y, w, h] of the visible pixels in the instance
 /// mask (pixel (u, v) covers [u, u+1) × [v, v+1)); <see cref="AmodalBbox"/> is the box of the whole silhouette
 /// with no occluders, clipped to the image. Visibility = visible ÷ unoccluded pixels.
+/// <see cref="Truncation"/> is the fraction of the projected mesh's box (unclipped) that lies outside the image.
+/// <see cref="Cuboid"/> holds the 8 corners of the 3D box (object frame corner i at ((i&amp;1 ? +:−) x, (i&amp;2 ? +:−) y,
+/// (i&amp;4 ? +:−) z) · dimensions/2) then its centre, each [u, v, v-flag] in pixels with the COCO flag: 2 visible, 1 in
+/// the image but hidden by a nearer surface (for the centre: the pixel shows something else), 0 outside the image.
 /// </summary>
 public sealed record ObjectAnnotation(
     int InstanceId,
@@ -22,14 +26,22 @@ public sealed record ObjectAnnotation(
     double Visibility,
     Vec3 Dimensions,
     Pose PoseWorld,
-    Pose PoseCamera);
+    Pose PoseCamera,
+    double Truncation = 0,
+    double[][]? Cuboid = null,
+    string? Kind = null);
 
-public sealed record CameraAnnotation(double Fx, double Fy, double Cx, double Cy, RigidTransform WorldToCamera, Vec3 Position);
+/// <param name="Distortion">Brown–Conrady [k1, k2, p1, p2, k3] (OpenCV order); zeros = pinhole.</param>
+public sealed record CameraAnnotation(double Fx, double Fy, double Cx, double Cy, RigidTransform WorldToCamera, Vec3 Position,
+    double[]? Distortion = null);
 
+/// <param name="ExtraFiles">Optional outputs of this sample beyond rgb/depth/segmentation: (key, relative path),
+/// e.g. ("semantic", "semantic/000001.png").</param>
 public sealed record SampleAnnotation(
     long Index,
     int Width,
     int Height,
     CameraAnnotation Camera,
     Lighting Light,
-    IReadOnlyList<ObjectAnnotation> Objects);
+    IReadOnlyList<ObjectAnnotation> Objects,
+    IReadOnlyList<KeyValuePair<string, string>>? ExtraFiles = null);

@@ -213,25 +213,83 @@ public sealed class DatasetBuilder(DatasetSpec spec, string outputDirectory, Bui
     private sealed class Worker(DatasetSpec spec, SceneSampler sampler, SensorModel sensor)
     {
         private readonly RasterRenderer _renderer = new();
-        private readonly RenderTarget _target = new(spec.Width, spec.Height);
+        private readonly RenderTarget _target = NewTarget(spec);
+        // With lens distortion the pinhole image is rendered with a margin into _pinhole and resampled into _target.
+        private readonly int _margin = spec.Camera.Distortion.IsZero ? 0 : LensWarp.Margin(spec.Camera.Distortion, spec.Width, spec.Height,
+            spec.Camera.Fx, spec.Camera.Fy, spec.Camera.Cx, spec.Camera.Cy, 1 - spec.Camera.FocalLengthVariation);
+        private RenderTarget? _pinhole;
+        private RenderTarget? _highRes;
         private readonly ushort[] _depthMm = new ushort[spec.Width * spec.Height];
+        private readonly ushort[] _semantic = new ushort[spec.Width * spec.Height];
+
+        private void Render(SceneDescription scene, RenderTarget target, int factor)
+        {
+            if (factor <= 1) { _renderer.Render(scene, target); return; }
+            if (_highRes is null || _highRes.Width != target.Width * factor || _highRes.Height != target.Height * factor)
+                _highRes = new RenderTarget(target.Width * factor, target.Height * factor);
+            _renderer.RenderSupersampled(scene, target, factor, _highRes);
+        }
+
+        private static RenderTarget NewTarget(DatasetSpec spec)
+        {
+            var t = new RenderTarget(spec.Width, spec.Height);
+            if (spec.OutputsOrDefault.Normals) t.EnableNormals();
+            return t;
+        }
 
         public (ManifestSample Entry, int FilesWritten, Diagnostic? Warning) Generate(int index, string key, string root, ManifestSample? previous)
         {
             SceneDescription scene = sampler.Sample(index);
-            _renderer.Render(scene, _target);
+            int factor = spec.RenderOrDefault.Supersampling;
+            if (spec.Camera.Distortion.IsZero)
+            {
+                Render(scene, _target, factor);
+            }
+            else
+            {
+                var pinholeScene = scene with { Camera = LensWarp.PinholeWithMargin(scene.Camera, _margin) };
+                if (_pinhole is null)
+                {
+                    _pinhole = new RenderTarget(pinholeScene.Camera.Width, pinholeScene.Camera.Height);
+                    _pinhole.EnableCoverageMasks();
+                    if (spec.OutputsOrDefault.Normals) _pinhole.EnableNormals();
+                }
+                Render(pinholeScene, _pinhole, factor);
+                LensWarp.Apply(scene.Camera, _pinhole, _margin, _target, scene.Objects.Count);
+            }
             SampleAnnotation annotation = LabelExtractor.Extract(index, scene, _target);
             sensor.ApplyRgbNoise(_target.Rgb, RandomStream.For(spec.Seed, index, "sensor.rgb"));
-            sensor.ToDepthMillimetres(_target.DepthMetres, _depthMm, RandomStream.For(spec.Seed, index, "sensor.depth"));
+            sensor.ApplyDeadPixels(_target.Rgb, spec.Width, spec.Height, spec.Seed);
+            var curriculum = spec.CurriculumOrDefault;
+            double dropout = curriculum.DepthDropout is ValueRange dr ? CurriculumSpec.Lerp(dr, curriculum.Difficulty(index)) : spec.Sensor.DepthDropout;
+            sensor.ToDepth(_target.DepthMetres, _depthMm, spec.Width, RandomStream.For(spec.Seed, index, "sensor.depth"), dropout);
 
             string stem = DatasetLayout.Stem(index, spec.Samples);
-            var outputs = new (string Path, byte[] Bytes)[]
+            var outputs = new List<(string Path, byte[] Bytes)>(7)
             {
                 (DatasetLayout.Rgb(stem), Png.EncodeRgb8(_target.Rgb, spec.Width, spec.Height)),
                 (DatasetLayout.Depth(stem), Png.EncodeGray16(_depthMm, spec.Width, spec.Height)),
                 (DatasetLayout.Segmentation(stem), Png.EncodeGray16(_target.InstanceIds, spec.Width, spec.Height, filter: 0)),
-                (DatasetLayout.Annotation(stem), AnnotationJson.Sample(annotation, stem)),
             };
+            var extra = new List<KeyValuePair<string, string>>();
+            OutputSpec wanted = spec.OutputsOrDefault;
+            if (wanted.Semantic)
+            {
+                SampleOutputs.Semantic(_target.InstanceIds, annotation, _semantic);
+                outputs.Add((DatasetLayout.Semantic(stem), Png.EncodeGray16(_semantic, spec.Width, spec.Height, filter: 0)));
+                extra.Add(new("semantic", DatasetLayout.Semantic(stem)));
+            }
+            if (wanted.PointCloud)
+            {
+                outputs.Add((DatasetLayout.PointCloud(stem), SampleOutputs.PointCloudNpy(_depthMm, spec.Width, spec.Height, annotation.Camera)));
+                extra.Add(new("pointCloud", DatasetLayout.PointCloud(stem)));
+            }
+            if (wanted.Normals)
+            {
+                outputs.Add((DatasetLayout.Normals(stem), Png.EncodeRgb8(SampleOutputs.NormalsRgb(_target.Normals!), spec.Width, spec.Height)));
+                extra.Add(new("normals", DatasetLayout.Normals(stem)));
+            }
+            outputs.Add((DatasetLayout.Annotation(stem), AnnotationJson.Sample(annotation with { ExtraFiles = extra.Count > 0 ? extra : null }, stem)));
 
             var files = WriteSampleFiles(root, outputs, previous, out int written);
 
@@ -245,9 +303,9 @@ public sealed class DatasetBuilder(DatasetSpec spec, string outputDirectory, Bui
     }
 
     /// <summary>Writes a sample's files and returns their manifest entries; files whose bytes did not change are left as they are.</summary>
-    internal static List<ManifestFile> WriteSampleFiles(string root, (string Path, byte[] Bytes)[] outputs, ManifestSample? previous, out int written)
+    internal static List<ManifestFile> WriteSampleFiles(string root, IReadOnlyList<(string Path, byte[] Bytes)> outputs, ManifestSample? previous, out int written)
     {
-            var files = new List<ManifestFile>(outputs.Length);
+            var files = new List<ManifestFile>(outputs.Count);
             written = 0;
             foreach (var (path, bytes) in outputs)
             {

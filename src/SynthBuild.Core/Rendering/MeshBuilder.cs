@@ -2,8 +2,8 @@ using SynthBuild.Core.Scene;
 
 namespace SynthBuild.Core.Rendering;
 
-/// <summary>A mesh vertex in the object frame.</summary>
-public readonly record struct MeshVertex(Vec3 Position, Vec3 Normal);
+/// <summary>A mesh vertex in the object frame; (U, V) are texture coordinates in metres along the surface.</summary>
+public readonly record struct MeshVertex(Vec3 Position, Vec3 Normal, double U = 0, double V = 0);
 
 /// <summary>
 /// A closed triangle mesh. Triangles are wound counter-clockwise seen from outside, i.e.
@@ -43,7 +43,7 @@ public static class MeshBuilder
         ShapeKind.Box => UnitBoxMesh,
         ShapeKind.Cylinder => UnitCylinderMesh,
         ShapeKind.Sphere => UnitSphereMesh,
-        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown shape."),
+        _ => UnitBoxMesh, // meshed categories carry their own mesh; the box stands in for bounds only
     };
 
     /// <summary>
@@ -55,7 +55,7 @@ public static class MeshBuilder
         ShapeKind.Box => dimensions,
         ShapeKind.Cylinder => new Vec3(dimensions.X, dimensions.X, dimensions.Z),
         ShapeKind.Sphere => new Vec3(dimensions.X, dimensions.X, dimensions.X),
-        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown shape."),
+        _ => dimensions,
     };
 
     /// <summary>A new mesh for an object of the given shape and dimensions, in the object frame.</summary>

@@ -56,12 +56,23 @@ public sealed class RasterRenderer
             Width = target.Width,
             ColA = s.ColA,
             RowB = s.RowB,
+            UvScaleU = 1,
+            UvScaleV = 1,
+            Normals = target.Normals,
         };
+        if (target.Normals is float[] normals) Array.Clear(normals);
         RigidTransform w2c = cam.WorldToCamera;
         Vec3 l = (w2c.Rotation * scene.Light.DirectionToLight).Normalized();
         sink.Lx = l.X; sink.Ly = l.Y; sink.Lz = l.Z;
         Vec3 radiance = scene.Light.Color * (scene.Light.Intensity / 1000.0);
         double ambient = scene.Light.Ambient;
+        sink.ShadowMap = null;
+        if (scene.Light.Shadows && scene.Objects.Count > 0)
+        {
+            s.Shadows.Build(scene, cam);
+            sink.ShadowMap = s.Shadows.Map;
+            s.Shadows.CopyLookupTo(ref sink);
+        }
 
         // Nearest objects first so the z-test rejects hidden pixels before they are shaded.
         int n = scene.Objects.Count;
@@ -87,11 +98,15 @@ public sealed class RasterRenderer
             sink.SetMaterial(obj.Material, radiance, ambient, s.SpecLut);
             sink.Id = (ushort)obj.InstanceId;
             sink.Stamp = s.NextStamp();
+            sink.Coverage = target.CoverageFor(obj.InstanceId);
             sink.Unoccluded = 0;
             sink.Extent = PixelExtent.Empty;
             sink.DepthScale = 1f;
-            DrawMesh(MeshBuilder.Unit(obj.Shape), MeshBuilder.Scale(obj.Shape, obj.Dimensions),
-                w2c.Compose(obj.Pose), doubleSided: false, cam, s, ref sink);
+            if (obj.Mesh is Mesh own)
+                DrawMesh(own, new Vec3(1, 1, 1), w2c.Compose(obj.Pose), doubleSided: false, cam, s, ref sink);
+            else
+                DrawMesh(MeshBuilder.Unit(obj.Shape), MeshBuilder.Scale(obj.Shape, obj.Dimensions),
+                    w2c.Compose(obj.Pose), doubleSided: false, cam, s, ref sink);
 
             // Ids may repeat in malformed scenes; accumulate rather than overwrite.
             target.UnoccludedPixels[obj.InstanceId] += sink.Unoccluded;
@@ -109,18 +124,54 @@ public sealed class RasterRenderer
             sink.SetMaterial(table.Material, radiance, ambient, s.SpecLut);
             sink.Id = 0;
             sink.Stamp = 0;
+            sink.Coverage = null;
             // Ties at the contact go to the objects when seen from above, to the table when seen from below.
             sink.DepthScale = cam.Position.Z >= 0 ? TableDepthScale : 1 / TableDepthScale;
+            // Table UVs are world metres: the unit quad's UVs are scaled by the table size below.
+            sink.UvScaleU = table.SizeX; sink.UvScaleV = table.SizeY;
             DrawMesh(UnitQuad, new Vec3(table.SizeX, table.SizeY, 1), w2c, doubleSided: true, cam, s, ref sink);
+            sink.UvScaleU = 1; sink.UvScaleV = 1;
         }
+
+        if (scene.Background.Pattern.Pattern != TexturePattern.None) FillPatternBackground(scene.Background, target);
+        if (scene.Background.Blend > 0) BlendBackground(scene.Background, target);
+    }
+
+    private static void FillPatternBackground(Background bg, RenderTarget target)
+    {
+        int w = target.Width, h = target.Height;
+        byte[] rgb = target.Rgb;
+        float[] depth = target.DepthMetres;
+        for (int y = 0, i = 0; y < h; y++)
+            for (int x = 0; x < w; x++, i++)
+            {
+                if (depth[i] != 0) continue;
+                Vec3 c = BackgroundAt(bg, x, y, h);
+                rgb[i * 3] = Srgb.Encode(c.X); rgb[i * 3 + 1] = Srgb.Encode(c.Y); rgb[i * 3 + 2] = Srgb.Encode(c.Z);
+            }
+    }
+
+    /// <summary>
+    /// Renders RGB at <paramref name="factor"/>× the resolution into <paramref name="highRes"/> and box-filters it (in
+    /// linear light) into <paramref name="target"/>'s RGB. Depth, ids and coverage in <paramref name="target"/> come
+    /// from a native-resolution render, so labels stay exact per native pixel.
+    /// </summary>
+    public void RenderSupersampled(SceneDescription scene, RenderTarget target, int factor, RenderTarget highRes)
+    {
+        Render(scene, target);
+        if (factor <= 1) return;
+        CameraModel c = scene.Camera;
+        var hiCam = c with { Width = c.Width * factor, Height = c.Height * factor, Fx = c.Fx * factor, Fy = c.Fy * factor, Cx = c.Cx * factor, Cy = c.Cy * factor };
+        Render(scene with { Camera = hiCam }, highRes);
+        Srgb.BoxDownsample(highRes.Rgb, highRes.Width, target.Rgb, target.Width, target.Height, factor);
     }
 
     private static readonly Mesh UnitQuad = new(
         [
-            new MeshVertex(new Vec3(-0.5, -0.5, 0), Vec3.UnitZ),
-            new MeshVertex(new Vec3(0.5, -0.5, 0), Vec3.UnitZ),
-            new MeshVertex(new Vec3(0.5, 0.5, 0), Vec3.UnitZ),
-            new MeshVertex(new Vec3(-0.5, 0.5, 0), Vec3.UnitZ),
+            new MeshVertex(new Vec3(-0.5, -0.5, 0), Vec3.UnitZ, -0.5, -0.5),
+            new MeshVertex(new Vec3(0.5, -0.5, 0), Vec3.UnitZ, 0.5, -0.5),
+            new MeshVertex(new Vec3(0.5, 0.5, 0), Vec3.UnitZ, 0.5, 0.5),
+            new MeshVertex(new Vec3(-0.5, 0.5, 0), Vec3.UnitZ, -0.5, 0.5),
         ],
         [0, 1, 2, 0, 2, 3]);
 
@@ -128,6 +179,13 @@ public sealed class RasterRenderer
     {
         int w = target.Width, h = target.Height;
         byte[] rgb = target.Rgb;
+        if (bg.Pattern.Pattern != TexturePattern.None)
+        {
+            // The patterned background is filled after rendering, only where nothing was drawn.
+            Array.Clear(target.DepthMetres);
+            Array.Clear(target.InstanceIds);
+            return;
+        }
         for (int y = 0; y < h; y++)
         {
             double t = (y + 0.5) / h;
@@ -142,6 +200,32 @@ public sealed class RasterRenderer
         }
         Array.Clear(target.DepthMetres);
         Array.Clear(target.InstanceIds);
+    }
+
+    /// <summary>Background colour (linear) at pixel (x, y): the gradient, mixed towards the pattern colour.</summary>
+    private static Vec3 BackgroundAt(Background bg, int x, int y, int h)
+    {
+        double t = (y + 0.5) / h;
+        Vec3 c = bg.Top + (bg.Bottom - bg.Top) * t;
+        if (bg.Pattern.Pattern == TexturePattern.None) return c;
+        double p = Textures.Evaluate(bg.Pattern, (x + 0.5) / h, t);
+        return c + (bg.Pattern.Color - c) * p;
+    }
+
+    /// <summary>The original tool's look: the background laid over the whole image with opacity Blend.</summary>
+    private static void BlendBackground(Background bg, RenderTarget target)
+    {
+        int w = target.Width, h = target.Height;
+        byte[] rgb = target.Rgb;
+        double a = Math.Clamp(bg.Blend, 0, 1);
+        for (int y = 0, o = 0; y < h; y++)
+            for (int x = 0; x < w; x++, o += 3)
+            {
+                Vec3 c = BackgroundAt(bg, x, y, h);
+                rgb[o] = Srgb.Encode(Srgb.Decode(rgb[o]) * (1 - a) + c.X * a);
+                rgb[o + 1] = Srgb.Encode(Srgb.Decode(rgb[o + 1]) * (1 - a) + c.Y * a);
+                rgb[o + 2] = Srgb.Encode(Srgb.Decode(rgb[o + 2]) * (1 - a) + c.Z * a);
+            }
     }
 
     /// <summary>Transforms, clips, culls and rasterizes one mesh scaled by <paramref name="scale"/> and placed by
@@ -163,6 +247,7 @@ public sealed class RasterRenderer
             ref CamVertex c = ref cv[i];
             c.P = r * new Vec3(v.Position.X * sx, v.Position.Y * sy, v.Position.Z * sz) + t;
             c.N = (r * new Vec3(v.Normal.X * syz, v.Normal.Y * sxz, v.Normal.Z * sxy)).Normalized();
+            c.U = v.U * sink.UvScaleU; c.V = v.V * sink.UvScaleV;
             c.Out = s.OutCode(c.P);
             if (c.Out == 0)
             {
@@ -181,7 +266,7 @@ public sealed class RasterRenderer
             if ((a.Out & b.Out & c.Out) != 0) continue;
             if ((a.Out | b.Out | c.Out) == 0)
             {
-                DrawTriangle(a.X, a.Y, a.P, a.N, b.X, b.Y, b.P, b.N, c.X, c.Y, c.P, c.N, doubleSided, cam, ref sink);
+                DrawTriangle(a.X, a.Y, a.P, a.N, a.U, a.V, b.X, b.Y, b.P, b.N, b.U, b.V, c.X, c.Y, c.P, c.N, c.U, c.V, doubleSided, cam, ref sink);
                 continue;
             }
             int count = s.Clip(a, b, c);
@@ -198,7 +283,7 @@ public sealed class RasterRenderer
                 ref ClipVertex p2 = ref poly[m];
                 (double u2, double v2) = Project(cam, p2.P);
                 long x2 = TriangleRasterizer.Snap(u2), y2 = TriangleRasterizer.Snap(v2);
-                DrawTriangle(x0, y0, p0.P, p0.N, x1, y1, p1.P, p1.N, x2, y2, p2.P, p2.N, doubleSided, cam, ref sink);
+                DrawTriangle(x0, y0, p0.P, p0.N, p0.U, p0.V, x1, y1, p1.P, p1.N, p1.U, p1.V, x2, y2, p2.P, p2.N, p2.U, p2.V, doubleSided, cam, ref sink);
                 x1 = x2; y1 = y2;
             }
         }
@@ -208,9 +293,9 @@ public sealed class RasterRenderer
         (cam.Fx * p.X / p.Z + cam.Cx, cam.Fy * p.Y / p.Z + cam.Cy);
 
     private static void DrawTriangle(
-        long x0, long y0, Vec3 p0, Vec3 n0,
-        long x1, long y1, Vec3 p1, Vec3 n1,
-        long x2, long y2, Vec3 p2, Vec3 n2,
+        long x0, long y0, Vec3 p0, Vec3 n0, double u0, double v0,
+        long x1, long y1, Vec3 p1, Vec3 n1, double u1, double v1,
+        long x2, long y2, Vec3 p2, Vec3 n2, double u2, double v2,
         bool doubleSided, CameraModel cam, ref ShadeSink sink)
     {
         long area2 = TriangleRasterizer.Area2(x0, y0, x1, y1, x2, y2);
@@ -227,12 +312,19 @@ public sealed class RasterRenderer
             // Rasterizer wants clockwise; swap v1 and v2.
             (x1, x2) = (x2, x1); (y1, y2) = (y2, y1);
             (p1, p2) = (p2, p1); (n1, n2) = (n2, n1);
+            (u1, u2) = (u2, u1); (v1, v2) = (v2, v1);
             area2 = -area2;
         }
 
         double inv = 1.0 / area2;
         double iz0 = 1.0 / p0.Z, iz1 = 1.0 / p1.Z, iz2 = 1.0 / p2.Z;
         sink.Kz0 = iz0 * inv; sink.Kz1 = iz1 * inv; sink.Kz2 = iz2 * inv;
+        if (sink.Textured)
+        {
+            // Perspective-correct: u/z interpolates linearly on screen; dividing by the interpolated 1/z recovers u.
+            sink.Ku0 = u0 * sink.Kz0; sink.Ku1 = u1 * sink.Kz1; sink.Ku2 = u2 * sink.Kz2;
+            sink.Kv0 = v0 * sink.Kz0; sink.Kv1 = v1 * sink.Kz1; sink.Kv2 = v2 * sink.Kz2;
+        }
         if (n0 == n1 && n1 == n2)
         {
             Vec3 f = flip ? -n0 : n0;
@@ -254,6 +346,7 @@ public sealed class RasterRenderer
     private struct CamVertex
     {
         public Vec3 P, N;
+        public double U, V;
         public long X, Y;
         public int Out;
     }
@@ -261,9 +354,10 @@ public sealed class RasterRenderer
     private struct ClipVertex
     {
         public Vec3 P, N;
+        public double U, V;
     }
 
-    private struct ShadeSink : ICoverageSink
+    internal struct ShadeSink : ICoverageSink
     {
         public float[] Depth;
         public ushort[] Ids;
@@ -278,8 +372,21 @@ public sealed class RasterRenderer
         public int Unoccluded;
         public PixelExtent Extent;
         public float DepthScale;
-        public double AmbR, AmbG, AmbB, DifR, DifG, DifB, SpeR, SpeG, SpeB, SpecLo, SpecScale;
+        public double AlbR, AlbG, AlbB, Amb, DifR, DifG, DifB, SpeR, SpeG, SpeB, SpecLo, SpecScale;
         public double[] SpecLut;
+
+        // Texture: the albedo mixes towards TexR/G/B by the pattern's value at the interpolated UV.
+        public bool Textured;
+        public Texture Tex;
+        public double TexR, TexG, TexB, UvScaleU, UvScaleV;
+        public double Ku0, Ku1, Ku2, Kv0, Kv1, Kv2;
+
+        // Shadow map lookup: camera point → (texel x, texel y, depth along the light) is an affine map.
+        public float[]? ShadowMap;
+        public float[]? Normals;
+        public ulong[]? Coverage; // the current object's unoccluded silhouette, when the target records it
+        public int ShadowSize;
+        public double S00, S01, S02, S03, S10, S11, S12, S13, S20, S21, S22, S23, ShadowTexel;
 
         public double Kz0, Kz1, Kz2;
         public bool Flat;
@@ -293,9 +400,12 @@ public sealed class RasterRenderer
         {
             double metal = Math.Clamp(m.Metallic, 0, 1);
             Vec3 a = m.Albedo;
-            AmbR = a.X * ambient; AmbG = a.Y * ambient; AmbB = a.Z * ambient;
+            AlbR = a.X; AlbG = a.Y; AlbB = a.Z; Amb = ambient;
             double kd = 1 - metal;
-            DifR = a.X * kd * radiance.X; DifG = a.Y * kd * radiance.Y; DifB = a.Z * kd * radiance.Z;
+            DifR = kd * radiance.X; DifG = kd * radiance.Y; DifB = kd * radiance.Z;
+            Textured = m.Texture.Pattern != TexturePattern.None;
+            Tex = m.Texture;
+            TexR = m.Texture.Color.X; TexG = m.Texture.Color.Y; TexB = m.Texture.Color.Z;
             double rough = Math.Max(m.Roughness, 1e-3);
             double shin = Math.Clamp(2 / (rough * rough * rough * rough) - 2, 1, 2048);
             // (s + 8) / 8 keeps the highlight's energy roughly constant across roughness; without it shiny
@@ -328,6 +438,7 @@ public sealed class RasterRenderer
                 Stamps[i] = Stamp;
                 Unoccluded++;
                 Extent.Include(x, y);
+                if (Coverage is ulong[] cov) cov[i >> 6] |= 1UL << (i & 63);
             }
 
             double invZ = w0 * Kz0 + w1 * Kz1 + w2 * Kz2;
@@ -351,11 +462,34 @@ public sealed class RasterRenderer
                 if (nl > 0) { nl = 1 / nl; nx *= nl; ny *= nl; nz *= nl; }
             }
 
-            double r = AmbR, g = AmbG, b = AmbB;
+            if (Normals is float[] nb)
+            {
+                nb[i * 3] = (float)nx; nb[i * 3 + 1] = (float)ny; nb[i * 3 + 2] = (float)nz;
+            }
+            double ar = AlbR, ag = AlbG, ab = AlbB;
+            if (Textured)
+            {
+                double tu = (w0 * Ku0 + w1 * Ku1 + w2 * Ku2) / invZ, tv = (w0 * Kv0 + w1 * Kv1 + w2 * Kv2) / invZ;
+                double t = Textures.Evaluate(Tex, tu, tv);
+                ar += (TexR - ar) * t; ag += (TexG - ag) * t; ab += (TexB - ab) * t;
+            }
+            double r = ar * Amb, g = ag * Amb, b = ab * Amb;
             double ndl = nx * Lx + ny * Ly + nz * Lz;
+            if (ndl > 0 && ShadowMap is float[] map)
+            {
+                // Reconstruct the camera-frame point from the pixel ray and depth; compare with the light's nearest.
+                double zc = 1.0 / invZ, px = ColA[x] * zc, py = RowB[y] * zc;
+                double sx = S00 * px + S01 * py + S02 * zc + S03, sy = S10 * px + S11 * py + S12 * zc + S13;
+                if (sx >= 0 && sy >= 0 && sx < ShadowSize && sy < ShadowSize)
+                {
+                    double sd = S20 * px + S21 * py + S22 * zc + S23;
+                    double bias = ShadowTexel * Math.Min(1.5 + 1.5 / ndl, 12);
+                    if (sd - bias > map[(int)sy * ShadowSize + (int)sx]) ndl = 0;
+                }
+            }
             if (ndl > 0)
             {
-                r += DifR * ndl; g += DifG * ndl; b += DifB * ndl;
+                r += ar * DifR * ndl; g += ag * DifG * ndl; b += ab * DifB * ndl;
                 // Unnormalised view vector v = −(a, b, 1) towards the camera, |v| = vl. With h = l + v/|v|:
                 // (n·h)² / |h|² = (vl·n·l + n·v)² / (2·vl·(vl + l·v)), so one sqrt and one division per pixel;
                 // the table is indexed by (N·H)², i.e. holds t^(s/2).
@@ -391,6 +525,7 @@ public sealed class RasterRenderer
         private int _stamp;
         public double[] ColA = [], RowB = [];
         public readonly double[] SpecLut = new double[ShadeSink.SpecSteps + 2];
+        public readonly ShadowMapper Shadows = new();
         public int[] Order = new int[16];
         public double[] OrderKey = new double[16];
         private ClipVertex[] _a = new ClipVertex[16], _b = new ClipVertex[16];
@@ -450,9 +585,9 @@ public sealed class RasterRenderer
         public int Clip(in CamVertex a, in CamVertex b, in CamVertex c)
         {
             ClipVertex[] src = _a, dst = _b;
-            src[0] = new ClipVertex { P = a.P, N = a.N };
-            src[1] = new ClipVertex { P = b.P, N = b.N };
-            src[2] = new ClipVertex { P = c.P, N = c.N };
+            src[0] = new ClipVertex { P = a.P, N = a.N, U = a.U, V = a.V };
+            src[1] = new ClipVertex { P = b.P, N = b.N, U = b.U, V = b.V };
+            src[2] = new ClipVertex { P = c.P, N = c.N, U = c.U, V = c.V };
             int count = 3;
             int planes = a.Out | b.Out | c.Out;
             for (int i = 0; i < 5 && count >= 3; i++)
@@ -484,6 +619,8 @@ public sealed class RasterRenderer
         {
             P = a.P + (b.P - a.P) * t,
             N = a.N + (b.N - a.N) * t,
+            U = a.U + (b.U - a.U) * t,
+            V = a.V + (b.V - a.V) * t,
         };
     }
 }

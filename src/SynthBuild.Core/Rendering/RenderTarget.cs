@@ -26,6 +26,34 @@ public sealed class RenderTarget
     /// <summary>Camera-frame z of the nearest surface (table or object) in metres; 0 where nothing was hit.</summary>
     public float[] DepthMetres { get; }
 
+    /// <summary>Camera-frame unit normal (x, y, z per pixel) of the nearest surface when enabled; null otherwise.</summary>
+    public float[]? Normals { get; private set; }
+
+    private ulong[][]? _coverage;
+
+    /// <summary>
+    /// Makes the renderer also record each object's unoccluded silhouette as a bit mask (one bit per pixel), so
+    /// coverage can be resampled (lens distortion) exactly like the id buffer.
+    /// </summary>
+    public void EnableCoverageMasks() => _coverage ??= [];
+
+    /// <summary>The cleared coverage mask of an instance for a new render, or null when not recording.</summary>
+    internal ulong[]? CoverageFor(int instanceId)
+    {
+        if (_coverage is null) return null;
+        if (_coverage.Length <= instanceId) Array.Resize(ref _coverage, instanceId + 1);
+        ulong[] mask = _coverage[instanceId] ??= new ulong[(Width * Height + 63) / 64];
+        Array.Clear(mask);
+        return mask;
+    }
+
+    /// <summary>Whether pixel <paramref name="index"/> is inside the unoccluded silhouette of an instance (last render).</summary>
+    public bool Covers(int instanceId, int index) =>
+        _coverage is not null && instanceId < _coverage.Length && _coverage[instanceId] is ulong[] m && (m[index >> 6] >> (index & 63) & 1) != 0;
+
+    /// <summary>Makes the renderer also write <see cref="Normals"/>.</summary>
+    public void EnableNormals() => Normals ??= new float[Width * Height * 3];
+
     /// <summary>Instance id of the nearest object per pixel; 0 = background or table.</summary>
     public ushort[] InstanceIds { get; }
 

@@ -3,13 +3,18 @@ namespace SynthBuild.Core.Scene;
 /// <summary>
 /// Pinhole camera in the OpenCV convention (x right, y down, z forward). Intrinsics in pixels; pixel centres at
 /// integer + 0.5, so the pixel (u, v) covers [u, u+1) × [v, v+1). <see cref="WorldToCamera"/> maps world points
-/// into the camera frame.
+/// into the camera frame. <see cref="Lens"/> is the Brown–Conrady distortion of the delivered images; the renderer
+/// draws the pinhole image and the pipeline resamples it (see <c>LensWarp</c>).
 /// </summary>
 public sealed record CameraModel(
     int Width, int Height,
     double Fx, double Fy, double Cx, double Cy,
-    RigidTransform WorldToCamera)
+    RigidTransform WorldToCamera,
+    LensDistortion Lens = default)
 {
+    /// <summary>Camera-frame point → pixel coordinates in the delivered (distorted) image.</summary>
+    public (double U, double V) ProjectDistorted(Vec3 pc) => Lens.IsZero ? Project(pc) : Lens.Project(this, pc);
+
     /// <summary>Camera centre in world coordinates.</summary>
     public Vec3 Position => WorldToCamera.Inverse().Translation;
 

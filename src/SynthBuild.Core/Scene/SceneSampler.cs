@@ -1,11 +1,13 @@
 using SynthBuild.Core.Config;
 using SynthBuild.Core.Randomness;
+using SynthBuild.Core.Rendering;
 
 namespace SynthBuild.Core.Scene;
 
 /// <summary>
-/// Draws one sample's scene from the spec: camera around its nominal mount, light, background, table and
-/// 3–8 objects resting on the table without interpenetrating, entirely inside the camera's view.
+/// Draws one sample's scene from the spec: camera around its nominal mount, light, background, textured table and
+/// 3–8 objects resting on the table in a stable pose without interpenetrating (their footprint circles keep a
+/// gap), inside the camera's view or, with placement.truncation, crossing its border.
 /// A function of (spec, index) only: each aspect draws from its own stream, so e.g. changing the lighting
 /// settings never moves an object.
 /// </summary>
@@ -21,14 +23,33 @@ public sealed class SceneSampler(DatasetSpec spec)
 
     public SceneDescription Sample(long index)
     {
+        CurriculumSpec curriculum = spec.CurriculumOrDefault;
+        double difficulty = curriculum.Difficulty(index);
         CameraModel camera = SampleCamera(RandomStream.For(spec.Seed, index, "camera"));
-        Lighting light = SampleLighting(RandomStream.For(spec.Seed, index, "lighting"));
+        Lighting light = SampleLighting(RandomStream.For(spec.Seed, index, "lighting"), curriculum, difficulty);
         var bgRng = RandomStream.For(spec.Seed, index, "background");
         var bg = spec.Background;
-        var background = new Background(Pick(bg.Colors, ref bgRng), Pick(bg.Colors, ref bgRng));
+        Vec3 top = Pick(bg.Colors, ref bgRng), bottom = Pick(bg.Colors, ref bgRng);
         Vec3 tableColor = Jitter(Pick(bg.TableColors, ref bgRng), 0.1, ref bgRng);
-        var table = new Table(bg.TableSizeX, bg.TableSizeY, new Material(tableColor, bgRng.Uniform(0.5, 0.9), 0));
-        var objects = SampleObjects(index, RandomStream.For(spec.Seed, index, "objects"), camera, table);
+        double tableRoughness = bgRng.Uniform(0.5, 0.9);
+        // Draws below come after the foundation's, so adding them moved nothing that was drawn before.
+        var tableRng = bgRng.Derive("table");
+        var tablePatterns = bg.TablePatterns ?? DatasetSpec.Defaults.TablePatterns;
+        TexturePattern tablePattern = tablePatterns[tableRng.NextInt(0, tablePatterns.Count - 1)];
+        Texture tableTexture = tablePattern == TexturePattern.None ? default : new Texture(tablePattern,
+            Jitter(tableColor * tableRng.Uniform(0.45, 0.8), 0.1, ref tableRng),
+            tablePattern == TexturePattern.Wood ? tableRng.Uniform(8, 20) : tableRng.Uniform(4, 12), tableRng.NextInt(0, 1 << 20));
+        var table = new Table(bg.TableSizeX, bg.TableSizeY, new Material(tableColor, tableRoughness, 0, tableTexture));
+        Texture backgroundPattern = default;
+        if (bg.Mode == "procedural")
+        {
+            var pRng = bgRng.Derive("pattern");
+            var patterns = DatasetSpec.Defaults.Textures.Patterns;
+            backgroundPattern = new Texture(patterns[pRng.NextInt(0, patterns.Count - 1)], Pick(bg.Colors, ref pRng),
+                pRng.Uniform(3, 12), pRng.NextInt(0, 1 << 20));
+        }
+        var background = new Background(top, bottom, backgroundPattern, bg.Blend);
+        var objects = SampleObjects(index, RandomStream.For(spec.Seed, index, "objects"), camera, table, curriculum, difficulty);
         return new SceneDescription(camera, objects, light, table, background);
     }
 
@@ -42,10 +63,10 @@ public sealed class SceneSampler(DatasetSpec spec)
         Mat3 r = wobble * nominal.Rotation;
         var worldToCamera = new RigidTransform(r, -(r * eye));
         double focalScale = 1 + rng.Uniform(-c.FocalLengthVariation, c.FocalLengthVariation);
-        return new CameraModel(spec.Width, spec.Height, c.Fx * focalScale, c.Fy * focalScale, c.Cx, c.Cy, worldToCamera);
+        return new CameraModel(spec.Width, spec.Height, c.Fx * focalScale, c.Fy * focalScale, c.Cx, c.Cy, worldToCamera, c.Distortion);
     }
 
-    private Lighting SampleLighting(RandomStream rng)
+    private Lighting SampleLighting(RandomStream rng, CurriculumSpec curriculum, double difficulty)
     {
         var l = spec.Lighting;
         double elevation = rng.Uniform(l.Elevation.Min, l.Elevation.Max);
@@ -53,15 +74,20 @@ public sealed class SceneSampler(DatasetSpec spec)
         var direction = new Vec3(Math.Cos(elevation) * Math.Cos(azimuth), Math.Cos(elevation) * Math.Sin(azimuth), Math.Sin(elevation));
         double v = l.ColorVariation;
         var tint = new Vec3(1 + rng.Uniform(-v, v), 1 + rng.Uniform(-v, v), 1 + rng.Uniform(-v, v));
-        return new Lighting(direction, tint, rng.Uniform(l.Intensity.Min, l.Intensity.Max), rng.Uniform(l.Ambient.Min, l.Ambient.Max));
+        double minIntensity = curriculum.LightIntensityMin is ValueRange lm
+            ? Math.Min(CurriculumSpec.Lerp(lm, difficulty), l.Intensity.Max) : l.Intensity.Min;
+        return new Lighting(direction, tint, rng.Uniform(minIntensity, l.Intensity.Max), rng.Uniform(l.Ambient.Min, l.Ambient.Max), l.Shadows);
     }
 
-    private List<SceneObject> SampleObjects(long index, RandomStream rng, CameraModel camera, Table table)
+    private List<SceneObject> SampleObjects(long index, RandomStream rng, CameraModel camera, Table table, CurriculumSpec curriculum, double difficulty)
     {
-        int wanted = rng.NextInt(spec.ObjectsPerScene.Min, spec.ObjectsPerScene.Max);
+        int max = spec.ObjectsPerScene.Max;
+        if (curriculum.ObjectsMax is ValueRange om) max = Math.Max(spec.ObjectsPerScene.Min, (int)Math.Round(CurriculumSpec.Lerp(om, difficulty)));
+        double truncation = curriculum.Truncation is ValueRange tr ? CurriculumSpec.Lerp(tr, difficulty) : spec.PlacementOrDefault.Truncation;
+        int wanted = rng.NextInt(spec.ObjectsPerScene.Min, max);
         var placed = new List<SceneObject>(wanted);
         var footprints = new List<(double X, double Y, double R)>(wanted);
-        // Candidate positions cover the table; the view test below keeps only what the camera sees whole.
+        // Candidate positions cover the table; the view test below keeps only what the camera sees.
         double halfX = table.SizeX / 2, halfY = table.SizeY / 2;
 
         for (int n = 0; n < wanted; n++)
@@ -69,27 +95,101 @@ public sealed class SceneSampler(DatasetSpec spec)
             // Each object slot has its own stream so one hard-to-place object never shifts the others' draws.
             var objRng = rng.Derive("object", n);
             CategorySpec category = PickCategory(index, n, ref objRng);
+            bool mayTruncate = truncation > 0 && objRng.Derive("truncation").Chance(truncation);
             bool done = false;
             for (int sizeTry = 0; sizeTry < SizeAttempts && !done; sizeTry++)
             {
-                (Vec3 dims, double footprint) = SampleDimensions(category, ref objRng);
+                ObjectShape shape = SampleShape(category, ref objRng);
                 double yaw = objRng.Uniform(0, 2 * Math.PI);
+                Mat3 rotation = Mat3.RotationZ(yaw) * shape.Rest;
+                double footprint = shape.FootprintRadius;
                 for (int attempt = 0; attempt < PositionAttempts; attempt++)
                 {
                     double x = objRng.Uniform(-halfX + footprint, halfX - footprint);
                     double y = objRng.Uniform(-halfY + footprint, halfY - footprint);
                     if (Overlaps(footprints, x, y, footprint)) continue;
-                    var pose = new RigidTransform(Mat3.RotationZ(yaw), new Vec3(x, y, dims.Z / 2));
-                    if (!FullyInView(camera, pose, dims)) continue;
+                    var pose = new RigidTransform(rotation, new Vec3(x, y, shape.RestHeight));
+                    if (mayTruncate ? !CentreInView(camera, pose) : !FullyInView(camera, pose, shape.Dimensions)) continue;
                     footprints.Add((x, y, footprint));
-                    placed.Add(new SceneObject(placed.Count + 1, category.Id, category.Name, category.Shape, dims, pose,
-                        SampleMaterial(category, ref objRng)));
+                    placed.Add(new SceneObject(placed.Count + 1, category.Id, category.Name, category.Shape, shape.Dimensions, pose,
+                        SampleMaterial(category, ref objRng), shape.Mesh, shape.Kind));
                     done = true;
                     break;
                 }
             }
         }
         return placed;
+    }
+
+    /// <summary>
+    /// A mesh in its object frame, the rotation that sets it in a stable resting pose, the height of the object
+    /// origin in that pose (its lowest vertex touches z = 0) and the radius of its footprint around the origin.
+    /// </summary>
+    private readonly record struct ObjectShape(Mesh Mesh, Vec3 Dimensions, string? Kind, Mat3 Rest, double RestHeight, double FootprintRadius);
+
+    // Exact quarter turns (Math.Cos(π/2) is not 0): x up, y up, and a cylinder's axis laid along y.
+    private static readonly Mat3 XUp = new(0, 0, -1, 0, 1, 0, 1, 0, 0);
+    private static readonly Mat3 YUp = new(1, 0, 0, 0, 0, -1, 0, 1, 0);
+
+    private static ObjectShape SampleShape(CategorySpec c, ref RandomStream rng)
+    {
+        (Mesh Mesh, Vec3 Dims) built;
+        string? kind = null;
+        Mat3 rest = Mat3.Identity;
+        switch (c.Shape)
+        {
+            case ShapeKind.Box:
+                built = ProceduralMeshes.Box(new Vec3(rng.Uniform(c.Size.Min, c.Size.Max), rng.Uniform(c.Size.Min, c.Size.Max), rng.Uniform(c.Size.Min, c.Size.Max)));
+                rest = rng.NextInt(0, 2) switch { 0 => Mat3.Identity, 1 => XUp, _ => YUp }; // on any pair of faces
+                break;
+            case ShapeKind.Cylinder:
+                built = ProceduralMeshes.Cylinder(rng.Uniform(c.Radius.Min, c.Radius.Max), rng.Uniform(c.Height.Min, c.Height.Max));
+                if (rng.Chance(c.OnSideProbability)) rest = YUp;
+                break;
+            case ShapeKind.Sphere:
+                built = ProceduralMeshes.Sphere(rng.Uniform(c.Radius.Min, c.Radius.Max));
+                // Any orientation rests; a random one shows the texture from all sides.
+                rest = Mat3.FromAxisAngle(new Vec3(rng.NextGaussian(), rng.NextGaussian(), rng.NextGaussian()).Normalized() * rng.Uniform(0, Math.PI));
+                break;
+            case ShapeKind.Mug:
+                built = ProceduralMeshes.Mug(rng.Uniform(c.Radius.Min, c.Radius.Max), rng.Uniform(c.Height.Min, c.Height.Max));
+                break;
+            case ShapeKind.Bottle:
+                built = ProceduralMeshes.Bottle(rng.Uniform(c.Radius.Min, c.Radius.Max), rng.Uniform(c.Height.Min, c.Height.Max));
+                if (rng.Chance(c.OnSideProbability)) rest = YUp;
+                break;
+            case ShapeKind.Tool:
+            {
+                var kinds = c.Kinds ?? DatasetSpec.Defaults.ToolKinds;
+                kind = kinds[rng.NextInt(0, kinds.Count - 1)];
+                double length = rng.Uniform(c.Length.Min, c.Length.Max);
+                built = kind == "wrench" ? ProceduralMeshes.Wrench(length) : ProceduralMeshes.Screwdriver(length);
+                break;
+            }
+            case ShapeKind.Mesh:
+            {
+                UserMesh user = c.Mesh ?? throw new InvalidOperationException($"Category '{c.Name}' has no mesh.");
+                built = (user.Mesh, user.Dimensions);
+                rest = user.RestingPoses[rng.NextInt(0, user.RestingPoses.Count - 1)];
+                break;
+            }
+            default:
+            {
+                var kinds = c.Kinds ?? DatasetSpec.Defaults.PartKinds;
+                kind = kinds[rng.NextInt(0, kinds.Count - 1)];
+                double size = rng.Uniform(c.Size.Min, c.Size.Max);
+                built = kind == "hexNut" ? ProceduralMeshes.HexNut(size) : ProceduralMeshes.LBracket(size);
+                break;
+            }
+        }
+        double lowest = double.MaxValue, footprint = 0;
+        foreach (MeshVertex v in built.Mesh.Vertices)
+        {
+            Vec3 p = rest * v.Position;
+            lowest = Math.Min(lowest, p.Z);
+            footprint = Math.Max(footprint, p.X * p.X + p.Y * p.Y);
+        }
+        return new ObjectShape(built.Mesh, built.Dims, kind, rest, -lowest, Math.Sqrt(footprint));
     }
 
     private static bool Overlaps(List<(double X, double Y, double R)> footprints, double x, double y, double r)
@@ -116,27 +216,13 @@ public sealed class SceneSampler(DatasetSpec spec)
         return true;
     }
 
-    /// <summary>Full extents in the object frame and the radius of its footprint on the table.</summary>
-    private static (Vec3 Dims, double Footprint) SampleDimensions(CategorySpec c, ref RandomStream rng)
+    /// <summary>The object's centre projects inside the image: at least part of it is in view.</summary>
+    private static bool CentreInView(CameraModel camera, RigidTransform pose)
     {
-        switch (c.Shape)
-        {
-            case ShapeKind.Box:
-            {
-                double w = rng.Uniform(c.Size.Min, c.Size.Max), d = rng.Uniform(c.Size.Min, c.Size.Max), h = rng.Uniform(c.Size.Min, c.Size.Max);
-                return (new Vec3(w, d, h), 0.5 * Math.Sqrt(w * w + d * d));
-            }
-            case ShapeKind.Cylinder:
-            {
-                double r = rng.Uniform(c.Radius.Min, c.Radius.Max), h = rng.Uniform(c.Height.Min, c.Height.Max);
-                return (new Vec3(2 * r, 2 * r, h), r);
-            }
-            default:
-            {
-                double r = rng.Uniform(c.Radius.Min, c.Radius.Max);
-                return (new Vec3(2 * r, 2 * r, 2 * r), r);
-            }
-        }
+        Vec3 pc = camera.WorldToCamera.Apply(pose.Translation);
+        if (pc.Z < 0.05) return false;
+        var (u, v) = camera.Project(pc);
+        return u >= 0 && v >= 0 && u < camera.Width && v < camera.Height;
     }
 
     private Material SampleMaterial(CategorySpec c, ref RandomStream rng)
@@ -144,7 +230,15 @@ public sealed class SceneSampler(DatasetSpec spec)
         Vec3 baseColor = c.Color ?? HsvToRgb(rng.NextDouble(), rng.Uniform(0.35, 0.9), rng.Uniform(0.35, 0.95));
         Vec3 albedo = Jitter(baseColor, spec.Materials.ColorJitter, ref rng);
         var m = spec.Materials;
-        return new Material(albedo, rng.Uniform(m.Roughness.Min, m.Roughness.Max), rng.Uniform(m.Metallic.Min, m.Metallic.Max));
+        double roughness = rng.Uniform(m.Roughness.Min, m.Roughness.Max), metallic = rng.Uniform(m.Metallic.Min, m.Metallic.Max);
+        var texRng = rng.Derive("texture");
+        TextureSpec t = m.Textures ?? TextureSpec.None;
+        Texture texture = default;
+        if (texRng.Chance(t.Probability))
+            texture = new Texture(t.Patterns[texRng.NextInt(0, t.Patterns.Count - 1)],
+                HsvToRgb(texRng.NextDouble(), texRng.Uniform(0.2, 0.9), texRng.Uniform(0.15, 0.95)),
+                texRng.Uniform(t.Scale.Min, t.Scale.Max), texRng.NextInt(0, 1 << 20));
+        return new Material(albedo, roughness, metallic, texture);
     }
 
     /// <summary>Weighted: a draw by category weight. Balanced: <see cref="CategoryBalancer"/> (weights ignored);

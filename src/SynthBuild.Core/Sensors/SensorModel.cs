@@ -4,20 +4,19 @@ using SynthBuild.Core.Randomness;
 namespace SynthBuild.Core.Sensors;
 
 /// <summary>
-/// Turns the ideal render into what a sensor reports: gaussian read noise on RGB, depth in uint16 millimetres
-/// with random dropout (0 = no measurement). Labels are never touched: they come from the ideal id buffer.
+/// Turns the ideal render into what a sensor reports: gaussian read noise and dead pixels on RGB; depth in uint16
+/// millimetres with distance-dependent noise, quantization, missing values at discontinuities and random dropout
+/// (0 = no measurement). Labels are never touched: they come from the ideal id buffer.
 /// </summary>
 public sealed class SensorModel
 {
     private readonly SensorSpec _spec;
     private readonly sbyte[] _noiseTable;
-    private readonly uint _dropoutThreshold;
 
     public SensorModel(SensorSpec spec)
     {
         _spec = spec;
         _noiseTable = BuildRoundedGaussianTable(spec.GaussianNoiseStd);
-        _dropoutThreshold = (uint)Math.Min(uint.MaxValue, Math.Round(spec.DepthDropout * 4294967296.0));
     }
 
     /// <summary>Adds read noise to 8-bit RGB in place.</summary>
@@ -38,23 +37,94 @@ public sealed class SensorModel
             rgb[i] = AddClamped(rgb[i], _noiseTable[(int)(rng.NextUInt64() & 0xFFFF)]);
     }
 
-    /// <summary>Metres → uint16 millimetres (rounded; beyond 65.535 m or no hit → 0), then dropout.</summary>
-    public void ToDepthMillimetres(ReadOnlySpan<float> metres, Span<ushort> mm, RandomStream rng)
+    /// <summary>
+    /// The depth sensor: ideal metres → uint16 millimetres with, per pixel, invalidation at depth discontinuities
+    /// (a 4-neighbour differs by more than the edge threshold, or shows nothing), gaussian noise with std
+    /// depthNoise·z², quantization to the depth step, and dropout. One 64-bit draw per pixel whatever happens,
+    /// so the noise at a pixel does not depend on the content elsewhere.
+    /// </summary>
+    public void ToDepth(ReadOnlySpan<float> metres, Span<ushort> mm, int width, RandomStream rng, double dropout)
     {
+        if (_spec.DepthNoise <= 0 && _spec.DepthEdgeThreshold <= 0 && _spec.DepthQuantization == 1)
+        {
+            ToDepthMillimetres(metres, mm, rng, dropout);
+            return;
+        }
+        uint dropThreshold = (uint)Math.Min(uint.MaxValue, Math.Round(dropout * 4294967296.0));
+        double edge = _spec.DepthEdgeThreshold, noise = _spec.DepthNoise, step = _spec.DepthQuantization;
+        int height = metres.Length / width;
+        for (int y = 0, i = 0; y < height; y++)
+            for (int x = 0; x < width; x++, i++)
+            {
+                ulong r = rng.NextUInt64();
+                double z = metres[i];
+                if (z <= 0 || (uint)r < dropThreshold) { mm[i] = 0; continue; }
+                if (edge > 0 && (Jump(metres, i, x > 0 ? i - 1 : i, edge) || Jump(metres, i, x < width - 1 ? i + 1 : i, edge)
+                                 || Jump(metres, i, y > 0 ? i - width : i, edge) || Jump(metres, i, y < height - 1 ? i + width : i, edge)))
+                {
+                    mm[i] = 0;
+                    continue;
+                }
+                z += noise * z * z * StandardNormal[(int)(r >> 48)];
+                double v = Math.Round(z * 1000.0 / step) * step;
+                mm[i] = v >= 1 && v <= ushort.MaxValue ? (ushort)v : (ushort)0;
+            }
+    }
+
+    private static bool Jump(ReadOnlySpan<float> m, int i, int j, double edge)
+    {
+        float a = m[i], b = m[j];
+        return b <= 0 || Math.Abs(a - b) > edge;
+    }
+
+    /// <summary>Dead pixels: always black, at the same positions in every sample of a dataset (a sensor property).</summary>
+    public void ApplyDeadPixels(Span<byte> rgb, int width, int height, ulong seed)
+    {
+        int count = (int)Math.Round(_spec.DeadPixels * width * height);
+        var rng = RandomStream.For(seed, 0, "sensor.deadPixels");
+        for (int k = 0; k < count; k++)
+        {
+            int p = (int)(rng.NextUInt64() % (ulong)(width * height)) * 3;
+            rgb[p] = 0; rgb[p + 1] = 0; rgb[p + 2] = 0;
+        }
+    }
+
+    // Quantiles of N(0, 1) at 65,536 equiprobable slots.
+    private static readonly double[] StandardNormal = BuildStandardNormal();
+
+    private static double[] BuildStandardNormal()
+    {
+        var t = new double[65536];
+        for (int k = 0; k < t.Length; k++)
+        {
+            double u = (k + 0.5) / t.Length, lo = -6, hi = 6;
+            for (int it = 0; it < 60; it++) { double mid = 0.5 * (lo + hi); if (NormalCdf(mid) < u) lo = mid; else hi = mid; }
+            t[k] = 0.5 * (lo + hi);
+        }
+        return t;
+    }
+
+    /// <summary>Metres → uint16 millimetres (rounded; beyond 65.535 m or no hit → 0), then dropout.</summary>
+    public void ToDepthMillimetres(ReadOnlySpan<float> metres, Span<ushort> mm, RandomStream rng) =>
+        ToDepthMillimetres(metres, mm, rng, _spec.DepthDropout);
+
+    private void ToDepthMillimetres(ReadOnlySpan<float> metres, Span<ushort> mm, RandomStream rng, double dropout)
+    {
+        uint dropThreshold = (uint)Math.Min(uint.MaxValue, Math.Round(dropout * 4294967296.0));
         for (int i = 0; i < metres.Length; i++)
         {
             double v = Math.Round(metres[i] * 1000.0);
             mm[i] = v >= 1 && v <= ushort.MaxValue ? (ushort)v : (ushort)0;
         }
-        if (_dropoutThreshold == 0) return;
+        if (dropThreshold == 0) return;
         int p = 0;
         for (; p + 2 <= mm.Length; p += 2)
         {
             ulong r = rng.NextUInt64();
-            if ((uint)r < _dropoutThreshold) mm[p] = 0;
-            if ((uint)(r >> 32) < _dropoutThreshold) mm[p + 1] = 0;
+            if ((uint)r < dropThreshold) mm[p] = 0;
+            if ((uint)(r >> 32) < dropThreshold) mm[p + 1] = 0;
         }
-        if (p < mm.Length && (uint)rng.NextUInt64() < _dropoutThreshold) mm[p] = 0;
+        if (p < mm.Length && (uint)rng.NextUInt64() < dropThreshold) mm[p] = 0;
     }
 
     private static byte AddClamped(byte value, sbyte noise)

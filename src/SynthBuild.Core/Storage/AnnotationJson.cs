@@ -22,6 +22,7 @@ public static class AnnotationJson
             w.WriteString("rgb", DatasetLayout.Rgb(stem));
             w.WriteString("depth", DatasetLayout.Depth(stem));
             w.WriteString("segmentation", DatasetLayout.Segmentation(stem));
+            foreach (var (key, path) in a.ExtraFiles ?? []) w.WriteString(key, path);
             w.WriteNumber("width", a.Width);
             w.WriteNumber("height", a.Height);
             w.WriteEndObject();
@@ -36,6 +37,7 @@ public static class AnnotationJson
             Vec(w, "translation", c.WorldToCamera.Translation);
             w.WriteEndObject();
             Vec(w, "position", c.Position);
+            if (c.Distortion is double[] dist) Array(w, "distortion", dist);
             w.WriteEndObject();
 
             w.WriteStartObject("light");
@@ -43,6 +45,7 @@ public static class AnnotationJson
             Vec(w, "color", a.Light.Color);
             w.WriteNumber("intensity", a.Light.Intensity);
             w.WriteNumber("ambient", a.Light.Ambient);
+            w.WriteBoolean("shadows", a.Light.Shadows);
             w.WriteEndObject();
 
             w.WriteStartArray("objects");
@@ -53,6 +56,7 @@ public static class AnnotationJson
                 w.WriteNumber("categoryId", o.CategoryId);
                 w.WriteString("category", o.Category);
                 w.WriteString("shape", o.Shape.ToString().ToLowerInvariant());
+                if (o.Kind is string kind) w.WriteString("kind", kind);
                 Array(w, "bbox", o.Bbox);
                 w.WriteNumber("area", o.Area);
                 Array(w, "amodalBbox", o.AmodalBbox);
@@ -61,6 +65,12 @@ public static class AnnotationJson
                 Vec(w, "dimensions", o.Dimensions);
                 PoseObj(w, "poseWorld", o.PoseWorld);
                 PoseObj(w, "poseCamera", o.PoseCamera);
+                w.WriteNumber("truncation", o.Truncation);
+                if (o.Cuboid is double[][] cuboid)
+                {
+                    w.WritePropertyName("cuboid");
+                    Rows(w, cuboid);
+                }
                 w.WriteEndObject();
             }
             w.WriteEndArray();
@@ -108,6 +118,10 @@ public static class AnnotationJson
             w.WriteString("depth", "depth/{index}.png (16-bit, millimetres, 0 = no measurement)");
             w.WriteString("segmentation", "segmentation/{index}.png (16-bit instance ids, 0 = background)");
             w.WriteString("annotations", "annotations/{index}.json");
+            var outputs = spec.OutputsOrDefault;
+            if (outputs.Semantic) w.WriteString("semantic", "semantic/{index}.png (16-bit category ids, 0 = background)");
+            if (outputs.PointCloud) w.WriteString("pointCloud", "pointcloud/{index}.npy (float32 N×3, camera frame, metres)");
+            if (outputs.Normals) w.WriteString("normals", "normals/{index}.png (8-bit RGB camera-frame normals, (n + 1) / 2)");
             w.WriteEndObject();
             w.WriteEndObject();
         }
@@ -127,9 +141,11 @@ public static class AnnotationJson
         Mat3 rotation = Mat3.FromRows(VecOf(rot[0]), VecOf(rot[1]), VecOf(rot[2]));
         var camera = new CameraAnnotation(cam.GetProperty("fx").GetDouble(), cam.GetProperty("fy").GetDouble(),
             cam.GetProperty("cx").GetDouble(), cam.GetProperty("cy").GetDouble(),
-            new RigidTransform(rotation, VecOf(w2c.GetProperty("translation"))), VecOf(cam.GetProperty("position")));
+            new RigidTransform(rotation, VecOf(w2c.GetProperty("translation"))), VecOf(cam.GetProperty("position")),
+            cam.TryGetProperty("distortion", out var dist) ? ArrayOf(dist) : null);
         var lighting = new Lighting(VecOf(light.GetProperty("directionToLight")), VecOf(light.GetProperty("color")),
-            light.GetProperty("intensity").GetDouble(), light.GetProperty("ambient").GetDouble());
+            light.GetProperty("intensity").GetDouble(), light.GetProperty("ambient").GetDouble(),
+            light.TryGetProperty("shadows", out var sh) && sh.GetBoolean());
         var objects = new List<ObjectAnnotation>();
         foreach (JsonElement o in r.GetProperty("objects").EnumerateArray())
         {
@@ -138,10 +154,17 @@ public static class AnnotationJson
                 Enum.Parse<ShapeKind>(o.GetProperty("shape").GetString()!, ignoreCase: true),
                 ArrayOf(o.GetProperty("bbox")), o.GetProperty("area").GetInt32(), ArrayOf(o.GetProperty("amodalBbox")),
                 o.GetProperty("unoccludedArea").GetInt32(), o.GetProperty("visibility").GetDouble(), VecOf(o.GetProperty("dimensions")),
-                PoseOf(o.GetProperty("poseWorld")), PoseOf(o.GetProperty("poseCamera"))));
+                PoseOf(o.GetProperty("poseWorld")), PoseOf(o.GetProperty("poseCamera")),
+                o.TryGetProperty("truncation", out var tr) ? tr.GetDouble() : 0,
+                o.TryGetProperty("cuboid", out var cu) ? cu.EnumerateArray().Select(ArrayOf).ToArray() : null,
+                o.TryGetProperty("kind", out var kd) ? kd.GetString() : null));
         }
+        var extra = new List<KeyValuePair<string, string>>();
+        foreach (JsonProperty p in image.EnumerateObject())
+            if (p.Value.ValueKind == JsonValueKind.String && p.Name is not ("rgb" or "depth" or "segmentation"))
+                extra.Add(new(p.Name, p.Value.GetString()!));
         return new SampleAnnotation(r.GetProperty("index").GetInt64(), image.GetProperty("width").GetInt32(),
-            image.GetProperty("height").GetInt32(), camera, lighting, objects);
+            image.GetProperty("height").GetInt32(), camera, lighting, objects, extra.Count > 0 ? extra : null);
     }
 
     private static Vec3 VecOf(JsonElement a) => new(a[0].GetDouble(), a[1].GetDouble(), a[2].GetDouble());

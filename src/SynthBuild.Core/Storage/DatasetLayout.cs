@@ -10,8 +10,9 @@ namespace SynthBuild.Core.Storage;
 public static class DatasetLayout
 {
     public const string RgbDir = "rgb", DepthDir = "depth", SegmentationDir = "segmentation", AnnotationsDir = "annotations";
+    public const string SemanticDir = "semantic", PointCloudDir = "pointcloud", NormalsDir = "normals";
     public const string DatasetFile = "dataset.json";
-    public static readonly string[] SampleDirs = [RgbDir, DepthDir, SegmentationDir, AnnotationsDir];
+    public static readonly string[] SampleDirs = [RgbDir, DepthDir, SegmentationDir, AnnotationsDir, SemanticDir, PointCloudDir, NormalsDir];
 
     /// <summary>Zero-padded to 6 digits, wider only for datasets of a million samples or more.</summary>
     public static string Stem(long index, int sampleCount) =>
@@ -21,6 +22,12 @@ public static class DatasetLayout
     public static string Depth(string stem) => $"{DepthDir}/{stem}.png";
     public static string Segmentation(string stem) => $"{SegmentationDir}/{stem}.png";
     public static string Annotation(string stem) => $"{AnnotationsDir}/{stem}.json";
+    /// <summary>16-bit category id per pixel (0 = background).</summary>
+    public static string Semantic(string stem) => $"{SemanticDir}/{stem}.png";
+    /// <summary>NumPy .npy, float32, shape (N, 3): camera-frame points in metres of the valid depth pixels.</summary>
+    public static string PointCloud(string stem) => $"{PointCloudDir}/{stem}.npy";
+    /// <summary>8-bit RGB camera-frame normals, (n + 1) / 2; black where nothing was hit.</summary>
+    public static string Normals(string stem) => $"{NormalsDir}/{stem}.png";
 
     public static string FullPath(string root, string relative) => Path.Combine(root, relative.Replace('/', Path.DirectorySeparatorChar));
 }

@@ -64,6 +64,7 @@ public sealed class DatasetReader
     public string RgbPath(long index) => DatasetLayout.FullPath(Root, DatasetLayout.Rgb(Stem(index)));
     public string DepthPath(long index) => DatasetLayout.FullPath(Root, DatasetLayout.Depth(Stem(index)));
     public string SegmentationPath(long index) => DatasetLayout.FullPath(Root, DatasetLayout.Segmentation(Stem(index)));
+    public string SemanticPath(long index) => DatasetLayout.FullPath(Root, DatasetLayout.Semantic(Stem(index)));
     public string AnnotationPath(long index) => DatasetLayout.FullPath(Root, DatasetLayout.Annotation(Stem(index)));
 
     public Split SplitOf(long index) => DatasetSplits.Of(Info.Seed, index, Info.Splits);
@@ -75,6 +76,9 @@ public sealed class DatasetReader
 
     /// <summary>Depth in millimetres, 0 = no measurement.</summary>
     public ushort[] ReadDepth(long index) => Png.Decode(File.ReadAllBytes(DepthPath(index))).Words!;
+
+    /// <summary>Category ids per pixel, 0 = background (when the dataset writes semantic masks).</summary>
+    public ushort[] ReadSemantic(long index) => Png.Decode(File.ReadAllBytes(SemanticPath(index))).Words!;
 
     /// <summary>Instance ids, 0 = background, 1..N = the annotation's objects.</summary>
     public ushort[] ReadSegmentation(long index) => Png.Decode(File.ReadAllBytes(SegmentationPath(index))).Words!;

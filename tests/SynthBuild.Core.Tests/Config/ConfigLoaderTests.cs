@@ -107,6 +107,34 @@ public class ConfigLoaderTests
         { "[1, 2]", "SYN1002", 1, 1, "Expected a JSON object" },
         // 20. colour component out of range
         { "{\n  \"background\": { \"colors\": [[0, 0, 0], [0, 2, 0]] }\n}", "SYN1005", 2, 45, "2 is too large" },
+        // 21. a kind that belongs to another shape
+        { "{\n  \"categories\": [ { \"name\": \"t\", \"shape\": \"tool\", \"kinds\": [\"wrench\", \"hexNut\"] } ]\n}", "SYN1006", 2, 71, "'hexNut' is not a kind of tool; expected one of 'wrench', 'screwdriver'" },
+        // 22. tool length on a box
+        { "{\n  \"categories\": [\n    { \"name\": \"b\", \"shape\": \"box\", \"length\": { \"min\": 0.1, \"max\": 0.2 } }\n  ]\n}", "SYN1003", 3, 36, "categories[0].length does not apply to shape 'box'. A box takes 'size'." },
+        // 23. supersampling factor too large
+        { "{\n  \"render\": { \"supersampling\": 5 }\n}", "SYN1005", 2, 32, "5 is too large; expected <= 4" },
+        // 24. curriculum without a schedule
+        { "{\n  \"curriculum\": { \"length\": 100 }\n}", "SYN1004", 2, 17, "Missing required key 'schedule'" },
+        // 25. a schedule that moves nothing
+        { "{\n  \"curriculum\": { \"schedule\": \"linear\" }\n}", "SYN1006", 2, 17, "needs at least one parameter" },
+        // 26. unknown texture pattern
+        { "{\n  \"materials\": { \"textures\": { \"patterns\": [\"marble\"] } }\n}", "SYN1005", 2, 45, "\"marble\" is not allowed; expected one of 'checker', 'stripes', 'noise', 'wood'" },
+        // 27. too many dead pixels
+        { "{\n  \"sensor\": { \"deadPixels\": 0.5 }\n}", "SYN1005", 2, 29, "0.5 is too large; expected <= 0.1" },
+        // 28. shadows as a string
+        { "{\n  \"lighting\": { \"shadows\": \"yes\" }\n}", "SYN1002", 2, 28, "expected true or false, found \"yes\"" },
+        // 29. curriculum dropout beyond 1
+        { "{\n  \"curriculum\": { \"schedule\": \"linear\", \"depthDropout\": { \"start\": 0.01, \"end\": 2 } }\n}", "SYN1005", 2, 57, "are probabilities" },
+        // 30. unknown background mode
+        { "{\n  \"background\": { \"mode\": \"photo\" }\n}", "SYN1005", 2, 27, "expected one of 'gradient', 'procedural'" },
+        // 31. misspelt placement key
+        { "{\n  \"placement\": { \"truncaton\": 0.2 }\n}", "SYN1003", 2, 18, "Did you mean 'truncation'?" },
+        // 33. distortion coefficient out of range
+        { "{\n  \"camera\": { \"distortion\": { \"k1\": -3 } }\n}", "SYN1005", 2, 37, "-3 is too small; expected >= -1" },
+        // 34. misspelt distortion coefficient
+        { "{\n  \"camera\": { \"distortion\": { \"k4\": 0.1 } }\n}", "SYN1003", 2, 31, "Unknown key 'k4'" },
+        // 32. onSideProbability on a sphere
+        { "{\n  \"categories\": [ { \"name\": \"s\", \"shape\": \"sphere\", \"onSideProbability\": 0.5 } ]\n}", "SYN1003", 2, 53, "does not apply to shape 'sphere'. A sphere takes 'radius'." },
     };
 
     [Theory]
@@ -166,5 +194,46 @@ public class ConfigLoaderTests
         var result = ConfigLoader.Load(Path.Combine(TestPaths.RepoRoot, "datasets/tabletop/synth.json"));
         Assert.True(result.Succeeded, string.Join("\n", result.Diagnostics));
         Assert.Equal(ShapeKind.Cylinder, result.Spec!.Categories[1].Shape);
+        // The example uses all seven categories, textures, shadows and the sensor model.
+        Assert.Equal(Enum.GetValues<ShapeKind>().Where(k => k != ShapeKind.Mesh), result.Spec.Categories.Select(c => c.Shape).Order());
+        Assert.True(result.Spec.Lighting.Shadows);
+        Assert.True(result.Spec.Materials.Textures!.Probability > 0);
+        Assert.True(result.Spec.Sensor.GaussianNoiseStd > 0 && result.Spec.Sensor.DepthNoise > 0 && result.Spec.Sensor.DeadPixels > 0);
+    }
+
+    [Fact]
+    public void Warehouse_dark_config_is_exercise_2()
+    {
+        var result = ConfigLoader.Load(Path.Combine(TestPaths.RepoRoot, "datasets/warehouse-dark/synth.json"));
+        Assert.True(result.Succeeded, string.Join("\n", result.Diagnostics));
+        var s = result.Spec!;
+        Assert.Equal((new ValueRange(100, 400), new ValueRange(0.05, 0.3)), (s.Lighting.Intensity, s.Lighting.Ambient));
+        Assert.Equal((10.0, 0.02), (s.Sensor.GaussianNoiseStd, s.Sensor.DepthDropout));
+    }
+
+    [Theory]
+    [InlineData("\"lighting\": { \"shadows\": false }")]
+    [InlineData("\"camera\": { \"distortion\": { \"p2\": 0.001 } }")]
+    [InlineData("\"materials\": { \"textures\": { \"probability\": 0.2 } }")]
+    [InlineData("\"materials\": { \"textures\": { \"patterns\": [\"wood\"] } }")]
+    [InlineData("\"sensor\": { \"deadPixels\": 0.001 }")]
+    [InlineData("\"sensor\": { \"depthNoise\": 0.003 }")]
+    [InlineData("\"sensor\": { \"depthQuantization\": 2 }")]
+    [InlineData("\"sensor\": { \"depthEdgeThreshold\": 0.1 }")]
+    [InlineData("\"background\": { \"mode\": \"procedural\" }")]
+    [InlineData("\"background\": { \"blend\": 0.3 }")]
+    [InlineData("\"background\": { \"tablePatterns\": [\"none\"] }")]
+    [InlineData("\"placement\": { \"truncation\": 0.2 }")]
+    [InlineData("\"render\": { \"supersampling\": 2 }")]
+    [InlineData("\"outputs\": { \"pointCloud\": true }")]
+    [InlineData("\"curriculum\": { \"schedule\": \"linear\", \"objectsMax\": { \"start\": 3, \"end\": 8 } }")]
+    [InlineData("\"categories\": [ { \"name\": \"t\", \"shape\": \"tool\", \"kinds\": [\"wrench\"] } ]")]
+    [InlineData("\"categories\": [ { \"name\": \"c\", \"shape\": \"cylinder\", \"onSideProbability\": 0.9 } ]")]
+    public void Every_generator_setting_is_in_the_fingerprint(string setting)
+    {
+        DatasetSpec baseline = ConfigLoader.Parse("{}", File).Spec!;
+        var changed = ConfigLoader.Parse("{ " + setting + " }", File);
+        Assert.True(changed.Succeeded, string.Join("\n", changed.Diagnostics));
+        Assert.NotEqual(SpecFingerprint.Hash(baseline), SpecFingerprint.Hash(changed.Spec!));
     }
 }

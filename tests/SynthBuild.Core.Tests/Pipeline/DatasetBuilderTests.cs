@@ -188,7 +188,7 @@ public class DatasetBuilderTests
         new DatasetBuilder(SmallDataset.Spec(samples: 3), dir).Build();
         File.WriteAllText(Path.Combine(dir, "notes.txt"), "mine");
         int removed = DatasetCleaner.Clean(dir);
-        Assert.Equal(3 * 4 + 2, removed);
+        Assert.Equal(3 * 5 + 2, removed); // rgb, depth, segmentation, semantic, annotation; dataset.json, manifest
         Assert.Equal(["notes.txt"], Directory.EnumerateFileSystemEntries(dir).Select(Path.GetFileName));
     }
 

@@ -10,7 +10,7 @@ internal static class SmallDataset
           "name": "small", "samples": {{samples}}, "seed": {{seed}},
           "image": { "width": 160, "height": 120 },
           "camera": { "intrinsics": { "fx": 125, "fy": 125, "cx": 80, "cy": 60 } },
-          "sensor": { "gaussianNoiseStd": {{noise}}, "depthDropout": {{dropout}} }
+          "sensor": { "gaussianNoiseStd": {{noise}}, "depthDropout": {{dropout}}, "depthEdgeThreshold": 0 }
         }
         """;
 

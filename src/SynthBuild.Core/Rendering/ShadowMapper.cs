@@ -1,0 +1,99 @@
+using SynthBuild.Core.Scene;
+
+namespace SynthBuild.Core.Rendering;
+
+/// <summary>
+/// Shadow map for the directional light: an orthographic depth render of every object seen from the light,
+/// fitted to the objects' bounds. Receivers (objects and table) test their depth along the light against it.
+/// Per-thread scratch, reused across samples.
+/// </summary>
+internal sealed class ShadowMapper
+{
+    public const int Size = 1024;
+
+    public float[] Map { get; } = new float[Size * Size];
+    private Vec3 _right, _up, _forward;
+    private double _minX, _minY, _texel;
+    private RigidTransform _cameraToWorld;
+
+    public void Build(SceneDescription scene, CameraModel cam)
+    {
+        _forward = -scene.Light.DirectionToLight.Normalized();
+        Vec3 helper = Math.Abs(_forward.Z) < 0.9 ? Vec3.UnitZ : new Vec3(1, 0, 0);
+        _right = Vec3.Cross(helper, _forward).Normalized();
+        _up = Vec3.Cross(_forward, _right);
+        _cameraToWorld = cam.WorldToCamera.Inverse();
+
+        double minX = double.MaxValue, minY = double.MaxValue, maxX = double.MinValue, maxY = double.MinValue;
+        foreach (SceneObject o in scene.Objects)
+            for (int i = 0; i < 8; i++)
+            {
+                var local = new Vec3(((i & 1) == 0 ? -0.5 : 0.5) * o.Dimensions.X, ((i & 2) == 0 ? -0.5 : 0.5) * o.Dimensions.Y, ((i & 4) == 0 ? -0.5 : 0.5) * o.Dimensions.Z);
+                Vec3 w = o.Pose.Apply(local);
+                double x = Vec3.Dot(w, _right), y = Vec3.Dot(w, _up);
+                minX = Math.Min(minX, x); maxX = Math.Max(maxX, x); minY = Math.Min(minY, y); maxY = Math.Max(maxY, y);
+            }
+        double extent = Math.Max(maxX - minX, maxY - minY) * 1.02 + 1e-3;
+        _texel = extent / Size;
+        _minX = minX - 0.01 * extent;
+        _minY = minY - 0.01 * extent;
+        Array.Fill(Map, float.MaxValue);
+
+        var sink = new DepthSink { Map = Map };
+        foreach (SceneObject o in scene.Objects)
+        {
+            Mesh mesh = o.Mesh ?? MeshBuilder.Unit(o.Shape);
+            Vec3 scale = o.Mesh is null ? MeshBuilder.Scale(o.Shape, o.Dimensions) : new Vec3(1, 1, 1);
+            MeshVertex[] v = mesh.Vertices;
+            int[] idx = mesh.Indices;
+            for (int k = 0; k < idx.Length; k += 3)
+            {
+                var (x0, y0, d0) = ToLight(o.Pose, v[idx[k]].Position, scale);
+                var (x1, y1, d1) = ToLight(o.Pose, v[idx[k + 1]].Position, scale);
+                var (x2, y2, d2) = ToLight(o.Pose, v[idx[k + 2]].Position, scale);
+                long area = TriangleRasterizer.Area2(x0, y0, x1, y1, x2, y2);
+                if (area == 0) continue;
+                if (area < 0) { (x1, x2) = (x2, x1); (y1, y2) = (y2, y1); (d1, d2) = (d2, d1); area = -area; }
+                double inv = 1.0 / area;
+                sink.K0 = d0 * inv; sink.K1 = d1 * inv; sink.K2 = d2 * inv;
+                TriangleRasterizer.Rasterize(x0, y0, x1, y1, x2, y2, Size, Size, ref sink);
+            }
+        }
+    }
+
+    private (long X, long Y, double D) ToLight(RigidTransform pose, Vec3 p, Vec3 scale)
+    {
+        Vec3 w = pose.Apply(new Vec3(p.X * scale.X, p.Y * scale.Y, p.Z * scale.Z));
+        return (TriangleRasterizer.Snap((Vec3.Dot(w, _right) - _minX) / _texel),
+                TriangleRasterizer.Snap((Vec3.Dot(w, _up) - _minY) / _texel),
+                Vec3.Dot(w, _forward));
+    }
+
+    /// <summary>Camera-frame point → (texel x, texel y, depth) as three affine rows.</summary>
+    public void CopyLookupTo(ref RasterRenderer.ShadeSink sink)
+    {
+        Mat3 r = _cameraToWorld.Rotation;
+        Vec3 t = _cameraToWorld.Translation;
+        double k = 1 / _texel;
+        // Row for axis a: dot(a, R p + t) = (Rᵀa)·p + a·t.
+        Vec3 rx = r.Transposed() * _right, ry = r.Transposed() * _up, rz = r.Transposed() * _forward;
+        sink.S00 = rx.X * k; sink.S01 = rx.Y * k; sink.S02 = rx.Z * k; sink.S03 = (Vec3.Dot(_right, t) - _minX) * k;
+        sink.S10 = ry.X * k; sink.S11 = ry.Y * k; sink.S12 = ry.Z * k; sink.S13 = (Vec3.Dot(_up, t) - _minY) * k;
+        sink.S20 = rz.X; sink.S21 = rz.Y; sink.S22 = rz.Z; sink.S23 = Vec3.Dot(_forward, t);
+        sink.ShadowSize = Size;
+        sink.ShadowTexel = _texel;
+    }
+
+    private struct DepthSink : ICoverageSink
+    {
+        public float[] Map;
+        public double K0, K1, K2;
+
+        public void Cover(int x, int y, long w0, long w1, long w2)
+        {
+            float d = (float)(w0 * K0 + w1 * K1 + w2 * K2);
+            int i = y * Size + x;
+            if (d < Map[i]) Map[i] = d;
+        }
+    }
+}

@@ -1,0 +1,60 @@
+using Xunit.Abstractions;
+using SynthBuild.Core.Config;
+using SynthBuild.Core.Pipeline;
+using SynthBuild.Core.Rendering;
+using SynthBuild.Core.Scene;
+using SynthBuild.Core.Storage;
+using SynthBuild.Core.Tests.Pipeline;
+
+namespace SynthBuild.Core.Tests.Generator;
+
+/// <summary>The original tool's Exercise 2 success criteria, on the shipped example configs.</summary>
+public class WarehouseDarkTests(ITestOutputHelper output)
+{
+    private const int Samples = 12;
+
+    [Fact]
+    public void Warehouse_is_30_to_50_percent_darker_than_the_tabletop_and_noisier()
+    {
+        var (tableBrightness, tableNoise) = Measure("tabletop");
+        var (darkBrightness, darkNoise) = Measure("warehouse-dark");
+        double reduction = 1 - darkBrightness / tableBrightness;
+        output.WriteLine($"brightness {tableBrightness:F1} → {darkBrightness:F1} ({100 * reduction:F0}% lower); noise std {tableNoise:F2} → {darkNoise:F2}");
+        Assert.InRange(reduction, 0.30, 0.50);
+        Assert.True(darkNoise > 1.5 * tableNoise, $"noise {darkNoise:F2} vs {tableNoise:F2}");
+    }
+
+    /// <summary>
+    /// Mean 8-bit brightness of the written RGB, and the std of the sensor noise: written minus a noise-free
+    /// re-render of the same scene, over pixels away from 0 and 255 (where clamping would hide it).
+    /// </summary>
+    private static (double Brightness, double NoiseStd) Measure(string dataset)
+    {
+        string config = Path.Combine(TestPaths.RepoRoot, "datasets", dataset, "synth.json");
+        var load = ConfigLoader.Load(config, new ConfigOverrides(Samples: Samples.ToString()));
+        Assert.True(load.Succeeded, string.Join("\n", load.Diagnostics));
+        DatasetSpec spec = load.Spec!;
+        string dir = SmallDataset.TempDir();
+        Assert.True(new DatasetBuilder(spec, dir).Build().Succeeded);
+        var reader = DatasetReader.Open(dir);
+        var sampler = new SceneSampler(spec);
+        var ideal = new RenderTarget(spec.Width, spec.Height);
+        double sum = 0, sq = 0; long n = 0, noiseN = 0;
+        foreach (long i in reader.Indices)
+        {
+            byte[] rgb = reader.ReadRgb(i);
+            new RasterRenderer().Render(sampler.Sample(i), ideal);
+            for (int p = 0; p < rgb.Length; p++)
+            {
+                sum += rgb[p];
+                n++;
+                int clean = ideal.Rgb[p];
+                if (clean < 40 || clean > 215 || rgb[p] == 0) continue;
+                double d = rgb[p] - clean;
+                sq += d * d;
+                noiseN++;
+            }
+        }
+        return (sum / n, Math.Sqrt(sq / noiseN));
+    }
+}
