@@ -49,6 +49,7 @@ public sealed class DatasetBuilder(DatasetSpec spec, string outputDirectory, Bui
     public const string OutputNotWritable = "SYN3002";
     public const string GenerationFailed = "SYN2001";
     public const string TooFewObjects = "SYN2002";
+    private const int MaxSceneRedraws = 4;
 
     private readonly BuildOptions _options = options ?? new BuildOptions();
     private readonly string _root = Path.GetFullPath(outputDirectory);
@@ -239,25 +240,34 @@ public sealed class DatasetBuilder(DatasetSpec spec, string outputDirectory, Bui
 
         public (ManifestSample Entry, int FilesWritten, Diagnostic? Warning) Generate(int index, string key, string root, ManifestSample? previous)
         {
-            SceneDescription scene = sampler.Sample(index);
-            int factor = spec.RenderOrDefault.Supersampling;
-            if (spec.Camera.Distortion.IsZero)
+            // Objects hidden entirely behind others have no pixel and no label; a scene left with fewer visible
+            // objects than objectsPerScene.min is redrawn (a few times at most, deterministically).
+            SceneDescription scene;
+            SampleAnnotation annotation;
+            int attempt = 0;
+            while (true)
             {
-                Render(scene, _target, factor);
-            }
-            else
-            {
-                var pinholeScene = scene with { Camera = LensWarp.PinholeWithMargin(scene.Camera, _margin) };
-                if (_pinhole is null)
+                scene = sampler.Sample(index, attempt);
+                int factor = spec.RenderOrDefault.Supersampling;
+                if (spec.Camera.Distortion.IsZero)
                 {
-                    _pinhole = new RenderTarget(pinholeScene.Camera.Width, pinholeScene.Camera.Height);
-                    _pinhole.EnableCoverageMasks();
-                    if (spec.OutputsOrDefault.Normals) _pinhole.EnableNormals();
+                    Render(scene, _target, factor);
                 }
-                Render(pinholeScene, _pinhole, factor);
-                LensWarp.Apply(scene.Camera, _pinhole, _margin, _target, scene.Objects.Count);
+                else
+                {
+                    var pinholeScene = scene with { Camera = LensWarp.PinholeWithMargin(scene.Camera, _margin) };
+                    if (_pinhole is null)
+                    {
+                        _pinhole = new RenderTarget(pinholeScene.Camera.Width, pinholeScene.Camera.Height);
+                        _pinhole.EnableCoverageMasks();
+                        if (spec.OutputsOrDefault.Normals) _pinhole.EnableNormals();
+                    }
+                    Render(pinholeScene, _pinhole, factor);
+                    LensWarp.Apply(scene.Camera, _pinhole, _margin, _target, scene.Objects.Count);
+                }
+                annotation = LabelExtractor.Extract(index, scene, _target);
+                if (annotation.Objects.Count >= spec.ObjectsPerScene.Min || ++attempt > MaxSceneRedraws) break;
             }
-            SampleAnnotation annotation = LabelExtractor.Extract(index, scene, _target);
             sensor.ApplyRgbNoise(_target.Rgb, RandomStream.For(spec.Seed, index, "sensor.rgb"));
             sensor.ApplyDeadPixels(_target.Rgb, spec.Width, spec.Height, spec.Seed);
             var curriculum = spec.CurriculumOrDefault;

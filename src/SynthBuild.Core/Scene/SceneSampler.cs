@@ -21,7 +21,11 @@ public sealed class SceneSampler(DatasetSpec spec)
     private readonly CategoryBalancer? _balancer =
         spec.CategoryBalance == CategoryBalance.Balanced ? new CategoryBalancer(spec.Seed, spec.Categories.Count) : null;
 
-    public SceneDescription Sample(long index)
+    /// <param name="attempt">
+    /// 0 for the sample's scene. A scene in which fewer than objectsPerScene.min objects end up visible is redrawn
+    /// with attempt 1, 2, ...: only the object layout changes, and it stays a function of (spec, index).
+    /// </param>
+    public SceneDescription Sample(long index, int attempt = 0)
     {
         CurriculumSpec curriculum = spec.CurriculumOrDefault;
         double difficulty = curriculum.Difficulty(index);
@@ -49,7 +53,7 @@ public sealed class SceneSampler(DatasetSpec spec)
                 pRng.Uniform(3, 12), pRng.NextInt(0, 1 << 20));
         }
         var background = new Background(top, bottom, backgroundPattern, bg.Blend);
-        var objects = SampleObjects(index, RandomStream.For(spec.Seed, index, "objects"), camera, table, curriculum, difficulty);
+        var objects = SampleObjects(index, RandomStream.For(spec.Seed, index, attempt == 0 ? "objects" : "objects-retry-" + attempt), camera, table, curriculum, difficulty);
         return new SceneDescription(camera, objects, light, table, background);
     }
 
@@ -90,14 +94,13 @@ public sealed class SceneSampler(DatasetSpec spec)
         // Candidate positions cover the table; the view test below keeps only what the camera sees.
         double halfX = table.SizeX / 2, halfY = table.SizeY / 2;
 
-        for (int n = 0; n < wanted; n++)
+        bool TryPlace(int n, bool allowTruncation)
         {
             // Each object slot has its own stream so one hard-to-place object never shifts the others' draws.
             var objRng = rng.Derive("object", n);
             CategorySpec category = PickCategory(index, n, ref objRng);
-            bool mayTruncate = truncation > 0 && objRng.Derive("truncation").Chance(truncation);
-            bool done = false;
-            for (int sizeTry = 0; sizeTry < SizeAttempts && !done; sizeTry++)
+            bool mayTruncate = allowTruncation && truncation > 0 && objRng.Derive("truncation").Chance(truncation);
+            for (int sizeTry = 0; sizeTry < SizeAttempts; sizeTry++)
             {
                 ObjectShape shape = SampleShape(category, ref objRng);
                 double yaw = objRng.Uniform(0, 2 * Math.PI);
@@ -113,11 +116,17 @@ public sealed class SceneSampler(DatasetSpec spec)
                     footprints.Add((x, y, footprint));
                     placed.Add(new SceneObject(placed.Count + 1, category.Id, category.Name, category.Shape, shape.Dimensions, pose,
                         SampleMaterial(category, ref objRng), shape.Mesh, shape.Kind));
-                    done = true;
-                    break;
+                    return true;
                 }
             }
+            return false;
         }
+
+        for (int n = 0; n < wanted; n++) TryPlace(n, allowTruncation: true);
+        // A crowded table can leave a scene short of objectsPerScene.min; extra slots (fully in view) make up for
+        // it. They only exist in scenes that fell short, so every other scene is unchanged.
+        for (int extra = 0; placed.Count < spec.ObjectsPerScene.Min && extra < 4 * spec.ObjectsPerScene.Min; extra++)
+            TryPlace(wanted + extra, allowTruncation: false);
         return placed;
     }
 
