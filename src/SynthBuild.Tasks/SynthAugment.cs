@@ -28,7 +28,8 @@ public sealed class SynthAugment : MSBuildTask, ICancelableTask
     public override bool Execute()
     {
         var loaded = ConfigLoader.Load(ConfigFile, new ConfigOverrides(Samples, Seed, DatasetName, ProjectFile));
-        foreach (var d in loaded.Diagnostics) Log.Log(d);
+        // SynthGenerate already reported the config's warnings; only what stops this stage is logged again.
+        foreach (var d in loaded.Diagnostics.Where(d => d.IsError)) Log.Log(d);
         if (!loaded.Succeeded) return false;
         DatasetSpec spec = loaded.Spec!;
         if (spec.Augmentation is null)

@@ -107,6 +107,8 @@ public sealed record SimToRealReport(
 public static class SimToRealValidator
 {
     public const double DefaultMaxGap = 0.2;
+    /// <summary>Default report name under the dataset's reports/ folder (SynthSimToRealReport).</summary>
+    public const string ReportFile = "sim2real.json";
     public const double AugmentationThreshold = 0.2;
     public const double FineTuneThreshold = 0.3;
 

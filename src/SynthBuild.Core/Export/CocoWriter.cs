@@ -114,11 +114,11 @@ internal sealed class CocoWriter : IExportWriter
     /// </summary>
     internal static int ProjectCorners(ObjectAnnotation a, SampleAnnotation s, Span<double> kp)
     {
-        Mat3 r = RotationOf(a.PoseCamera.Rotation);
+        Mat3 r = a.PoseCamera.Rotation.ToMatrix();
         int visible = 0;
         for (int i = 0; i < 8; i++)
         {
-            var local = new Vec3(((i & 1) == 0 ? -0.5 : 0.5) * a.Dimensions.X, ((i & 2) == 0 ? -0.5 : 0.5) * a.Dimensions.Y, ((i & 4) == 0 ? -0.5 : 0.5) * a.Dimensions.Z);
+            Vec3 local = ObjectBox.Corner(a.Dimensions, i);
             Vec3 pc = r * local + a.PoseCamera.Position;
             double u = 0, v = 0;
             bool inImage = false;
@@ -136,14 +136,6 @@ internal sealed class CocoWriter : IExportWriter
         return visible;
     }
 
-    internal static Mat3 RotationOf(Quaternion q)
-    {
-        double w = q.W, x = q.X, y = q.Y, z = q.Z;
-        return new Mat3(
-            1 - 2 * (y * y + z * z), 2 * (x * y - w * z), 2 * (x * z + w * y),
-            2 * (x * y + w * z), 1 - 2 * (x * x + z * z), 2 * (y * z - w * x),
-            2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y));
-    }
 
     public void Complete()
     {

@@ -98,8 +98,7 @@ public static class LabelExtractor
     }
 
     /// <summary>Corner i of the object's box (bit 0: +x, bit 1: +y, bit 2: +z); i = 8 is the centre.</summary>
-    public static Vec3 Corner(Vec3 dims, int i) => i == 8 ? Vec3.Zero
-        : new Vec3(((i & 1) == 0 ? -0.5 : 0.5) * dims.X, ((i & 2) == 0 ? -0.5 : 0.5) * dims.Y, ((i & 4) == 0 ? -0.5 : 0.5) * dims.Z);
+    public static Vec3 Corner(Vec3 dims, int i) => ObjectBox.Corner(dims, i);
 
     // A keypoint counts as visible when no surface lies more than this in front of it (the box's corners lie on
     // or just off the surface; the rendered depth is float).

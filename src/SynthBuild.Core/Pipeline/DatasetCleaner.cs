@@ -20,9 +20,9 @@ public static class DatasetCleaner
         paths.Add(Path.Combine(root, DatasetLayout.DatasetFile));
         paths.Add(manifestPath);
         // What the later stages write beside the samples.
-        foreach (string report in new[] { Quality.QualityStage.JsonFile, Quality.QualityStage.MarkdownFile, Quality.QualityStage.HtmlFile, "sim2real.json" })
+        foreach (string report in new[] { Quality.QualityStage.JsonFile, Quality.QualityStage.MarkdownFile, Quality.QualityStage.HtmlFile, Evaluation.SimToRealValidator.ReportFile })
             paths.Add(Path.Combine(root, Quality.QualityStage.ReportsDir, report));
-        paths.Add(Path.Combine(root, "provenance.json"));
+        paths.Add(Path.Combine(root, Lineage.LineageRecorder.ProvenanceFile));
         foreach (string p in paths)
         {
             if (!File.Exists(p)) continue;
@@ -30,8 +30,8 @@ public static class DatasetCleaner
             removed++;
         }
         AtomicFile.RemoveLeftovers(root);
-        removed += CleanExports(Path.Combine(root, "exports"));
-        foreach (string dir in DatasetLayout.SampleDirs.Append(Quality.QualityStage.ReportsDir).Append("exports").Select(d => Path.Combine(root, d)).Append(root))
+        removed += CleanExports(Path.Combine(root, DatasetLayout.ExportsDir));
+        foreach (string dir in DatasetLayout.SampleDirs.Append(Quality.QualityStage.ReportsDir).Append(DatasetLayout.ExportsDir).Select(d => Path.Combine(root, d)).Append(root))
             if (Directory.Exists(dir) && !Directory.EnumerateFileSystemEntries(dir).Any())
                 Directory.Delete(dir);
         return removed;

@@ -22,10 +22,11 @@ public static class ContactSheet
         int w = Columns * tileW + (Columns + 1) * gap, h = rows * tileH + (rows + 1) * gap;
         var sheet = new byte[w * h * 3];
         Array.Fill(sheet, (byte)24);
+        // Evenly spread over the dataset so curriculum datasets show their whole range.
+        IReadOnlyList<long> picked = SpreadSamples(reader.Indices, n);
         for (int k = 0; k < n; k++)
         {
-            // Evenly spread over the dataset so curriculum datasets show their whole range.
-            long index = reader.Indices[(int)((long)k * reader.Indices.Count / n)];
+            long index = picked[k];
             var canvas = new Canvas(sheet, w, gap + (k % Columns) * (tileW + gap), gap + (k / Columns) * (tileH + gap), tileW, tileH);
             DrawSample(canvas, reader.ReadRgb(index), reader.ReadSegmentation(index), reader.ReadAnnotation(index), reader.Info.Width);
         }
@@ -35,17 +36,26 @@ public static class ContactSheet
         return (w, h);
     }
 
+    /// <summary>Up to <paramref name="count"/> sample indices spread evenly over <paramref name="indices"/>.</summary>
+    public static IReadOnlyList<long> SpreadSamples(IReadOnlyList<long> indices, int count)
+    {
+        if (indices.Count <= count) return indices;
+        var picked = new List<long>(count);
+        for (int k = 0; k < count; k++) picked.Add(indices[(int)((long)k * indices.Count / count)]);
+        return picked;
+    }
+
     private static void DrawSample(Canvas c, byte[] rgb, ushort[] ids, SampleAnnotation a, int width)
     {
         for (int y = 0; y < c.H; y++)
             for (int x = 0; x < c.W; x++)
             {
                 int s = (2 * y) * width + 2 * x;
-                int r = 0, g = 0, b = 0;
-                foreach (int p in new[] { s, s + 1, s + width, s + width + 1 })
-                {
-                    r += rgb[p * 3]; g += rgb[p * 3 + 1]; b += rgb[p * 3 + 2];
-                }
+                // 2×2 box filter; the four source pixels are s, s+1 and the two below them.
+                int a0 = s * 3, a1 = a0 + 3, b0 = (s + width) * 3, b1 = b0 + 3;
+                int r = rgb[a0] + rgb[a1] + rgb[b0] + rgb[b1];
+                int g = rgb[a0 + 1] + rgb[a1 + 1] + rgb[b0 + 1] + rgb[b1 + 1];
+                int b = rgb[a0 + 2] + rgb[a1 + 2] + rgb[b0 + 2] + rgb[b1 + 2];
                 int id = ids[s];
                 bool edge = id != ids[s + 1] || id != ids[s + width];
                 if (id != 0)

@@ -17,15 +17,6 @@ public static class ContactSheet
 
     public static (byte R, byte G, byte B) ColorOf(int categoryId) => Palette[(Math.Max(1, categoryId) - 1) % Palette.Length];
 
-    /// <summary>Up to <paramref name="count"/> sample indices spread evenly over the dataset.</summary>
-    public static IReadOnlyList<long> Pick(IReadOnlyList<long> indices, int count)
-    {
-        if (indices.Count <= count) return indices;
-        var picked = new List<long>(count);
-        for (int k = 0; k < count; k++) picked.Add(indices[(int)((long)k * indices.Count / count)]);
-        return picked;
-    }
-
     /// <summary>One overlaid thumbnail as PNG, at most <paramref name="maxWidth"/> pixels wide.</summary>
     public static byte[] Thumbnail(DatasetReader reader, long index, int maxWidth = 320)
     {

@@ -134,11 +134,11 @@ public static class QualityAnalyzer
     /// <summary>Fraction of the object's projected 3D box that falls outside the image (0 = wholly inside).</summary>
     internal static double Truncation(ObjectAnnotation o, CameraAnnotation camera, int width, int height)
     {
-        Mat3 r = RotationOf(o.PoseCamera.Rotation);
+        Mat3 r = o.PoseCamera.Rotation.ToMatrix();
         double minU = double.MaxValue, minV = double.MaxValue, maxU = double.MinValue, maxV = double.MinValue;
         for (int i = 0; i < 8; i++)
         {
-            var local = new Vec3(((i & 1) == 0 ? -0.5 : 0.5) * o.Dimensions.X, ((i & 2) == 0 ? -0.5 : 0.5) * o.Dimensions.Y, ((i & 4) == 0 ? -0.5 : 0.5) * o.Dimensions.Z);
+            Vec3 local = ObjectBox.Corner(o.Dimensions, i);
             Vec3 p = r * local + o.PoseCamera.Position;
             if (p.Z <= 1e-6) return 1; // behind the camera: the projection is unbounded
             double u = camera.Fx * p.X / p.Z + camera.Cx, v = camera.Fy * p.Y / p.Z + camera.Cy;
@@ -150,14 +150,6 @@ public static class QualityAnalyzer
         return Math.Clamp(1 - inside / full, 0, 1);
     }
 
-    private static Mat3 RotationOf(Quaternion q)
-    {
-        double w = q.W, x = q.X, y = q.Y, z = q.Z;
-        return new Mat3(
-            1 - 2 * (y * y + z * z), 2 * (x * y - w * z), 2 * (x * z + w * y),
-            2 * (x * y + w * z), 1 - 2 * (x * x + z * z), 2 * (y * z - w * x),
-            2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y));
-    }
 
     /// <summary>Boxes inside the image and non-degenerate, ids dense and known, and each box and area exactly what
     /// the instance mask says.</summary>

@@ -28,7 +28,7 @@ internal sealed class ShadowMapper
         foreach (SceneObject o in scene.Objects)
             for (int i = 0; i < 8; i++)
             {
-                var local = new Vec3(((i & 1) == 0 ? -0.5 : 0.5) * o.Dimensions.X, ((i & 2) == 0 ? -0.5 : 0.5) * o.Dimensions.Y, ((i & 4) == 0 ? -0.5 : 0.5) * o.Dimensions.Z);
+                Vec3 local = ObjectBox.Corner(o.Dimensions, i);
                 Vec3 w = o.Pose.Apply(local);
                 double x = Vec3.Dot(w, _right), y = Vec3.Dot(w, _up);
                 minX = Math.Min(minX, x); maxX = Math.Max(maxX, x); minY = Math.Min(minY, y); maxY = Math.Max(maxY, y);

@@ -108,6 +108,20 @@ public readonly record struct Mat3(
 public readonly record struct Quaternion(double W, double X, double Y, double Z)
 {
     public double[] ToArray() => [W, X, Y, Z];
+
+    /// <summary>The rotation matrix of this unit quaternion (inverse of <see cref="Mat3.ToQuaternion"/>).</summary>
+    public Mat3 ToMatrix() => new(
+        1 - 2 * (Y * Y + Z * Z), 2 * (X * Y - W * Z), 2 * (X * Z + W * Y),
+        2 * (X * Y + W * Z), 1 - 2 * (X * X + Z * Z), 2 * (Y * Z - W * X),
+        2 * (X * Z - W * Y), 2 * (Y * Z + W * X), 1 - 2 * (X * X + Y * Y));
+}
+
+/// <summary>The object-frame box every <see cref="SceneObject"/> has (origin at its centre, full extents dims).</summary>
+public static class ObjectBox
+{
+    /// <summary>Corner i (bit 0: +x, bit 1: +y, bit 2: +z); i = 8 is the centre.</summary>
+    public static Vec3 Corner(Vec3 dims, int i) => i == 8 ? Vec3.Zero
+        : new Vec3(((i & 1) == 0 ? -0.5 : 0.5) * dims.X, ((i & 2) == 0 ? -0.5 : 0.5) * dims.Y, ((i & 4) == 0 ? -0.5 : 0.5) * dims.Z);
 }
 
 /// <summary>A rigid transform p' = R p + T.</summary>

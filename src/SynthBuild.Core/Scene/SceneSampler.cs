@@ -216,7 +216,7 @@ public sealed class SceneSampler(DatasetSpec spec)
     {
         for (int i = 0; i < 8; i++)
         {
-            var local = new Vec3(((i & 1) == 0 ? -0.5 : 0.5) * dims.X, ((i & 2) == 0 ? -0.5 : 0.5) * dims.Y, ((i & 4) == 0 ? -0.5 : 0.5) * dims.Z);
+            Vec3 local = ObjectBox.Corner(dims, i);
             Vec3 pc = camera.WorldToCamera.Apply(pose.Apply(local));
             if (pc.Z < 0.05) return false;
             var (u, v) = camera.Project(pc);

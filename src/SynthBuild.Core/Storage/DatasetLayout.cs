@@ -12,6 +12,8 @@ public static class DatasetLayout
     public const string RgbDir = "rgb", DepthDir = "depth", SegmentationDir = "segmentation", AnnotationsDir = "annotations";
     public const string SemanticDir = "semantic", PointCloudDir = "pointcloud", NormalsDir = "normals";
     public const string DatasetFile = "dataset.json";
+    /// <summary>Default export folder inside the dataset (SynthExportDir).</summary>
+    public const string ExportsDir = "exports";
     public static readonly string[] SampleDirs = [RgbDir, DepthDir, SegmentationDir, AnnotationsDir, SemanticDir, PointCloudDir, NormalsDir];
 
     /// <summary>Zero-padded to 6 digits, wider only for datasets of a million samples or more.</summary>
