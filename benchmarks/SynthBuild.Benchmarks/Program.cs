@@ -26,7 +26,8 @@ switch (command)
 {
     case "generate": Generate(Option("--samples", 200)); break;
     case "incremental": Incremental(Option("--samples", 1000)); break;
-    case "augment": AugmentBenchmark.Run(Load(Option("--samples", 32)), Option("--images", 300), Option("--epochs", 3), TextOption("--preview")); break;
+    case "augment": AugmentBenchmark.Run(Load(Option("--samples", 32)), Option("--images", 300), Option("--epochs", 2), TextOption("--preview")); break;
+    case "augment-loader": AugmentBenchmark.RunLoader(args[1], int.Parse(args[2], CultureInfo.InvariantCulture)); break;
     case "export": Export(Option("--samples", 1000)); break;
     case "stages": Stages(Option("--samples", 40)); break;
     default:
@@ -38,9 +39,10 @@ switch (command)
                            single-thread milliseconds per sample in each stage (sample, render, labels, sensor, encode)
               incremental  [--samples N=1000] [--threads T] [--config synth.json]
                            clean build of N, then no-op rebuild time and time to add 10% more samples
-              augment      [--samples N=32] [--images I=300] [--epochs E=3] [--preview out.png] [--config synth.json]
+              augment      [--samples N=32] [--images I=300] [--epochs E=2] [--preview out.png] [--config synth.json]
                            single-thread images/s (with labels) for flip + rotate + random crop + colour jitter at the
-                           config's size, per-transform rates, and AugmentedLoader batches/s with all cores
+                           config's size, per-transform rates (whole sample and RGB only), and AugmentedLoader
+                           batches/s with all cores plus its peak memory (measured in a child process)
               export       [--samples N=1000] [--threads T] [--config synth.json]
                            generation time of N, then COCO + YOLO + TFRecord + NumPy export time (all four in one
                            pass, then each alone) and the peak working set while exporting

@@ -19,6 +19,8 @@ public sealed class SynthExport : MSBuildTask, ICancelableTask
     public ITaskItem[] Exports { get; set; } = [];
     public string ProjectFile { get; set; } = "";
     public int Threads { get; set; }
+    /// <summary>The item type that declares the exports (for diagnostics' line numbers): SynthExport or SynthAugmentedExport.</summary>
+    public string ItemType { get; set; } = "SynthExport";
 
     [Output] public string[] Written { get; private set; } = [];
 
@@ -38,7 +40,7 @@ public sealed class SynthExport : MSBuildTask, ICancelableTask
         if (Exports.Length == 0) return true;
         var diagnostics = new List<Diagnostic>();
         var selections = Exports.Select(i => (i.ItemSpec, CustomMetadata(i)));
-        var requests = ExportOptions.Parse(selections, string.IsNullOrEmpty(ProjectFile) ? null : ProjectFile, diagnostics);
+        var requests = ExportOptions.Parse(selections, string.IsNullOrEmpty(ProjectFile) ? null : ProjectFile, diagnostics, ItemType);
         foreach (var d in diagnostics) Log.Log(d);
         if (requests is null) return false;
 

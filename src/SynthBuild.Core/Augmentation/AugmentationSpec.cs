@@ -29,6 +29,13 @@ public sealed record AugmentationSpec(int Variants, double MinVisibility, bool D
         return sb.ToString();
     }
 
-    /// <summary>SHA-256 (hex) of the canonical form plus the engine version.</summary>
-    public string Hash() => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(EngineInfo.Version + "\n" + Canonical())));
+    /// <summary>
+    /// Version of the augmentation algorithms (warping, labels, annotation fields). Part of every variant's key: bump it
+    /// when augmented bytes change, so derived datasets are rebuilt without regenerating the base samples
+    /// (which <see cref="EngineInfo.Version"/> would).
+    /// </summary>
+    public const string AlgorithmVersion = "augment/2";
+
+    /// <summary>SHA-256 (hex) of the canonical form plus the engine and augmentation versions.</summary>
+    public string Hash() => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(EngineInfo.Version + "\n" + AlgorithmVersion + "\n" + Canonical())));
 }

@@ -65,28 +65,32 @@ public sealed class AugmentedDatasetBuilder(DatasetSpec spec, string baseDirecto
         int filesWritten = 0;
         try
         {
-            Parallel.For(0, todo.Length, parallel, t =>
+            // Each thread reuses its pixel buffers: the images are encoded before the next sample overwrites them.
+            Parallel.For(0, todo.Length, parallel, () => new PixelBuffers(), (t, _, buffers) =>
             {
                 int o = todo[t];
                 long source = sources[o / k];
                 int variant = o % k;
                 var sample = LoadSample(reader, source);
-                AugmentedSample result = pipeline.Apply(sample.Images, sample.Annotation, spec.Seed, source, variant);
+                AugmentedSample result = pipeline.Apply(sample.Images, sample.Annotation, spec.Seed, source, variant, buffers);
                 string stem = DatasetLayout.Stem(o, count);
                 var im = result.Images;
+                // Semantic masks, point clouds and normals of the source are not carried over: the annotation lists only what is written here.
+                var annotation = result.Annotation with { Index = o, ExtraFiles = null };
                 var outputs = new (string Path, byte[] Bytes)[]
                 {
                     (DatasetLayout.Rgb(stem), Png.EncodeRgb8(im.Rgb, im.Width, im.Height)),
                     (DatasetLayout.Depth(stem), Png.EncodeGray16(im.Depth, im.Width, im.Height)),
                     (DatasetLayout.Segmentation(stem), Png.EncodeGray16(im.Ids, im.Width, im.Height, filter: 0)),
-                    (DatasetLayout.Annotation(stem), AnnotationJson.Sample(result.Annotation with { Index = o }, stem, w => Provenance(w, source, variant, result))),
+                    (DatasetLayout.Annotation(stem), AnnotationJson.Sample(annotation, stem, w => Provenance(w, source, variant, result))),
                 };
                 var files = DatasetBuilder.WriteSampleFiles(_root, outputs, oldByIndex.GetValueOrDefault(o), out int written);
                 Interlocked.Add(ref filesWritten, written);
                 entries[o] = new ManifestSample(o, keys[o], files);
                 monitor.SampleDone();
                 _options.OnTick?.Invoke();
-            });
+                return buffers;
+            }, _ => { });
         }
         catch (Exception ex) when (ex is AggregateException or OperationCanceledException or DiagnosticException)
         {
@@ -153,6 +157,7 @@ public sealed class AugmentedDatasetBuilder(DatasetSpec spec, string baseDirecto
         w.WriteStartArray("homography");
         foreach (double v in result.Homography) w.WriteNumberValue(v);
         w.WriteEndArray();
+        w.WriteBoolean("pinhole", result.Pinhole);
         w.WriteStartArray("lowVisibility");
         foreach (int id in result.LowVisibility) w.WriteNumberValue(id);
         w.WriteEndArray();

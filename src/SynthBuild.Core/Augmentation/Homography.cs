@@ -42,6 +42,21 @@ public readonly record struct Homography(double M00, double M01, double M02, dou
 
     public Homography ToCentreHalf() => Translation(0.5, 0.5).After(this).After(Translation(-0.5, -0.5));
 
+    /// <summary>No projective part.</summary>
+    public bool IsAffine => M20 == 0 && M21 == 0 && M22 == 1;
+
+    /// <summary>Affine with no rotation or shear: flips, scales, shifts (a pinhole K stays a pinhole K).</summary>
+    public bool IsAxisAligned => IsAffine && M01 == 0 && M10 == 0;
+
+    public Homography Inverse()
+    {
+        double c00 = M11 * M22 - M12 * M21, c01 = M02 * M21 - M01 * M22, c02 = M01 * M12 - M02 * M11;
+        double c10 = M12 * M20 - M10 * M22, c11 = M00 * M22 - M02 * M20, c12 = M02 * M10 - M00 * M12;
+        double c20 = M10 * M21 - M11 * M20, c21 = M01 * M20 - M00 * M21, c22 = M00 * M11 - M01 * M10;
+        double det = M00 * c00 + M01 * c10 + M02 * c20;
+        return new(c00 / det, c01 / det, c02 / det, c10 / det, c11 / det, c12 / det, c20 / det, c21 / det, c22 / det);
+    }
+
     public double[] ToArray() => [M00, M01, M02, M10, M11, M12, M20, M21, M22];
 
     public double[] AffineRows() => [M00, M01, M02, M10, M11, M12];

@@ -59,17 +59,13 @@ public abstract record PhotometricTransform(double Probability) : AugmentTransfo
     {
         int shift = (int)Math.Round(degrees / 360.0 * 256.0);
         if ((shift & 255) == 0) return;
-        var lut = new byte[256];
-        for (int i = 0; i < 256; i++) lut[i] = (byte)((i + shift) & 255);
+        // One 3-channel table (hue shifted, saturation and value unchanged): no split/merge of the planes.
+        var lut = new byte[256 * 3];
+        for (int i = 0; i < 256; i++) { lut[3 * i] = (byte)((i + shift) & 255); lut[3 * i + 1] = (byte)i; lut[3 * i + 2] = (byte)i; }
+        using var table = Mat.FromPixelData(1, 256, MatType.CV_8UC3, lut);
         using var hsv = new Mat();
         Cv2.CvtColor(rgb, hsv, ColorConversionCodes.RGB2HSV_FULL);
-        Mat[] planes = Cv2.Split(hsv);
-        try
-        {
-            Cv2.LUT(planes[0], lut, planes[0]);
-            Cv2.Merge(planes, hsv);
-        }
-        finally { foreach (var p in planes) p.Dispose(); }
+        Cv2.LUT(hsv, table, hsv);
         Cv2.CvtColor(hsv, rgb, ColorConversionCodes.HSV2RGB_FULL);
     }
 }
@@ -104,10 +100,9 @@ public abstract record DepthTransform(double Probability) : AugmentTransform(Pro
     internal abstract void Apply(Span<ushort> depth, ref RandomStream rng);
 }
 
-internal enum WarpKind { FlipHorizontal, FlipVertical, Crop, Resize, Affine, Perspective }
-
-/// <summary>What one geometric step does to the pixel grid: the map (OpenCV convention) and the output size.</summary>
-internal readonly record struct WarpPlan(WarpKind Kind, Homography Map, int Width, int Height, int CropX = 0, int CropY = 0);
+/// <summary>What one geometric step does to the pixel grid: the map (OpenCV convention, pixel centres at integers) and the
+/// output size. The pipeline composes consecutive plans and resamples once.</summary>
+internal readonly record struct WarpPlan(Homography Map, int Width, int Height);
 
 // ---------------------------------------------------------------- photometric
 
@@ -246,7 +241,7 @@ public sealed record HorizontalFlip(double Probability) : GeometricTransform(Pro
     public override string Type => "horizontalFlip";
     protected override string Parameters() => "";
     internal override WarpPlan Plan(int width, int height, ref RandomStream rng) =>
-        new(WarpKind.FlipHorizontal, Homography.Affine(-1, 0, width - 1, 0, 1, 0), width, height);
+        new(Homography.Affine(-1, 0, width - 1, 0, 1, 0), width, height);
 }
 
 public sealed record VerticalFlip(double Probability) : GeometricTransform(Probability)
@@ -254,7 +249,7 @@ public sealed record VerticalFlip(double Probability) : GeometricTransform(Proba
     public override string Type => "verticalFlip";
     protected override string Parameters() => "";
     internal override WarpPlan Plan(int width, int height, ref RandomStream rng) =>
-        new(WarpKind.FlipVertical, Homography.Affine(1, 0, 0, 0, -1, height - 1), width, height);
+        new(Homography.Affine(1, 0, 0, 0, -1, height - 1), width, height);
 }
 
 /// <summary>Rotation about the image centre; corners that leave the frame are lost, uncovered areas are empty.</summary>
@@ -263,7 +258,7 @@ public sealed record Rotate(double Probability, ValueRange Degrees) : GeometricT
     public override string Type => "rotate";
     protected override string Parameters() => "degrees=" + F(Degrees);
     internal override WarpPlan Plan(int width, int height, ref RandomStream rng) =>
-        new(WarpKind.Affine, AboutCentre(width, height, Draw(ref rng, Degrees), 1, 0, 0, 0), width, height);
+        new(AboutCentre(width, height, Draw(ref rng, Degrees), 1, 0, 0, 0), width, height);
 }
 
 /// <summary>Zoom about the image centre at a fixed canvas size (factor &gt; 1 zooms in).</summary>
@@ -272,7 +267,7 @@ public sealed record Scale(double Probability, ValueRange Factor) : GeometricTra
     public override string Type => "scale";
     protected override string Parameters() => "factor=" + F(Factor);
     internal override WarpPlan Plan(int width, int height, ref RandomStream rng) =>
-        new(WarpKind.Affine, AboutCentre(width, height, 0, Draw(ref rng, Factor), 0, 0, 0), width, height);
+        new(AboutCentre(width, height, 0, Draw(ref rng, Factor), 0, 0, 0), width, height);
 }
 
 /// <summary>Shift by fractions of the image size.</summary>
@@ -283,7 +278,7 @@ public sealed record Translate(double Probability, ValueRange X, ValueRange Y) :
     internal override WarpPlan Plan(int width, int height, ref RandomStream rng)
     {
         double tx = Math.Round(Draw(ref rng, X) * width), ty = Math.Round(Draw(ref rng, Y) * height);
-        return new(WarpKind.Affine, Homography.Translation(tx, ty), width, height);
+        return new(Homography.Translation(tx, ty), width, height);
     }
 }
 
@@ -297,7 +292,7 @@ public sealed record Affine(double Probability, ValueRange Degrees, ValueRange S
     {
         double deg = Draw(ref rng, Degrees), s = Draw(ref rng, ScaleFactor), shear = Draw(ref rng, Shear);
         double tx = Draw(ref rng, TranslateX) * width, ty = Draw(ref rng, TranslateY) * height;
-        return new(WarpKind.Affine, AboutCentre(width, height, deg, s, shear, tx, ty), width, height);
+        return new(AboutCentre(width, height, deg, s, shear, tx, ty), width, height);
     }
 }
 
@@ -317,7 +312,7 @@ public sealed record Perspective(double Probability, ValueRange Distortion) : Ge
         using Mat m = Cv2.GetPerspectiveTransform(src, dst);
         var map = new Homography(m.At<double>(0, 0), m.At<double>(0, 1), m.At<double>(0, 2), m.At<double>(1, 0), m.At<double>(1, 1),
             m.At<double>(1, 2), m.At<double>(2, 0), m.At<double>(2, 1), m.At<double>(2, 2));
-        return new(WarpKind.Perspective, map, width, height);
+        return new(map, width, height);
     }
 }
 
@@ -333,11 +328,11 @@ public sealed record RandomCrop(int Width, int Height) : GeometricTransform(1)
             throw new Diagnostics.DiagnosticException(Diagnostics.Diagnostic.Error(AugmentationPipeline.CropTooLarge,
                 $"randomCrop {Width}×{Height} does not fit an image of {width}×{height}."));
         int x = rng.NextInt(0, width - Width), y = rng.NextInt(0, height - Height);
-        return new(WarpKind.Crop, Homography.Translation(-x, -y), Width, Height, x, y);
+        return new(Homography.Translation(-x, -y), Width, Height);
     }
 }
 
-/// <summary>Resizes to a fixed size (bilinear RGB, nearest ids and depth, same pixel-centre alignment). Always applied.</summary>
+/// <summary>Resizes to a fixed size (bilinear RGB, nearest ids and depth, same pixel-centre alignment, like cv::resize). Always applied.</summary>
 public sealed record Resize(int Width, int Height) : GeometricTransform(1)
 {
     public override string Type => "resize";
@@ -347,7 +342,7 @@ public sealed record Resize(int Width, int Height) : GeometricTransform(1)
     {
         double sx = (double)Width / width, sy = (double)Height / height;
         // Centre-aligned: dst + 0.5 = s · (src + 0.5).
-        return new(WarpKind.Resize, Homography.Affine(sx, 0, 0.5 * sx - 0.5, 0, sy, 0.5 * sy - 0.5), Width, Height);
+        return new(Homography.Affine(sx, 0, 0.5 * sx - 0.5, 0, sy, 0.5 * sy - 0.5), Width, Height);
     }
 }
 

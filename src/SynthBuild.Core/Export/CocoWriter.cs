@@ -124,8 +124,7 @@ internal sealed class CocoWriter : IExportWriter
             bool inImage = false;
             if (pc.Z > 0)
             {
-                u = s.Camera.Fx * pc.X / pc.Z + s.Camera.Cx;
-                v = s.Camera.Fy * pc.Y / pc.Z + s.Camera.Cy;
+                (u, v) = s.Camera.Project(pc); // an augmented sample's camera carries its image-plane homography
                 inImage = u >= 0 && v >= 0 && u < s.Width && v < s.Height;
             }
             kp[3 * i] = inImage ? Math.Round(u, 3) : 0;

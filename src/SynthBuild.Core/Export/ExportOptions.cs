@@ -82,16 +82,17 @@ public static class ExportOptions
 
     /// <summary>
     /// Validates the selected exports. <paramref name="file"/> is where they were declared (the project), for the
-    /// diagnostics. Returns null requests when any selection is invalid.
+    /// diagnostics, <paramref name="itemType"/> the item that declares them. Returns null requests when any selection is invalid.
     /// </summary>
-    public static IReadOnlyList<ExportRequest>? Parse(IEnumerable<(string Name, IReadOnlyDictionary<string, string> Options)> selections, string? file, List<Diagnostic> diagnostics)
+    public static IReadOnlyList<ExportRequest>? Parse(IEnumerable<(string Name, IReadOnlyDictionary<string, string> Options)> selections, string? file,
+        List<Diagnostic> diagnostics, string itemType = "SynthExport")
     {
         var requests = new List<ExportRequest>();
         bool ok = true;
         foreach (var (rawName, options) in selections)
         {
             string name = rawName.Trim();
-            var (line, column) = ProjectItemLocator.Locate(file, "SynthExport", name);
+            var (line, column) = ProjectItemLocator.Locate(file, itemType, name);
             int formatIndex = FormatNames.ToList().FindIndex(n => string.Equals(n, name, StringComparison.OrdinalIgnoreCase));
             if (formatIndex < 0)
             {

@@ -32,8 +32,20 @@ public sealed record ObjectAnnotation(
     string? Kind = null);
 
 /// <param name="Distortion">Brown–Conrady [k1, k2, p1, p2, k3] (OpenCV order); zeros = pinhole.</param>
+/// <param name="Projection">Row-major 3×3 map from (distorted) normalized camera coordinates [x/z, y/z, 1] to pixels,
+/// set on augmented samples: H·K_source, exact for every geometric augmentation (docs/augmentation.md). Null: K itself.</param>
 public sealed record CameraAnnotation(double Fx, double Fy, double Cx, double Cy, RigidTransform WorldToCamera, Vec3 Position,
-    double[]? Distortion = null);
+    double[]? Distortion = null, double[]? Projection = null)
+{
+    /// <summary>Pixel position (centres at +0.5) of a camera-frame point in front of the camera, ignoring lens distortion.</summary>
+    public (double U, double V) Project(Vec3 pc)
+    {
+        double x = pc.X / pc.Z, y = pc.Y / pc.Z;
+        if (Projection is not double[] p) return (Fx * x + Cx, Fy * y + Cy);
+        double w = p[6] * x + p[7] * y + p[8];
+        return ((p[0] * x + p[1] * y + p[2]) / w, (p[3] * x + p[4] * y + p[5]) / w);
+    }
+}
 
 /// <param name="ExtraFiles">Optional outputs of this sample beyond rgb/depth/segmentation: (key, relative path),
 /// e.g. ("semantic", "semantic/000001.png").</param>

@@ -38,6 +38,11 @@ public static class AnnotationJson
             w.WriteEndObject();
             Vec(w, "position", c.Position);
             if (c.Distortion is double[] dist) Array(w, "distortion", dist);
+            if (c.Projection is double[] proj)
+            {
+                w.WritePropertyName("projection");
+                Rows(w, [proj[0..3], proj[3..6], proj[6..9]]);
+            }
             w.WriteEndObject();
 
             w.WriteStartObject("light");
@@ -142,7 +147,8 @@ public static class AnnotationJson
         var camera = new CameraAnnotation(cam.GetProperty("fx").GetDouble(), cam.GetProperty("fy").GetDouble(),
             cam.GetProperty("cx").GetDouble(), cam.GetProperty("cy").GetDouble(),
             new RigidTransform(rotation, VecOf(w2c.GetProperty("translation"))), VecOf(cam.GetProperty("position")),
-            cam.TryGetProperty("distortion", out var dist) ? ArrayOf(dist) : null);
+            cam.TryGetProperty("distortion", out var dist) ? ArrayOf(dist) : null,
+            cam.TryGetProperty("projection", out var proj) ? proj.EnumerateArray().SelectMany(ArrayOf).ToArray() : null);
         var lighting = new Lighting(VecOf(light.GetProperty("directionToLight")), VecOf(light.GetProperty("color")),
             light.GetProperty("intensity").GetDouble(), light.GetProperty("ambient").GetDouble(),
             light.TryGetProperty("shadows", out var sh) && sh.GetBoolean());

@@ -28,6 +28,14 @@ public class GeometricPropertyTests
         { "type": "randomCrop", "width": 70, "height": 50 }, { "type": "scale", "p": 0.5, "factor": { "min": 0.8, "max": 1.3 } }
         """, seed, minVisibility: 0.3);
 
+    // Geometric runs split by photometric and depth steps: each run is warped on its own, alignment still exact.
+    // (Steps that keep the sentinel's colour and depth, so the check below still applies.)
+    [Property(MaxTest = 25)] public void Runs_split_by_photometric_steps(int seed) => Check("""
+        { "type": "rotate", "degrees": { "min": -30, "max": 30 } }, { "type": "brightness", "delta": { "min": 0, "max": 0 } },
+        { "type": "horizontalFlip", "p": 0.5 }, { "type": "randomCrop", "width": 80, "height": 60 }, { "type": "depthScale", "factor": { "min": 1, "max": 1 } },
+        { "type": "scale", "factor": { "min": 0.8, "max": 1.2 } }
+        """, seed);
+
     private static void Check(string pipelineJson, int seed, double minVisibility = 0)
     {
         var (input, annotation, sentinelId) = Sample(seed);

@@ -60,29 +60,46 @@ public class OfflineAndLoaderTests
         Assert.Equal(2 * train, new AugmentedDatasetBuilder(changed, root, augmented).Build().Generated);
     }
 
+    /// <summary>A batch's content, copied out (the batch itself is disposed).</summary>
+    private sealed record BatchCopy(int Count, float[] Images, ushort[] Masks, ushort[] Depths, IReadOnlyList<SampleTargets> Targets);
+
+    private static List<BatchCopy> Copy(AugmentedLoader loader, int epoch)
+    {
+        var result = new List<BatchCopy>();
+        foreach (Batch b in loader.Epoch(epoch))
+            using (b) result.Add(new BatchCopy(b.Count, b.Images.ToArray(), b.Masks.ToArray(), b.Depths.ToArray(), b.Targets));
+        return result;
+    }
+
     [Fact]
-    public void Loader_batches_are_independent_of_worker_count_and_normalized()
+    public void Loader_batches_are_independent_of_worker_count_and_labels_match_their_masks()
     {
         var spec = Spec(samples: 6);
         string root = SmallDataset.TempDirWith(spec);
         var reader = DatasetReader.Open(root);
-        var mean = LoaderOptions.ImageNetMean;
-        var std = LoaderOptions.ImageNetStd;
-        List<Batch> Run(int workers) => new AugmentedLoader(reader, spec.Augmentation!, spec.Seed,
-            new LoaderOptions(BatchSize: 4, Workers: workers, Capacity: 2, Mean: mean, Std: std)).Epoch(3).ToList();
-        var one = Run(1);
-        var four = Run(4);
+        List<BatchCopy> Run(int workers, int prefetch) => Copy(new AugmentedLoader(reader, spec.Augmentation!, spec.Seed,
+            new LoaderOptions(BatchSize: 4, Workers: workers, Prefetch: prefetch, Mean: LoaderOptions.ImageNetMean, Std: LoaderOptions.ImageNetStd)), 3);
+        var one = Run(1, 0);
+        var four = Run(4, 3);
         Assert.Equal(2, one.Count);
         Assert.Equal(4, one[0].Count);
         Assert.Equal(2, one[1].Count);
         Assert.Equal(4 * 3 * 128 * 96, one[0].Images.Length);
+        Assert.Equal(2 * 128 * 96, one[1].Masks.Length);
         for (int b = 0; b < one.Count; b++)
         {
             Assert.Equal(one[b].Images, four[b].Images);
+            Assert.Equal(one[b].Masks, four[b].Masks);
+            Assert.Equal(one[b].Depths, four[b].Depths);
             for (int i = 0; i < one[b].Count; i++)
             {
                 Assert.Equal(one[b].Targets[i].Boxes, four[b].Targets[i].Boxes);
-                Assert.Equal(one[b].Targets[i].Mask, four[b].Targets[i].Mask);
+                // Object k's box is the tight box of id k + 1 in this sample's mask.
+                var fromMask = AugmentationFixtures.LabelsFromMask(one[b].Masks.AsSpan(i * 128 * 96, 128 * 96).ToArray(), 128, 96);
+                float[] boxes = one[b].Targets[i].Boxes;
+                Assert.Equal(fromMask.Count, boxes.Length / 4);
+                for (int k = 0; k < boxes.Length / 4; k++)
+                    Assert.Equal(fromMask[k + 1].Box.Select(v => (float)v), boxes.AsSpan(4 * k, 4).ToArray());
             }
         }
         // Every sample once per epoch; epochs shuffle differently.
@@ -90,8 +107,72 @@ public class OfflineAndLoaderTests
         Assert.Equal(reader.Indices.OrderBy(i => i), order3.OrderBy(i => i));
         var loader = new AugmentedLoader(reader, spec.Augmentation!, spec.Seed);
         Assert.NotEqual(loader.Order(3), loader.Order(4));
-        // Normalization: value = (v/255 - mean)/std, so the extremes are bounded accordingly.
-        float lo = (0 - mean[0]) / std[0] - 1e-4f, hi = (1 - mean[0]) / std[0] + 1e-4f;
-        Assert.All(one[0].Images.AsSpan(0, 128 * 96).ToArray(), v => Assert.InRange(v, lo, hi));
+    }
+
+    [Fact]
+    public void Loader_normalizes_per_channel_into_float32_chw()
+    {
+        // A pipeline that never fires: the batch must be exactly the stored RGB, normalized.
+        var spec = Spec(samples: 3, pipeline: "\"augmentation\": { \"pipeline\": [ { \"type\": \"horizontalFlip\", \"p\": 0 } ] }");
+        string root = SmallDataset.TempDirWith(spec);
+        var reader = DatasetReader.Open(root);
+        float[] mean = [0.1f, 0.5f, 0.9f], std = [0.2f, 0.25f, 0.5f];
+        var loader = new AugmentedLoader(reader, spec.Augmentation!, spec.Seed, new LoaderOptions(BatchSize: 3, Shuffle: false, Mean: mean, Std: std));
+        using Batch batch = loader.Epoch(0).Single();
+        int plane = 160 * 120;
+        for (int i = 0; i < 3; i++)
+        {
+            byte[] rgb = reader.ReadRgb(batch.Targets[i].SourceIndex);
+            for (int c = 0; c < 3; c++)
+                for (int p = 0; p < plane; p += 97)
+                    Assert.Equal((rgb[3 * p + c] / 255f - mean[c]) / std[c], batch.Images[(i * 3 + c) * plane + p], 1e-4);
+            Assert.Equal(reader.ReadSegmentation(batch.Targets[i].SourceIndex), batch.Mask(i).ToArray());
+            Assert.Equal(reader.ReadDepth(batch.Targets[i].SourceIndex), batch.Depth(i).ToArray());
+        }
+        Assert.Throws<ArgumentException>(() => new AugmentedLoader(reader, spec.Augmentation!, spec.Seed, new LoaderOptions(Std: [1, 0, 1])));
+        Assert.Throws<ArgumentException>(() => new AugmentedLoader(reader, spec.Augmentation!, spec.Seed, new LoaderOptions(Mean: [0.5f])));
+    }
+
+    [Fact]
+    public void Loader_reads_only_the_requested_split()
+    {
+        var spec = Spec(samples: 12, pipeline: Pipeline.Replace("\"variants\": 2,", "\"variants\": 1,"));
+        string root = SmallDataset.TempDirWith(spec);
+        var reader = DatasetReader.Open(root);
+        foreach (Split split in Enum.GetValues<Split>())
+        {
+            long[] expected = reader.Indices.Where(i => DatasetSplits.Of(spec.Seed, i, spec.Splits) == split).ToArray();
+            var loader = new AugmentedLoader(reader, spec.Augmentation!, spec.Seed, new LoaderOptions(BatchSize: 2, Split: split));
+            Assert.Equal(expected, loader.Samples);
+            var seen = Copy(loader, 1).SelectMany(b => b.Targets.Select(t => t.SourceIndex)).Order().ToArray();
+            Assert.Equal(expected, seen);
+        }
+    }
+
+    [Fact]
+    public void Disposed_batches_give_their_buffers_back_and_memory_stays_within_the_bound()
+    {
+        var spec = Spec(samples: 12);
+        string root = SmallDataset.TempDirWith(spec);
+        var reader = DatasetReader.Open(root);
+        var loader = new AugmentedLoader(reader, spec.Augmentation!, spec.Seed, new LoaderOptions(BatchSize: 1, Workers: 2, Prefetch: 1));
+        Batch? last = null;
+        int count = 0;
+        foreach (Batch b in loader.Epoch(0))
+        {
+            Thread.Sleep(5); // a slow consumer: the workers run ahead as far as the window lets them
+            count++;
+            b.Dispose();
+            last = b;
+        }
+        Assert.Equal(12, count);
+        // Workers + prefetch + the consumer's batch: never more buffers than that, however many batches.
+        Assert.InRange(loader.BatchBuffersAllocated, 1, 2 + 1 + 1);
+        Assert.Throws<ObjectDisposedException>(() => last!.Images.Length);
+        Assert.Equal((2 + 1 + 1L) * 128 * 96 * 16 + 2 * (7L * 160 * 120 + 14L * 160 * 120), loader.MemoryBound);
+
+        // Breaking out early stops the workers and returns what they prepared.
+        foreach (Batch b in loader.Epoch(1)) { b.Dispose(); break; }
+        Assert.InRange(loader.BatchBuffersAllocated, 1, 4);
     }
 }
