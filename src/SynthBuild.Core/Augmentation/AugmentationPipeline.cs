@@ -41,6 +41,20 @@ public sealed class AugmentationPipeline(AugmentationSpec spec)
         return (width, height);
     }
 
+    /// <summary>SYN2101 when a randomCrop does not fit the image it receives from a <paramref name="width"/>×<paramref name="height"/>
+    /// input (the config checks its own image size; a dataset on disk may differ). Null when every step fits.</summary>
+    public Diagnostics.Diagnostic? CheckFits(int width, int height, string? file)
+    {
+        for (int i = 0; i < Spec.Pipeline.Count; i++)
+        {
+            if (Spec.Pipeline[i] is RandomCrop crop && (crop.Width > width || crop.Height > height))
+                return Diagnostics.Diagnostic.Error(CropTooLarge,
+                    $"augmentation.pipeline[{i}]: randomCrop {crop.Width}×{crop.Height} does not fit the {width}×{height} image it receives from this dataset.", file);
+            if (Spec.Pipeline[i] is GeometricTransform g) (width, height) = g.OutputSize(width, height);
+        }
+        return null;
+    }
+
     /// <summary>The random stream of step <paramref name="step"/> for (seed, sample, pass).</summary>
     public static RandomStream StepStream(ulong seed, long sampleIndex, int pass, int step) =>
         RandomStream.For(seed, sampleIndex, "augment").Derive("pass", pass).Derive("step", step);

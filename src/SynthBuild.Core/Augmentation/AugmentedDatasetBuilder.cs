@@ -33,6 +33,9 @@ public sealed class AugmentedDatasetBuilder(DatasetSpec spec, string baseDirecto
         DatasetReader reader;
         try { reader = DatasetReader.Open(baseDirectory); }
         catch (DiagnosticException ex) { return Failed(ex.Diagnostic, clock); }
+        // Checked before anything is written: a pipeline that cannot run leaves the derived dataset as it was.
+        if (pipeline.CheckFits(reader.Info.Width, reader.Info.Height, Path.Combine(reader.Root, DatasetLayout.DatasetFile)) is Diagnostic misfit)
+            return Failed(misfit, clock);
         OpenCvSharp.Cv2.SetNumThreads(1); // parallel across samples only
 
         var sources = reader.Indices.Where(i => DatasetSplits.Of(reader.Info.Seed, i, reader.Info.Splits) == Split.Train).ToArray();

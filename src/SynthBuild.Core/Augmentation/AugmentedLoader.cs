@@ -105,6 +105,8 @@ public sealed class AugmentedLoader
             if (v is not null && v.Length != 3) throw new ArgumentException("Mean and Std need one value per channel (R, G, B).", nameof(options));
         if (_options.Std is float[] std && std.Any(s => !(s > 0))) throw new ArgumentException("Std values must be positive.", nameof(options));
         _pipeline = new AugmentationPipeline(augmentation);
+        if (_pipeline.CheckFits(reader.Info.Width, reader.Info.Height, Path.Combine(reader.Root, DatasetLayout.DatasetFile)) is Diagnostics.Diagnostic misfit)
+            throw new Diagnostics.DiagnosticException(misfit);
         _samples = _options.Split is Split split ? reader.Indices.Where(i => reader.SplitOf(i) == split).ToArray() : reader.Indices.ToArray();
     }
 
@@ -215,6 +217,21 @@ public sealed class AugmentedLoader
             if (_pool.Count < Workers + _options.Prefetch + 1) _pool.Push(b);
     }
 
+    /// <summary>HWC bytes → CHW floats, (v/255 − mean)/std = v·scale + offset, with OpenCV's vectorized split and convert.</summary>
+    private static unsafe void ToChw(byte[] rgb, int h, int w, Span<float> chw, ReadOnlySpan<float> scale, ReadOnlySpan<float> offset)
+    {
+        using var image = OpenCvSharp.Mat.FromPixelData(h, w, OpenCvSharp.MatType.CV_8UC3, rgb);
+        OpenCvSharp.Mat[] planes = OpenCvSharp.Cv2.Split(image);
+        try
+        {
+            fixed (float* dst = chw)
+                for (int c = 0; c < 3; c++)
+                    using (var target = OpenCvSharp.Mat.FromPixelData(h, w, OpenCvSharp.MatType.CV_32FC1, (IntPtr)(dst + c * h * w)))
+                        planes[c].ConvertTo(target, OpenCvSharp.MatType.CV_32FC1, scale[c], offset[c]);
+        }
+        finally { foreach (var p in planes) p.Dispose(); }
+    }
+
     private Batch MakeBatch(int epoch, int number, long[] order, PixelBuffers scratch)
     {
         int start = number * _options.BatchSize, count = Math.Min(_options.BatchSize, order.Length - start);
@@ -236,15 +253,7 @@ public sealed class AugmentedLoader
                     throw new Diagnostics.DiagnosticException(Diagnostics.Diagnostic.Error(AugmentationPipeline.AugmentationFailed,
                         $"Sample {index} is {s.Images.Width}×{s.Images.Height} after augmentation; the loader's batches are {w}×{h} " +
                         "(end the pipeline with a resize or randomCrop when the dataset's images differ in size).", _reader.AnnotationPath(index)));
-                ReadOnlySpan<byte> rgb = s.Images.Rgb;
-                int imageOffset = i * 3 * plane;
-                // HWC bytes → CHW floats: (v/255 - mean)/std = v·scale + offset.
-                for (int c = 0; c < 3; c++)
-                {
-                    Span<float> dst = buffers.Images.AsSpan(imageOffset + c * plane, plane);
-                    float sc = scale[c], of = offset[c];
-                    for (int p = 0, q = c; p < dst.Length; p++, q += 3) dst[p] = rgb[q] * sc + of;
-                }
+                ToChw(s.Images.Rgb, h, w, buffers.Images.AsSpan(i * 3 * plane, 3 * plane), scale, offset);
                 s.Images.Ids.AsSpan().CopyTo(buffers.Masks.AsSpan(i * plane, plane));
                 s.Images.Depth.AsSpan().CopyTo(buffers.Depths.AsSpan(i * plane, plane));
                 var objects = s.Annotation.Objects;

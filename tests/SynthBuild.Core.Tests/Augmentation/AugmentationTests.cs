@@ -111,7 +111,7 @@ public class AugmentationTests
         string json = "{\n  \"image\": { \"width\": 160, \"height\": 120 },\n  \"augmentation\": {\n    \"variants\": 2,\n    \"pipeline\": [\n      " + step + "\n    ]\n  }\n}\n";
         var r = ConfigLoader.Parse(json, "bad.json");
         Assert.False(r.Succeeded);
-        Assert.Contains(r.Diagnostics, d => d.ToString().Contains(expected));
+        Assert.Contains(r.Diagnostics, d => d.ToString().StartsWith("bad.json" + expected));
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using SynthBuild.Core.Augmentation;
 using SynthBuild.Core.Config;
+using SynthBuild.Core.Diagnostics;
 using SynthBuild.Core.Pipeline;
 using SynthBuild.Core.Storage;
 using SynthBuild.Core.Tests.Pipeline;
@@ -174,5 +175,30 @@ public class OfflineAndLoaderTests
         // Breaking out early stops the workers and returns what they prepared.
         foreach (Batch b in loader.Epoch(1)) { b.Dispose(); break; }
         Assert.InRange(loader.BatchBuffersAllocated, 1, 4);
+    }
+
+    [Fact]
+    public void A_crop_that_does_not_fit_the_dataset_fails_before_writing_and_leaves_the_derived_dataset_intact()
+    {
+        var spec = Spec(samples: 4);
+        string root = SmallDataset.TempDirWith(spec);
+        string augmented = Path.Combine(root, AugmentedDatasetBuilder.DefaultFolder);
+        Assert.True(new AugmentedDatasetBuilder(spec, root, augmented).Build().Succeeded);
+        var before = SmallDataset.Snapshot(augmented);
+
+        // The config was written for larger images than the dataset on disk has (160×120).
+        var r = ConfigLoader.Parse("""
+            { "image": { "width": 320, "height": 240 }, "augmentation": { "pipeline": [ { "type": "randomCrop", "width": 200, "height": 100 } ] } }
+            """, "big.json");
+        Assert.True(r.Succeeded, string.Join("\n", r.Diagnostics));
+        var bigSpec = spec with { Augmentation = r.Spec!.Augmentation };
+        var result = new AugmentedDatasetBuilder(bigSpec, root, augmented).Build();
+        Diagnostic d = Assert.Single(result.Diagnostics);
+        Assert.Equal(AugmentationPipeline.CropTooLarge, d.Code);
+        Assert.Equal(Path.Combine(root, "dataset.json"), d.File);
+        Assert.Contains("randomCrop 200×100 does not fit the 160×120 image", d.Message);
+        Assert.Equal(before, SmallDataset.Snapshot(augmented));
+        var ex = Assert.Throws<DiagnosticException>(() => new AugmentedLoader(DatasetReader.Open(root), bigSpec.Augmentation!, spec.Seed));
+        Assert.Equal(AugmentationPipeline.CropTooLarge, ex.Diagnostic.Code);
     }
 }
