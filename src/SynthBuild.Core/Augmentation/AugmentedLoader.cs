@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using SynthBuild.Core.Labels;
 using SynthBuild.Core.Randomness;
 using SynthBuild.Core.Storage;
 
@@ -168,7 +169,7 @@ public sealed class AugmentedLoader
         for (int t = 0; t < workers; t++)
             running[t] = Task.Factory.StartNew(() =>
             {
-                var scratch = new PixelBuffers();
+                var scratch = new WorkerBuffers();
                 while (true)
                 {
                     window.Wait(stop.Token);
@@ -232,7 +233,50 @@ public sealed class AugmentedLoader
         finally { foreach (var p in planes) p.Dispose(); }
     }
 
-    private Batch MakeBatch(int epoch, int number, long[] order, PixelBuffers scratch)
+    /// <summary>One worker's reusable memory: the decoded source sample and the pipeline's frame buffers.</summary>
+    private sealed class WorkerBuffers
+    {
+        public byte[] Rgb = [];
+        public ushort[] Depth = [], Ids = [];
+        public readonly PixelBuffers Frames = new();
+    }
+
+    /// <summary>
+    /// Reads one sample into the worker's buffers. Decoding goes through OpenCV (native memory, released at once)
+    /// rather than <see cref="DatasetReader"/>'s managed decoder, which allocates several large arrays per image.
+    /// </summary>
+    private (SampleImages Images, SampleAnnotation Annotation) Load(long index, WorkerBuffers b)
+    {
+        try
+        {
+            SampleAnnotation annotation = _reader.ReadAnnotation(index);
+            int w = annotation.Width, h = annotation.Height, n = w * h;
+            if (b.Ids.Length != n) (b.Rgb, b.Depth, b.Ids) = (new byte[3 * n], new ushort[n], new ushort[n]);
+            Decode(_reader.RgbPath(index), b.Rgb, w, h, OpenCvSharp.MatType.CV_8UC3);
+            Decode(_reader.DepthPath(index), b.Depth, w, h, OpenCvSharp.MatType.CV_16UC1);
+            Decode(_reader.SegmentationPath(index), b.Ids, w, h, OpenCvSharp.MatType.CV_16UC1);
+            return (new SampleImages(w, h, b.Rgb, b.Depth, b.Ids), annotation);
+        }
+        catch (Exception ex) when (ex is IOException or InvalidDataException or System.Text.Json.JsonException or KeyNotFoundException)
+        {
+            throw new Diagnostics.DiagnosticException(Diagnostics.Diagnostic.Error(AugmentationPipeline.SampleUnreadable,
+                $"Sample {index} of the dataset cannot be read for augmentation: {ex.Message}", _reader.AnnotationPath(index)));
+        }
+    }
+
+    private static void Decode(string path, Array target, int w, int h, OpenCvSharp.MatType type)
+    {
+        bool color = type == OpenCvSharp.MatType.CV_8UC3;
+        using OpenCvSharp.Mat decoded = OpenCvSharp.Cv2.ImRead(path, color ? OpenCvSharp.ImreadModes.Color : OpenCvSharp.ImreadModes.Unchanged);
+        if (decoded.Empty()) throw new IOException($"'{path}' is missing or not a readable image.");
+        if (decoded.Rows != h || decoded.Cols != w || decoded.Type() != type)
+            throw new InvalidDataException($"'{path}' is {decoded.Cols}×{decoded.Rows} {decoded.Type()}; the annotation says {w}×{h} {type}.");
+        using var dst = OpenCvSharp.Mat.FromPixelData(h, w, type, target);
+        if (color) OpenCvSharp.Cv2.CvtColor(decoded, dst, OpenCvSharp.ColorConversionCodes.BGR2RGB); // OpenCV decodes to BGR
+        else decoded.CopyTo(dst);
+    }
+
+    private Batch MakeBatch(int epoch, int number, long[] order, WorkerBuffers scratch)
     {
         int start = number * _options.BatchSize, count = Math.Min(_options.BatchSize, order.Length - start);
         var (w, h) = ImageSize;
@@ -247,8 +291,8 @@ public sealed class AugmentedLoader
             for (int i = 0; i < count; i++)
             {
                 long index = order[start + i];
-                var (source, annotation) = AugmentedDatasetBuilder.LoadSample(_reader, index);
-                AugmentedSample s = _pipeline.Apply(source, annotation, _seed, index, epoch, scratch);
+                var (source, annotation) = Load(index, scratch);
+                AugmentedSample s = _pipeline.Apply(source, annotation, _seed, index, epoch, scratch.Frames);
                 if (s.Images.Width != w || s.Images.Height != h)
                     throw new Diagnostics.DiagnosticException(Diagnostics.Diagnostic.Error(AugmentationPipeline.AugmentationFailed,
                         $"Sample {index} is {s.Images.Width}×{s.Images.Height} after augmentation; the loader's batches are {w}×{h} " +

@@ -201,4 +201,20 @@ public class OfflineAndLoaderTests
         var ex = Assert.Throws<DiagnosticException>(() => new AugmentedLoader(DatasetReader.Open(root), bigSpec.Augmentation!, spec.Seed));
         Assert.Equal(AugmentationPipeline.CropTooLarge, ex.Diagnostic.Code);
     }
+
+    [Fact]
+    public void An_unreadable_sample_reaches_the_consumer_as_a_diagnostic_and_stops_the_workers()
+    {
+        var spec = Spec(samples: 8);
+        string root = SmallDataset.TempDirWith(spec);
+        var reader = DatasetReader.Open(root);
+        long broken = reader.Indices[5];
+        File.WriteAllBytes(reader.RgbPath(broken), [1, 2, 3]);
+        var loader = new AugmentedLoader(reader, spec.Augmentation!, spec.Seed, new LoaderOptions(BatchSize: 2, Workers: 2, Shuffle: false));
+        int taken = 0;
+        var ex = Assert.Throws<DiagnosticException>(() => { foreach (Batch b in loader.Epoch(0)) using (b) taken++; });
+        Assert.Equal(AugmentationPipeline.SampleUnreadable, ex.Diagnostic.Code);
+        Assert.Equal(reader.AnnotationPath(broken), ex.Diagnostic.File);
+        Assert.Equal(2, taken); // batches 0 and 1 arrive; batch 2 holds the broken sample
+    }
 }
