@@ -1,7 +1,9 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Security;
 using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -17,7 +19,9 @@ public sealed record MlflowSettings(
     bool InsecureTls = false,
     int MaxAttempts = 4,
     TimeSpan? InitialBackoff = null,
-    TimeSpan? RequestTimeout = null)
+    TimeSpan? RequestTimeout = null,
+    string? ServerCertPath = null,
+    string? ClientCertPath = null)
 {
     /// <summary>
     /// Settings when a server is named: <paramref name="trackingUriOverride"/> (a project property) wins over
@@ -30,7 +34,9 @@ public sealed record MlflowSettings(
         if (string.IsNullOrWhiteSpace(uri)) return null;
         return new MlflowSettings(uri.Trim(), NullIfEmpty(env("MLFLOW_TRACKING_TOKEN")), NullIfEmpty(env("MLFLOW_TRACKING_USERNAME")),
             NullIfEmpty(env("MLFLOW_TRACKING_PASSWORD")),
-            env("MLFLOW_TRACKING_INSECURE_TLS") is { } insecure && insecure.Trim().ToLowerInvariant() is "true" or "1");
+            env("MLFLOW_TRACKING_INSECURE_TLS") is { } insecure && insecure.Trim().ToLowerInvariant() is "true" or "1",
+            ServerCertPath: NullIfEmpty(env("MLFLOW_TRACKING_SERVER_CERT_PATH")),
+            ClientCertPath: NullIfEmpty(env("MLFLOW_TRACKING_CLIENT_CERT_PATH")));
     }
 
     /// <summary>The tracking URI without any user:password part, for messages and records.</summary>
@@ -75,12 +81,7 @@ public sealed class MlflowClient : IDisposable
         if (!Uri.TryCreate(settings.TrackingUri.TrimEnd('/') + "/", UriKind.Absolute, out var baseUri) || baseUri.Scheme is not ("http" or "https"))
             throw new MlflowException(0, null, $"MLflow tracking URI must be an http:// or https:// server address; found '{settings.SafeUri}'.");
         _base = new UriBuilder(baseUri) { UserName = "", Password = "" }.Uri;
-        if (handler is null)
-        {
-            var h = new HttpClientHandler();
-            if (settings.InsecureTls) h.ServerCertificateCustomValidationCallback = HttpClientHandler.DangerousAcceptAnyServerCertificateValidator;
-            handler = h;
-        }
+        handler ??= CreateHandler(settings);
         _http = new HttpClient(handler, disposeHandler: true) { Timeout = settings.RequestTimeout ?? TimeSpan.FromSeconds(30) };
         _ownsHttp = true;
 
@@ -90,6 +91,61 @@ public sealed class MlflowClient : IDisposable
             var parts = baseUri.UserInfo.Split(':', 2);
             _settings = settings with { Username = Uri.UnescapeDataString(parts[0]), Password = parts.Length > 1 ? Uri.UnescapeDataString(parts[1]) : "" };
         }
+    }
+
+    /// <summary>
+    /// TLS as the Python client sets it up: MLFLOW_TRACKING_INSECURE_TLS skips certificate checks;
+    /// MLFLOW_TRACKING_SERVER_CERT_PATH is a PEM CA bundle that alone is trusted for the server (like requests'
+    /// verify=path), host name still checked; MLFLOW_TRACKING_CLIENT_CERT_PATH is a PEM file holding the client
+    /// certificate and its private key, presented when the server asks for one.
+    /// </summary>
+    private static SocketsHttpHandler CreateHandler(MlflowSettings settings)
+    {
+        var h = new SocketsHttpHandler();
+        if (settings.InsecureTls && settings.ServerCertPath is not null)
+            throw new MlflowException(0, null, "MLFLOW_TRACKING_INSECURE_TLS and MLFLOW_TRACKING_SERVER_CERT_PATH are both set: trust the CA bundle or skip verification, not both.");
+        if (settings.InsecureTls)
+            h.SslOptions.RemoteCertificateValidationCallback = (_, _, _, _) => true;
+        else if (settings.ServerCertPath is { } caFile)
+        {
+            var roots = new X509Certificate2Collection();
+            try { roots.ImportFromPemFile(caFile); }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or CryptographicException)
+            {
+                throw new MlflowException(0, null, $"MLFLOW_TRACKING_SERVER_CERT_PATH: cannot read the CA bundle '{caFile}': {ex.Message}");
+            }
+            if (roots.Count == 0)
+                throw new MlflowException(0, null, $"MLFLOW_TRACKING_SERVER_CERT_PATH: expected PEM certificates (-----BEGIN CERTIFICATE-----) in '{caFile}'; found none.");
+            h.SslOptions.RemoteCertificateValidationCallback = (_, certificate, chain, errors) =>
+            {
+                if (certificate is null || (errors & (SslPolicyErrors.RemoteCertificateNameMismatch | SslPolicyErrors.RemoteCertificateNotAvailable)) != 0)
+                    return false;
+                using var custom = new X509Chain();
+                custom.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+                custom.ChainPolicy.CustomTrustStore.AddRange(roots);
+                custom.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+                foreach (var element in chain?.ChainElements ?? (IEnumerable<X509ChainElement>)[])
+                    custom.ChainPolicy.ExtraStore.Add(element.Certificate);
+                return custom.Build(certificate as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData()));
+            };
+        }
+        if (settings.ClientCertPath is { } clientFile)
+        {
+            X509Certificate2 client;
+            try
+            {
+                using var pem = X509Certificate2.CreateFromPemFile(clientFile);
+                if (!pem.HasPrivateKey) throw new CryptographicException("the file holds no private key");
+                // Through PKCS#12 so the key is usable by the TLS stack on every platform (a PEM key is ephemeral).
+                client = X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or CryptographicException)
+            {
+                throw new MlflowException(0, null, $"MLFLOW_TRACKING_CLIENT_CERT_PATH: expected a PEM file with the client certificate and its private key in '{clientFile}': {ex.Message}");
+            }
+            h.SslOptions.ClientCertificates = [client];
+        }
+        return h;
     }
 
     public void Dispose()
@@ -325,6 +381,12 @@ public sealed class MlflowClient : IDisposable
                 var error = ParseError(status, text, what);
                 if (status != 429 && status < 500) throw error;
                 lastProblem = error.Message;
+            }
+            catch (HttpRequestException ex) when (ex.InnerException is System.Security.Authentication.AuthenticationException tls)
+            {
+                // A certificate problem does not go away by retrying.
+                throw new MlflowException(0, null, $"MLflow server {_settings.SafeUri}: TLS handshake failed for {what}: {tls.Message} " +
+                    "(a server with a private CA: MLFLOW_TRACKING_SERVER_CERT_PATH=ca.pem; one that wants a client certificate: MLFLOW_TRACKING_CLIENT_CERT_PATH=client.pem)");
             }
             catch (HttpRequestException ex)
             {

@@ -34,10 +34,12 @@ internal sealed class FakeMlflowServer : IDisposable
     public string? RequireBearer { get; set; }
     /// <summary>The next N requests answer 503 (a server restarting behind a proxy).</summary>
     public int FailNext;
+    /// <summary>The next N requests are carried out, then answered 503 (the answer lost on the way back).</summary>
+    public int FailAfterProcessingNext;
     /// <summary>Delay before answering experiments/get-by-name (widens the create race).</summary>
     public TimeSpan GetByNameDelay { get; set; }
 
-    public ConcurrentQueue<(string Method, string Path, string? Authorization)> Requests { get; } = new();
+    public ConcurrentQueue<(string Method, string Path, string? Authorization, DateTime At)> Requests { get; } = new();
     public Dictionary<string, (string Id, string Name)> Experiments { get; } = new();
     public Dictionary<string, Run> Runs { get; } = new();
     public ConcurrentDictionary<string, byte[]> Artifacts { get; } = new();
@@ -74,7 +76,7 @@ internal sealed class FakeMlflowServer : IDisposable
     {
         var req = ctx.Request;
         string path = req.Url!.AbsolutePath;
-        Requests.Enqueue((req.HttpMethod, path, req.Headers["Authorization"]));
+        Requests.Enqueue((req.HttpMethod, path, req.Headers["Authorization"], DateTime.UtcNow));
         byte[] body;
         using (var ms = new MemoryStream()) { await req.InputStream.CopyToAsync(ms); body = ms.ToArray(); }
         int status = 200;
@@ -122,6 +124,12 @@ internal sealed class FakeMlflowServer : IDisposable
         {
             status = e.Status;
             answer = new JsonObject { ["error_code"] = e.Code, ["message"] = e.Message }.ToJsonString();
+        }
+        if (status == 200 && Interlocked.Decrement(ref FailAfterProcessingNext) >= 0)
+        {
+            status = 503;
+            answer = "<html>503 Service Unavailable</html>";
+            contentType = "text/html";
         }
         ctx.Response.StatusCode = status;
         ctx.Response.ContentType = contentType;
