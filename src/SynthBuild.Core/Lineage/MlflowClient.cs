@@ -66,7 +66,9 @@ public sealed class MlflowUnreachableException(string message) : MlflowException
 /// </summary>
 public sealed class MlflowClient : IDisposable
 {
-    public const int MaxParamsPerBatch = 100, MaxTagsPerBatch = 100, MaxMetricsPerBatch = 1000;
+    public const int MaxParamsPerBatch = 100, MaxTagsPerBatch = 100, MaxMetricsPerBatch = 1000, MaxEntitiesPerBatch = 1000;
+    /// <summary>The server refuses log-batch bodies over 1,000,000 bytes; this leaves room for the JSON around the entities.</summary>
+    public const int MaxBatchBytes = 950_000;
     public const int MaxKeyLength = 250, MaxParamValueLength = 6000, MaxTagValueLength = 5000, MaxDatasetDigestLength = 36;
     public static readonly string[] RunStatuses = ["RUNNING", "SCHEDULED", "FINISHED", "FAILED", "KILLED"];
 
@@ -211,7 +213,7 @@ public sealed class MlflowClient : IDisposable
 
     /// <summary>
     /// Logs params, metrics and tags in as many runs/log-batch calls as the server's limits need (≤ 100 params,
-    /// ≤ 100 tags, ≤ 1000 metrics, ≤ 1000 entities per call). Keys and values are fitted to the size limits first
+    /// ≤ 100 tags, ≤ 1000 metrics, ≤ 1000 entities, ≤ 1 MB body per call). Keys and values are fitted to the size limits first
     /// (<see cref="FitParam"/>); a key that still repeats after fitting is sent once, since params are immutable.
     /// </summary>
     public async Task LogBatchAsync(string runId, IEnumerable<KeyValuePair<string, string>> parameters,
@@ -226,10 +228,17 @@ public sealed class MlflowClient : IDisposable
         int pi = 0, ti = 0, mi = 0;
         while (pi < p.Count || ti < t.Count || mi < m.Count)
         {
-            var batchParams = p.Skip(pi).Take(MaxParamsPerBatch).ToList();
-            var batchTags = t.Skip(ti).Take(MaxTagsPerBatch).ToList();
-            var batchMetrics = m.Skip(mi).Take(MaxMetricsPerBatch - batchParams.Count - batchTags.Count).ToList();
-            pi += batchParams.Count; ti += batchTags.Count; mi += batchMetrics.Count;
+            // Fill one call up to every limit: counts per kind, entities in all, and the body size (100 params of
+            // 6000 characters plus 100 tags of 5000 would pass the counts but not the 1 MB body limit).
+            var batchParams = new List<KeyValuePair<string, string>>();
+            var batchTags = new List<KeyValuePair<string, string>>();
+            var batchMetrics = new List<KeyValuePair<string, double>>();
+            long bytes = 64 + runId.Length;
+            bool Fits(long cost) => batchParams.Count + batchTags.Count + batchMetrics.Count < MaxEntitiesPerBatch
+                && (bytes + cost <= MaxBatchBytes || batchParams.Count + batchTags.Count + batchMetrics.Count == 0);
+            for (long c; pi < p.Count && batchParams.Count < MaxParamsPerBatch && Fits(c = JsonCost(p[pi])); pi++, bytes += c) batchParams.Add(p[pi]);
+            for (long c; ti < t.Count && batchTags.Count < MaxTagsPerBatch && Fits(c = JsonCost(t[ti])); ti++, bytes += c) batchTags.Add(t[ti]);
+            for (long c; mi < m.Count && batchMetrics.Count < MaxMetricsPerBatch && Fits(c = JsonCost(m[mi].Key) + 80); mi++, bytes += c) batchMetrics.Add(m[mi]);
             var body = new JsonObject
             {
                 ["run_id"] = runId,
@@ -243,6 +252,11 @@ public sealed class MlflowClient : IDisposable
             await PostAsync("runs/log-batch", body, ct);
         }
     }
+
+    /// <summary>Bytes a key/value pair takes in the request body, escaped as the serializer escapes it.</summary>
+    private static long JsonCost(KeyValuePair<string, string> kv) => JsonCost(kv.Key) + JsonCost(kv.Value) + 24;
+
+    private static long JsonCost(string s) => JsonEncodedText.Encode(s).EncodedUtf8Bytes.Length + 2;
 
     public sealed record DatasetInput(string Name, string Digest, string SourceType, string Source, string? Schema, string? Profile, string Context = "training");
 

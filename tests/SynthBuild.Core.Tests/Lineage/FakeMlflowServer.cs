@@ -174,6 +174,8 @@ internal sealed class FakeMlflowServer : IDisposable
             case "runs/log-batch":
             {
                 var run = RunOf(j);
+                if (System.Text.Encoding.UTF8.GetByteCount(j.ToJsonString()) > 1_000_000)
+                    throw Invalid("Batched logging API requests must be at most 1000000 bytes");
                 var ps = j["params"]?.AsArray() ?? []; var ms = j["metrics"]?.AsArray() ?? []; var ts = j["tags"]?.AsArray() ?? [];
                 if (ps.Count > 100) throw Invalid($"A batch logging request can contain at most 100 params. Got {ps.Count} params.");
                 if (ts.Count > 100) throw Invalid($"A batch logging request can contain at most 100 tags. Got {ts.Count} tags.");

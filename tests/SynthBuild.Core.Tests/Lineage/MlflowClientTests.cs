@@ -276,4 +276,20 @@ public class MlflowClientTests
         Assert.Null(MlflowSettings.FromEnvironment(null, _ => null));
         Assert.Equal("http://override", MlflowSettings.FromEnvironment("http://override", k => env.GetValueOrDefault(k))!.TrackingUri);
     }
+    [Fact]
+    public async Task Batches_also_stay_under_the_1_MB_body_limit_with_values_at_the_length_limits()
+    {
+        using var server = new FakeMlflowServer();
+        using var client = new MlflowClient(Fast(server.Uri));
+        string exp = await client.GetOrCreateExperimentAsync("bytes");
+        var run = await client.CreateRunAsync(exp, "r", "ci", DateTimeOffset.UtcNow, []);
+        var ps = Enumerable.Range(0, 150).Select(i => new KeyValuePair<string, string>($"p{i}", new string((char)('a' + i % 26), 6000))).ToList();
+        var ts = Enumerable.Range(0, 120).Select(i => new KeyValuePair<string, string>($"t{i}", new string('é', 5000))).ToList(); // escaped: 6 bytes each
+        await client.LogBatchAsync(run.RunId, ps, [new("m", 1)], ts, DateTimeOffset.UtcNow);
+        var stored = server.Runs[run.RunId];
+        Assert.Equal(150, stored.Params.Count);
+        Assert.Equal(120, stored.Tags.Count);
+        Assert.Equal(new string('é', 5000), stored.Tags["t7"]);
+        Assert.True(stored.Batches >= 5, $"{stored.Batches} batches"); // 0.9 MB of params and 3.6 MB of escaped tags
+    }
 }
