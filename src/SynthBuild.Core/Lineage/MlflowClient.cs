@@ -323,16 +323,27 @@ public sealed class MlflowClient : IDisposable
     // ----- limits -----
 
     /// <summary>
-    /// Fits a param to the server's limits. A key over 250 characters keeps its first 241 and appends "~" and 8 hex
-    /// of the full key's SHA-256; a value over 6000 keeps its first 5974 and appends "...sha256:" and 16 hex of the
+    /// Fits a param to the server's limits. The key is made a valid MLflow name (<see cref="FitKey"/>); a key over 250
+    /// characters keeps its first 241 and appends "_" and 8 hex of the full key's SHA-256; a value over 6000 keeps its first 5974 and appends "...sha256:" and 16 hex of the
     /// full value's SHA-256, so different long values stay distinguishable and the full text is in the artifacts.
     /// </summary>
     public static KeyValuePair<string, string> FitParam(string key, string value) => new(FitKey(key), FitValue(value, MaxParamValueLength));
 
     public static KeyValuePair<string, string> FitTag(string key, string value) => new(FitKey(key), FitValue(value, MaxTagValueLength));
 
-    public static string FitKey(string key) =>
-        key.Length <= MaxKeyLength ? key : key[..(MaxKeyLength - 9)] + "~" + Hex(key)[..8];
+    /// <summary>
+    /// A key the server accepts. MLflow allows only letters, digits, '_', '-', '.', ' ' and '/' in param, metric and
+    /// tag names, and refuses names that are not normalised paths ("a//b", "./a", "..x"); anything else (and '/') becomes
+    /// '_', a leading "." or ".." gets a '_' in front, and a key over 250 characters is shortened with a hash suffix.
+    /// </summary>
+    public static string FitKey(string key)
+    {
+        var sb = new StringBuilder(key.Length);
+        foreach (char c in key) sb.Append(char.IsLetterOrDigit(c) || c is '_' or '-' or '.' or ' ' ? c : '_');
+        string safe = sb.ToString();
+        if (safe.Length == 0 || safe == "." || safe.StartsWith("..", StringComparison.Ordinal)) safe = "_" + safe;
+        return safe.Length <= MaxKeyLength ? safe : safe[..(MaxKeyLength - 9)] + "_" + Hex(key)[..8];
+    }
 
     public static string FitValue(string value, int max)
     {

@@ -11,8 +11,11 @@ namespace SynthBuild.Core.Tests.Lineage;
 /// 401 in plain text with WWW-Authenticate, immutable params, batch and size limits, the 36-character dataset digest
 /// limit, unknown statuses ignored, artifacts PUT under /api/2.0/mlflow-artifacts/artifacts/&lt;exp&gt;/&lt;run&gt;/artifacts/.
 /// </summary>
-internal sealed class FakeMlflowServer : IDisposable
+internal sealed partial class FakeMlflowServer : IDisposable
 {
+    [System.Text.RegularExpressions.GeneratedRegex(@"^[/\w.\- ]*$")]
+    private static partial System.Text.RegularExpressions.Regex ValidName();
+
     private readonly HttpListener _listener = new();
     private readonly object _gate = new();
     private int _nextExperiment = 1;
@@ -180,6 +183,13 @@ internal sealed class FakeMlflowServer : IDisposable
                 if (ps.Count > 100) throw Invalid($"A batch logging request can contain at most 100 params. Got {ps.Count} params.");
                 if (ts.Count > 100) throw Invalid($"A batch logging request can contain at most 100 tags. Got {ts.Count} tags.");
                 if (ms.Count > 1000 || ps.Count + ms.Count + ts.Count > 1000) throw Invalid("A batch logging request can contain at most 1000 metrics/params/tags in total.");
+                foreach (var e in ps.Concat(ms).Concat(ts))
+                {
+                    // mlflow/utils/validation.py: a name of [/\w.\- ] that is a normalised relative path.
+                    string k = (string)e!["key"]!;
+                    if (!ValidName().IsMatch(k) || System.IO.Path.GetFullPath("/x/" + k) != "/x/" + k.TrimEnd('/') || k.StartsWith("..", StringComparison.Ordinal) || k is "." or "" || k.Contains("//"))
+                        throw Invalid($"Invalid name: '{k}'. Names may only contain alphanumerics, underscores (_), dashes (-), periods (.), spaces ( ), and slashes (/), and must be unique paths.");
+                }
                 foreach (var p in ps)
                 {
                     string k = (string)p!["key"]!, v = (string)p["value"]!;

@@ -292,4 +292,29 @@ public class MlflowClientTests
         Assert.Equal(new string('é', 5000), stored.Tags["t7"]);
         Assert.True(stored.Batches >= 5, $"{stored.Batches} batches"); // 0.9 MB of params and 3.6 MB of escaped tags
     }
+    [Fact]
+    public async Task Keys_with_characters_MLflow_refuses_are_made_valid_names()
+    {
+        using var server = new FakeMlflowServer();
+        using var client = new MlflowClient(Fast(server.Uri));
+        string exp = await client.GetOrCreateExperimentAsync("names");
+        var run = await client.CreateRunAsync(exp, "r", "ci", DateTimeOffset.UtcNow, []);
+        string longKey = new string('k', 240) + "(x)" + new string('k', 40);
+        await client.LogBatchAsync(run.RunId, [new("categories.mug (red).size", "1"), new("a/../b", "2"), new("..x", "3"), new(longKey, "4"), new("größe", "5")],
+            [new("quality.classes.mug:red", 1)], [new("synth.note~", "t")], DateTimeOffset.UtcNow);
+        var stored = server.Runs[run.RunId];
+        Assert.Equal("1", stored.Params["categories.mug _red_.size"]);
+        Assert.Equal("2", stored.Params["a_.._b"]);
+        Assert.Equal("3", stored.Params["_..x"]);
+        Assert.Equal("5", stored.Params["größe"]);
+        Assert.Matches("^k{240}__[0-9a-f]{8}$", MlflowClient.FitKey(longKey));
+        Assert.Equal(1, stored.Metrics["quality.classes.mug_red"]);
+        Assert.Equal("t", stored.Tags["synth.note_"]);
+        // The fake refuses such names as the real server does.
+        using var raw = new HttpClient();
+        var refused = await raw.PostAsync(server.Uri + "/api/2.0/mlflow/runs/log-batch", new StringContent(
+            $$"""{"run_id":"{{run.RunId}}","params":[{"key":"mug (red)","value":"1"}]}""", Encoding.UTF8, "application/json"));
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Contains("INVALID_PARAMETER_VALUE", await refused.Content.ReadAsStringAsync());
+    }
 }
