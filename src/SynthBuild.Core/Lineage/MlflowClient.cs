@@ -401,7 +401,17 @@ public sealed class MlflowClient : IDisposable
                 using var response = await _http.SendAsync(request, ct);
                 string text = await response.Content.ReadAsStringAsync(ct);
                 if (response.IsSuccessStatusCode)
-                    return string.IsNullOrWhiteSpace(text) ? new JsonObject() : JsonNode.Parse(text) ?? new JsonObject();
+                {
+                    if (string.IsNullOrWhiteSpace(text)) return new JsonObject();
+                    try { return JsonNode.Parse(text) ?? new JsonObject(); }
+                    catch (JsonException)
+                    {
+                        // E.g. a single-sign-on proxy's login page: retrying will not help.
+                        string first = text.Split('\n', 2)[0].Trim();
+                        throw new MlflowException((int)response.StatusCode, null,
+                            $"MLflow {what}: HTTP {(int)response.StatusCode} but the answer is not JSON (is {_settings.SafeUri} an MLflow tracking server, or a proxy's login page?): {(first.Length > 120 ? first[..120] + "..." : first)}");
+                    }
+                }
                 int status = (int)response.StatusCode;
                 var error = ParseError(status, text, what);
                 if (status != 429 && status < 500) throw error;

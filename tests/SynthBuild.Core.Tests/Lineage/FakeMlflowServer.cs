@@ -37,6 +37,8 @@ internal sealed partial class FakeMlflowServer : IDisposable
     public string? RequireBearer { get; set; }
     /// <summary>The next N requests answer 503 (a server restarting behind a proxy).</summary>
     public int FailNext;
+    /// <summary>Every request answered 200 with an HTML page (a single-sign-on proxy in front of the server).</summary>
+    public bool LoginPage { get; set; }
     /// <summary>The next N requests are carried out, then answered 503 (the answer lost on the way back).</summary>
     public int FailAfterProcessingNext;
     /// <summary>Delay before answering experiments/get-by-name (widens the create race).</summary>
@@ -87,7 +89,8 @@ internal sealed partial class FakeMlflowServer : IDisposable
         string contentType = "application/json";
         try
         {
-            if (Interlocked.Decrement(ref FailNext) >= 0) { status = 503; answer = "<html>503 Service Unavailable</html>"; contentType = "text/html"; }
+            if (LoginPage) { answer = "<!DOCTYPE html><html><body>Sign in</body></html>"; contentType = "text/html"; }
+            else if (Interlocked.Decrement(ref FailNext) >= 0) { status = 503; answer = "<html>503 Service Unavailable</html>"; contentType = "text/html"; }
             else if (!Authorized(req.Headers["Authorization"]))
             {
                 status = 401;

@@ -317,4 +317,14 @@ public class MlflowClientTests
         Assert.Equal(System.Net.HttpStatusCode.BadRequest, refused.StatusCode);
         Assert.Contains("INVALID_PARAMETER_VALUE", await refused.Content.ReadAsStringAsync());
     }
+    [Fact]
+    public async Task A_proxy_login_page_answered_with_200_is_a_clear_error_not_a_crash_or_a_retry()
+    {
+        using var server = new FakeMlflowServer { LoginPage = true };
+        using var client = new MlflowClient(Fast(server.Uri));
+        var ex = await Assert.ThrowsAsync<MlflowException>(() => client.GetOrCreateExperimentAsync("x"));
+        Assert.Contains("not JSON", ex.Message);
+        Assert.Contains("<!DOCTYPE html>", ex.Message);
+        Assert.Single(server.Requests);
+    }
 }
