@@ -103,7 +103,8 @@ public sealed class MlflowClient : IDisposable
     /// </summary>
     private static SocketsHttpHandler CreateHandler(MlflowSettings settings)
     {
-        var h = new SocketsHttpHandler();
+        // A black-holed server should cost seconds, not the whole request timeout, per attempt.
+        var h = new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(Math.Min(10, (settings.RequestTimeout ?? TimeSpan.FromSeconds(30)).TotalSeconds)) };
         if (settings.InsecureTls && settings.ServerCertPath is not null)
             throw new MlflowException(0, null, "MLFLOW_TRACKING_INSECURE_TLS and MLFLOW_TRACKING_SERVER_CERT_PATH are both set: trust the CA bundle or skip verification, not both.");
         if (settings.InsecureTls)
