@@ -6,7 +6,7 @@ using MSBuildTask = Microsoft.Build.Utilities.Task;
 namespace SynthBuild.Tasks;
 
 /// <summary>
-/// Records one build that created or changed a dataset: git provenance, provenance.json beside the dataset, an MLflow
+/// Records one build that created or changed a dataset: git provenance (also into dataset.json), an MLflow
 /// run when a server is named, and a line in the offline lineage log. The target runs it only when the dataset changed.
 /// </summary>
 public sealed class SynthLineage : MSBuildTask, ICancelableTask

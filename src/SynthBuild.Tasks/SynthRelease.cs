@@ -22,8 +22,7 @@ public sealed class SynthRelease : MSBuildTask
 
     public override bool Execute()
     {
-        var inputs = new List<string> { ProjectFile, ConfigFile };
-        inputs.AddRange(Inputs.Select(i => i.GetMetadata("FullPath")));
+        var inputs = ProjectInputs.Collect(ProjectFile, ConfigFile, Inputs.Select(i => i.GetMetadata("FullPath")));
         var result = DatasetRelease.Create(new ReleaseRequest(ProjectFile, OutputDirectory,
             string.IsNullOrWhiteSpace(DatasetVersion) ? null : DatasetVersion.Trim(), ReleaseDirectory, LogFile, inputs, BuildSucceeded));
         foreach (var d in result.Diagnostics) Log.Log(d);

@@ -51,4 +51,23 @@ public sealed class LineageCliTests : IDisposable
         Assert.Contains("error SYN6025", err);
         Assert.Equal(SynthCli.ExitBadInput, Run("release", "sign", _dir).Code);
     }
+    [Fact]
+    public void Release_extract_refuses_a_crafted_archive_and_writes_nothing()
+    {
+        string archive = Path.Combine(_dir, "evil.tar.gz");
+        using (var fs = File.Create(archive))
+        using (var gz = new System.IO.Compression.GZipStream(fs, System.IO.Compression.CompressionLevel.Fastest))
+        using (var tar = new System.Formats.Tar.TarWriter(gz))
+        {
+            tar.WriteEntry(new System.Formats.Tar.PaxTarEntry(System.Formats.Tar.TarEntryType.RegularFile, "x/ok.txt") { DataStream = new MemoryStream([1]) });
+            tar.WriteEntry(new System.Formats.Tar.PaxTarEntry(System.Formats.Tar.TarEntryType.RegularFile, "../x") { DataStream = new MemoryStream([2]) });
+        }
+        string dest = Path.Combine(_dir, "out");
+        var (code, _, err) = Run("release", "extract", archive, "--out", dest);
+        Assert.Equal(SynthCli.ExitGateFailed, code);
+        Assert.Contains("error SYN6023", err);
+        Assert.Contains("'../x'", err);
+        Assert.False(File.Exists(Path.Combine(_dir, "x")));
+        Assert.False(Directory.Exists(dest) && Directory.EnumerateFileSystemEntries(dest).Any());
+    }
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using LibGit2Sharp;
+using SynthBuild.Core.Tests.Lineage;
 
 namespace SynthBuild.Tasks.Tests;
 
@@ -9,9 +10,9 @@ public class LineageIntegrationTests
     private static readonly Signature Author = new("Test", "test@example.com", DateTimeOffset.UnixEpoch.AddYears(50));
     private static readonly Dictionary<string, string> NoServer = new() { ["MLFLOW_TRACKING_URI"] = "" };
 
-    private static TempDatasetProject InRepository(string version)
+    private static TempDatasetProject InRepository(string version, string projectItems = "")
     {
-        var p = new TempDatasetProject(TempDatasetProject.SmallConfig(samples: 4));
+        var p = new TempDatasetProject(TempDatasetProject.SmallConfig(samples: 4), projectItems: projectItems);
         File.WriteAllText(p.ProjectFile, File.ReadAllText(p.ProjectFile).Replace("<SynthUseTaskHost>true</SynthUseTaskHost>",
             $"<SynthUseTaskHost>true</SynthUseTaskHost>\n    <DatasetVersion>{version}</DatasetVersion>"));
         File.WriteAllText(Path.Combine(p.Directory, ".gitignore"), "bin/\nobj/\n");
@@ -38,13 +39,26 @@ public class LineageIntegrationTests
             Assert.Equal(p.Digest(), doc.RootElement.GetProperty("dataset").GetProperty("digest").GetString());
             Assert.Equal(4, doc.RootElement.GetProperty("metrics").GetProperty("generated_samples").GetInt32());
         }
-        Assert.Contains(commit, File.ReadAllText(Path.Combine(p.OutputDir, "provenance.json")));
-        Assert.DoesNotContain(commit, File.ReadAllText(Path.Combine(p.OutputDir, "dataset.json")));
+        // Git provenance is in dataset.json (not in the manifest or the digest), and nowhere else in the dataset.
+        using (var doc = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(p.OutputDir, "dataset.json"))))
+        {
+            var git = doc.RootElement.GetProperty("provenance").GetProperty("git");
+            Assert.Equal(commit, git.GetProperty("commit").GetString());
+            Assert.False(git.GetProperty("dirty").GetBoolean());
+            Assert.Equal(p.Digest(), doc.RootElement.GetProperty("digest").GetString());
+            Assert.Equal("0.1.0", doc.RootElement.GetProperty("provenance").GetProperty("datasetVersion").GetString());
+        }
+        Assert.False(File.Exists(Path.Combine(p.OutputDir, "provenance.json")));
+        Assert.DoesNotContain(commit, File.ReadAllText(Path.Combine(p.OutputDir, "manifest.json")));
 
+        // A no-op build rewrites nothing (bytes and timestamps) and records nothing.
+        var before = p.Snapshot();
         var noop = p.Build("", NoServer);
         Assert.True(noop.ExitCode == 0, noop.ToString());
         Assert.DoesNotContain("lineage recorded", noop.Output);
+        Assert.Contains("Quality: analysis up to date", noop.Output); // keyed on the digest, which provenance leaves alone
         Assert.Single(File.ReadLines(log));
+        Assert.Equal(before, p.Snapshot());
 
         var release = p.Build("-t:Release", NoServer);
         Assert.True(release.ExitCode == 0, release.ToString());
@@ -82,5 +96,60 @@ public class LineageIntegrationTests
         Assert.Equal(1, release.ExitCode);
         Assert.Contains("error SYN6010", release.Output);
         Assert.Contains("error SYN6011", release.Output);
+    }
+    [Fact]
+    public void Builds_log_MLflow_runs_FAILED_after_a_failing_gate_FINISHED_otherwise_nothing_on_a_no_op_and_never_the_token()
+    {
+        // The gate's threshold is a property, so one project can fail and pass it.
+        var p = InRepository("0.2.0", """
+              <PropertyGroup><TestMinObjects Condition="'$(TestMinObjects)' == ''">0</TestMinObjects></PropertyGroup>
+              <ItemGroup><SynthGate Include="min-objects-per-image" Min="$(TestMinObjects)" /></ItemGroup>
+            """);
+        const string token = "tok-3f9a1c77e2b54d0e";
+        using var server = new FakeMlflowServer { RequireBearer = token };
+        var env = new Dictionary<string, string> { ["MLFLOW_TRACKING_URI"] = server.Uri, ["MLFLOW_TRACKING_TOKEN"] = token };
+
+        var failed = p.Build("-p:TestMinObjects=99", env);
+        Assert.True(failed.ExitCode == 1, failed.ToString());
+        Assert.Contains("error SYN5001", failed.Output);
+        Assert.Contains("demo: lineage recorded (FAILED)", failed.Output);
+        var run1 = Assert.Single(server.Runs.Values);
+        Assert.Equal("FAILED", run1.Status);
+        Assert.Contains("min-objects-per-image", run1.Tags["synth.failure"]);
+        Assert.Equal(0, run1.Metrics["quality.gates.min-objects-per-image.passed"]);
+
+        var passed = p.Build("-p:SynthSamples=5", env);
+        Assert.True(passed.ExitCode == 0, passed.ToString());
+        var run2 = Assert.Single(server.Runs.Values, r => r.Id != run1.Id);
+        Assert.Equal("FINISHED", run2.Status);
+        Assert.False(run2.Tags.ContainsKey("synth.failure"));
+        Assert.Equal(5, run2.Metrics["samples"]);
+        Assert.Equal(1, run2.Metrics["quality.gates.min-objects-per-image.passed"]);
+        Assert.Equal(p.Digest(), run2.Tags["synth.dataset.digest"]);
+        Assert.Equal("0.2.0", run2.Tags["synth.dataset.version"]);
+        Assert.Equal(p.Digest()[..12], (string)Assert.Single(run2.Inputs)["dataset"]!["digest"]!);
+        Assert.Contains($"{run2.ExperimentId}/{run2.Id}/artifacts/reports/quality.json", server.Artifacts.Keys);
+        Assert.All(server.Requests, r => Assert.Equal("Bearer " + token, r.Authorization));
+
+        // A no-op build talks to no server at all.
+        int requests = server.Requests.Count;
+        var noop = p.Build("-p:SynthSamples=5", env);
+        Assert.True(noop.ExitCode == 0, noop.ToString());
+        Assert.Equal(requests, server.Requests.Count);
+        Assert.Equal(2, server.Runs.Count);
+
+        // The token is in no build output and no file the builds wrote (log, dataset, reports, obj/).
+        Assert.All(new[] { failed, passed, noop }, r => Assert.DoesNotContain(token, r.Output));
+        foreach (string file in Directory.EnumerateFiles(p.Directory, "*", SearchOption.AllDirectories).Where(f => !f.Contains("/.git/")))
+            Assert.DoesNotContain(token, File.ReadAllText(file));
+
+        // Required lineage turns an unreachable server into an error (after bounded retries); the log still has the record.
+        string deadUri;
+        using (var dead = new FakeMlflowServer()) deadUri = dead.Uri;
+        var required = p.Build("-p:SynthSamples=4 -p:SynthLineageRequired=true", new Dictionary<string, string> { ["MLFLOW_TRACKING_URI"] = deadUri });
+        Assert.Equal(1, required.ExitCode);
+        Assert.Contains("error SYN6003", required.Output);
+        Assert.Contains("after 4 attempt(s)", required.Output);
+        Assert.Equal(3, File.ReadLines(Path.Combine(p.Directory, "lineage.jsonl")).Count());
     }
 }

@@ -33,7 +33,7 @@ public sealed record ReleaseResult(string? Archive, string? Sha256, string? Tag,
 public static class DatasetRelease
 {
     public const string NotARepository = "SYN6011", DirtyTree = "SYN6012", VersionExists = "SYN6013", TagExists = "SYN6014",
-        GatesFailed = "SYN6015", DatasetNotIntact = "SYN6016", WriteFailed = "SYN6017";
+        GatesFailed = "SYN6015", DatasetNotIntact = "SYN6016", WriteFailed = "SYN6017", NoCommit = "SYN6018";
     public const string ReleaseFile = "release.json";
     public const string LineageEntry = "lineage/" + LineageLog.DefaultFileName;
 
@@ -74,7 +74,7 @@ public static class DatasetRelease
                 Path.Combine(git.RepositoryRoot!, named.FirstOrDefault() ?? "")));
         }
         if (git.Commit is null)
-            errors.Add(Diagnostic.Error(DirtyTree, "A release needs a commit to tag; the repository has none yet.", req.ProjectFile));
+            errors.Add(Diagnostic.Error(NoCommit, "A release needs a commit to tag; the repository has none yet (commit the project first).", req.ProjectFile));
         if (File.Exists(archive))
             errors.Add(Diagnostic.Error(VersionExists, $"Version {version} of '{name}' is already released (releases are immutable): bump <DatasetVersion>.", archive));
         using (var repo = new Repository(gitDir))
@@ -82,7 +82,7 @@ public static class DatasetRelease
                 errors.Add(Diagnostic.Error(TagExists, $"Git tag '{tag}' already exists (at {repo.Tags[tag].Target.Sha[..12]}); a released version is never re-tagged: bump <DatasetVersion>.", req.ProjectFile));
         if (!req.BuildSucceeded)
             errors.Add(Diagnostic.Error(GatesFailed, "The build or one of its quality gates failed: a release needs every error gate to pass.", req.ProjectFile));
-        else if (!QualityMetrics.GatesPassed(reader.Root, out string? why))
+        else if (!QualityMetrics.GatesPassed(reader.Root, out string? why, countSwitchedOff: true))
             errors.Add(Diagnostic.Error(GatesFailed, $"A release needs every quality gate to pass: {why}.", QualityMetrics.ReportFile(reader.Root)));
         errors.AddRange(CheckIntact(reader));
         if (errors.Count > 0) return new ReleaseResult(null, null, null, errors);

@@ -47,16 +47,27 @@ public sealed record GitProvenance(
         var changed = status.Where(e => e.State != FileStatus.Unaltered && e.State != FileStatus.Ignored && !IsIgnored(e.FilePath))
             .Select(e => e.FilePath).Order(StringComparer.Ordinal).ToList();
 
-        var modified = new List<string>();
+        // Any state but "unaltered" makes an input modified: changed, staged, deleted, untracked, or ignored (an
+        // ignored input is not under version control, so the commit does not say what it was).
+        var modified = new SortedSet<string>(StringComparer.Ordinal);
         foreach (string input in inputFiles.Where(f => !string.IsNullOrEmpty(f)).Distinct(StringComparer.Ordinal))
         {
             string? rel = RelativeTo(root, input);
             if (rel is null) continue; // outside the repository: nothing git can say about it
-            FileStatus s = repo.RetrieveStatus(rel);
-            if (s != FileStatus.Unaltered && s != FileStatus.Ignored) modified.Add(rel);
-            else if (s == FileStatus.Ignored) modified.Add(rel); // an ignored input is not under version control
+            if (Directory.Exists(input))
+            {
+                // A folder of inputs (e.g. background images): every file in it that differs from the commit.
+                var inFolder = repo.RetrieveStatus(new StatusOptions
+                {
+                    PathSpec = [rel.Length == 0 ? "." : rel + "/"], IncludeUntracked = true, RecurseUntrackedDirs = true,
+                    IncludeIgnored = true, RecurseIgnoredDirs = true, DisablePathSpecMatch = false,
+                });
+                foreach (var e in inFolder)
+                    if (e.State != FileStatus.Unaltered) modified.Add(e.FilePath);
+                continue;
+            }
+            if (repo.RetrieveStatus(rel) != FileStatus.Unaltered) modified.Add(rel);
         }
-        modified.Sort(StringComparer.Ordinal);
 
         bool unborn = repo.Info.IsHeadUnborn;
         string? commit = unborn ? null : repo.Head.Tip?.Sha;
@@ -64,8 +75,24 @@ public sealed record GitProvenance(
         string? branch = detached || unborn && repo.Head is null ? null : repo.Head.FriendlyName;
         Remote? remote = repo.Network.Remotes["origin"] ?? repo.Network.Remotes.FirstOrDefault();
         return new GitProvenance(true, root, commit, branch, remote is null ? null : StripCredentials(remote.Url), detached,
-            changed.Count > 0 || modified.Count > 0, modified, changed.Take(MaxChangedFiles).ToList());
+            changed.Count > 0 || modified.Count > 0, modified.ToList(), changed.Take(MaxChangedFiles).ToList());
     }
+
+    /// <summary>
+    /// The part that goes into dataset.json: no absolute paths, times or hosts, so two clean builds of one commit on
+    /// different machines write the same bytes.
+    /// </summary>
+    public System.Text.Json.Nodes.JsonObject ToDatasetJson() => new()
+    {
+        ["inRepository"] = InRepository,
+        ["commit"] = Commit,
+        ["branch"] = Branch,
+        ["remoteUrl"] = RemoteUrl,
+        ["detached"] = Detached,
+        ["dirty"] = Dirty,
+        ["modifiedInputs"] = new System.Text.Json.Nodes.JsonArray(ModifiedInputs.Select(m => (System.Text.Json.Nodes.JsonNode?)m).ToArray()),
+        ["changedFiles"] = new System.Text.Json.Nodes.JsonArray(ChangedFiles.Select(m => (System.Text.Json.Nodes.JsonNode?)m).ToArray()),
+    };
 
     /// <summary>https://user:token@host/x → https://host/x: a remote URL may carry credentials; lineage must not.</summary>
     public static string StripCredentials(string url)

@@ -52,6 +52,7 @@ public static class LineageLog
         foreach (var r in records)
         {
             sb.Append(inv, $"{r.TimeUtc.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z  {r.Dataset.Name} {(r.Dataset.Version is null ? "" : "v" + r.Dataset.Version + " ")}{r.Status}\n");
+            if (r.Failure is { } why) sb.Append(inv, $"  failure  {why}\n");
             sb.Append(inv, $"  digest   {r.Dataset.Digest}\n");
             sb.Append(inv, $"  samples  {r.Profile.Samples} ({r.Generation.Generated} generated, {r.Generation.Reused} reused, {r.Generation.Removed} removed, {r.Generation.SamplesPerSecond:F1} samples/s), {r.Profile.Objects} objects\n");
             if (r.Git.InRepository)

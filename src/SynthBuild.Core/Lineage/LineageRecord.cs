@@ -20,7 +20,7 @@ public sealed record DatasetIdentity(string Name, string? Version, string Digest
 public sealed record MlflowRunRef(string TrackingUri, string ExperimentId, string RunId);
 
 /// <summary>
-/// One lineage record: one build that created or changed a dataset. The same content goes to the offline lineage
+/// One lineage record: one build that created or changed a dataset. <see cref="Failure"/> says why a FAILED build failed. The same content goes to the offline lineage
 /// log (one JSON line) and to an MLflow run. May hold times, hosts and users; none of it reaches sample files or the digest.
 /// </summary>
 public sealed record LineageRecord(
@@ -36,7 +36,8 @@ public sealed record LineageRecord(
     DatasetProfile Profile,
     IReadOnlyDictionary<string, string> Params,
     IReadOnlyDictionary<string, double> Metrics,
-    MlflowRunRef? Mlflow = null)
+    MlflowRunRef? Mlflow = null,
+    string? Failure = null)
 {
     public const int CurrentFormat = 1;
     public const string Finished = "FINISHED", Failed = "FAILED";
@@ -64,13 +65,22 @@ public sealed record LineageRecord(
             ["generation_seconds"] = Math.Round(generation.Seconds, 3),
             ["samples_per_second"] = Math.Round(generation.SamplesPerSecond, 3),
         };
-        foreach (var (k, v) in QualityMetrics.Read(datasetRoot)) metrics.TryAdd(k, v);
+        foreach (var (k, v) in QualityMetrics.Read(datasetRoot, reader.Info.Digest)) metrics.TryAdd(k, v);
         var parameters = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (k, v) in EffectiveConfig.Flatten(EffectiveConfig.Json(spec))) parameters.TryAdd(k, v);
         return new LineageRecord(CurrentFormat, now.ToUniversalTime(), status, Environment.UserName, Environment.MachineName,
             Path.GetFullPath(projectFile),
             new DatasetIdentity(reader.Info.Name, string.IsNullOrEmpty(version) ? null : version, reader.Info.Digest, reader.Info.Engine, reader.Root),
-            git, generation, profile, parameters, metrics);
+            git, generation, profile, parameters, metrics, Failure: status == Failed ? FailureOf(datasetRoot, reader.Info.Digest) : null);
+    }
+
+    /// <summary>Why a FAILED build failed, as far as its outputs say: the error gates the quality report lists as failed.</summary>
+    private static string FailureOf(string datasetRoot, string digest)
+    {
+        var failed = QualityMetrics.FailedGates(datasetRoot, digest);
+        return failed.Count > 0
+            ? $"quality gate(s) failed: {string.Join(", ", failed)}"
+            : "a build stage after generation failed (see the build log)";
     }
 
     public static DatasetProfile ProfileOf(DatasetReader reader)

@@ -30,12 +30,13 @@ public sealed record LineageOutcome(LineageRecord? Record, IReadOnlyList<Diagnos
 }
 
 /// <summary>
-/// The lineage stage of a build that created or changed a dataset: reads git provenance, writes provenance.json
-/// beside the dataset, logs an MLflow run when a server is named, and appends the record to the offline log.
+/// The lineage stage of a build that created or changed a dataset: reads git provenance, writes it into the
+/// dataset's dataset.json, logs an MLflow run when a server is named, and appends the record to the offline log.
 /// </summary>
 public static class LineageRecorder
 {
-    public const string ProvenanceFile = "provenance.json";
+    /// <summary>Where older builds kept git provenance (now in dataset.json); removed when found.</summary>
+    public const string LegacyProvenanceFile = "provenance.json";
     public const string MlflowFailed = "SYN6002", MlflowRequiredFailed = "SYN6003", MlflowRequiredMissing = "SYN6004";
     public const string ArtifactsNotUploaded = "SYN6006";
 
@@ -47,7 +48,8 @@ public static class LineageRecorder
 
         var ignored = new List<string> { req.LogFile };
         ignored.AddRange(req.IgnoredPaths ?? []);
-        GitProvenance git = GitProvenance.Read(Path.GetDirectoryName(Path.GetFullPath(req.ProjectFile))!, req.InputFiles, ignored);
+        var inputs = req.InputFiles.Concat(ProjectInputs.FromConfig(req.ConfigFile)).ToList();
+        GitProvenance git = GitProvenance.Read(Path.GetDirectoryName(Path.GetFullPath(req.ProjectFile))!, inputs, ignored);
         if (!git.InRepository)
             diagnostics.Add(Diagnostic.Warning(GitProvenance.NotARepository,
                 "The project is not inside a git repository: the lineage record has no commit, branch or remote.", req.ProjectFile));
@@ -82,7 +84,6 @@ public static class LineageRecorder
                     ("config/" + Path.GetFileName(req.ConfigFile), req.ConfigFile),
                     ("dataset/manifest.json", Path.Combine(req.DatasetRoot, Manifest.FileName)),
                     ("dataset/dataset.json", Path.Combine(req.DatasetRoot, DatasetLayout.DatasetFile)),
-                    ("dataset/" + ProvenanceFile, Path.Combine(req.DatasetRoot, ProvenanceFile)),
                 };
                 string effective = Path.Combine(Path.GetTempPath(), "synthbuild-effective-" + Guid.NewGuid().ToString("N") + ".json");
                 File.WriteAllText(effective, EffectiveConfig.Json(loaded.Spec!));
@@ -112,32 +113,23 @@ public static class LineageRecorder
     }
 
     /// <summary>
-    /// provenance.json beside dataset.json: the git state of the build that last changed the dataset. Kept out of
-    /// dataset.json, and free of times, hosts, users and absolute paths, so that clean builds of the same commit give
-    /// byte-identical dataset folders.
+    /// Sets the "provenance" member of dataset.json: the git state of the build that last created or changed the
+    /// dataset (commit, branch, remote, detached, dirty, modified inputs, changed files) and the DatasetVersion it was
+    /// built as. Nothing that varies between machines or runs (no time, host, user or absolute path: those are in the
+    /// lineage record), so clean builds of one commit give byte-identical dataset folders. dataset.json is not in the
+    /// manifest, so the digest, and every stage keyed on it, is unaffected; the generator keeps the member while the
+    /// digest stays the same.
     /// </summary>
     public static void WriteProvenance(string datasetRoot, LineageRecord r)
     {
-        var g = r.Git;
-        var o = new JsonObject
-        {
-            ["format"] = 1,
-            ["dataset"] = r.Dataset.Name,
-            ["version"] = r.Dataset.Version,
-            ["digest"] = r.Dataset.Digest,
-            ["engine"] = r.Dataset.Engine,
-            ["git"] = new JsonObject
-            {
-                ["inRepository"] = g.InRepository,
-                ["commit"] = g.Commit,
-                ["branch"] = g.Branch,
-                ["remoteUrl"] = g.RemoteUrl,
-                ["detached"] = g.Detached,
-                ["dirty"] = g.Dirty,
-                ["modifiedInputs"] = new JsonArray(g.ModifiedInputs.Select(m => (JsonNode)JsonValue.Create(m)).ToArray()),
-            },
-        };
-        AtomicFile.WriteIfChanged(Path.Combine(datasetRoot, ProvenanceFile),
-            System.Text.Encoding.UTF8.GetBytes(o.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n"));
+        string file = Path.Combine(datasetRoot, DatasetLayout.DatasetFile);
+        var provenance = new JsonObject();
+        if (r.Dataset.Version is { } v) provenance["datasetVersion"] = v;
+        provenance["git"] = r.Git.ToDatasetJson();
+        using var doc = JsonDocument.Parse(provenance.ToJsonString());
+        AtomicFile.WriteIfChanged(file, AnnotationJson.WithProvenance(File.ReadAllBytes(file), doc.RootElement));
+        // Builds before provenance moved into dataset.json wrote it beside it; a stale copy must not outlive it.
+        string legacy = Path.Combine(datasetRoot, LegacyProvenanceFile);
+        if (File.Exists(legacy)) File.Delete(legacy);
     }
 }

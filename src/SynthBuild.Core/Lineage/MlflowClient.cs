@@ -1,7 +1,9 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Security;
 using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -17,7 +19,9 @@ public sealed record MlflowSettings(
     bool InsecureTls = false,
     int MaxAttempts = 4,
     TimeSpan? InitialBackoff = null,
-    TimeSpan? RequestTimeout = null)
+    TimeSpan? RequestTimeout = null,
+    string? ServerCertPath = null,
+    string? ClientCertPath = null)
 {
     /// <summary>
     /// Settings when a server is named: <paramref name="trackingUriOverride"/> (a project property) wins over
@@ -30,7 +34,9 @@ public sealed record MlflowSettings(
         if (string.IsNullOrWhiteSpace(uri)) return null;
         return new MlflowSettings(uri.Trim(), NullIfEmpty(env("MLFLOW_TRACKING_TOKEN")), NullIfEmpty(env("MLFLOW_TRACKING_USERNAME")),
             NullIfEmpty(env("MLFLOW_TRACKING_PASSWORD")),
-            env("MLFLOW_TRACKING_INSECURE_TLS") is { } insecure && insecure.Trim().ToLowerInvariant() is "true" or "1");
+            env("MLFLOW_TRACKING_INSECURE_TLS") is { } insecure && insecure.Trim().ToLowerInvariant() is "true" or "1",
+            ServerCertPath: NullIfEmpty(env("MLFLOW_TRACKING_SERVER_CERT_PATH")),
+            ClientCertPath: NullIfEmpty(env("MLFLOW_TRACKING_CLIENT_CERT_PATH")));
     }
 
     /// <summary>The tracking URI without any user:password part, for messages and records.</summary>
@@ -60,7 +66,9 @@ public sealed class MlflowUnreachableException(string message) : MlflowException
 /// </summary>
 public sealed class MlflowClient : IDisposable
 {
-    public const int MaxParamsPerBatch = 100, MaxTagsPerBatch = 100, MaxMetricsPerBatch = 1000;
+    public const int MaxParamsPerBatch = 100, MaxTagsPerBatch = 100, MaxMetricsPerBatch = 1000, MaxEntitiesPerBatch = 1000;
+    /// <summary>The server refuses log-batch bodies over 1,000,000 bytes; this leaves room for the JSON around the entities.</summary>
+    public const int MaxBatchBytes = 950_000;
     public const int MaxKeyLength = 250, MaxParamValueLength = 6000, MaxTagValueLength = 5000, MaxDatasetDigestLength = 36;
     public static readonly string[] RunStatuses = ["RUNNING", "SCHEDULED", "FINISHED", "FAILED", "KILLED"];
 
@@ -75,12 +83,7 @@ public sealed class MlflowClient : IDisposable
         if (!Uri.TryCreate(settings.TrackingUri.TrimEnd('/') + "/", UriKind.Absolute, out var baseUri) || baseUri.Scheme is not ("http" or "https"))
             throw new MlflowException(0, null, $"MLflow tracking URI must be an http:// or https:// server address; found '{settings.SafeUri}'.");
         _base = new UriBuilder(baseUri) { UserName = "", Password = "" }.Uri;
-        if (handler is null)
-        {
-            var h = new HttpClientHandler();
-            if (settings.InsecureTls) h.ServerCertificateCustomValidationCallback = HttpClientHandler.DangerousAcceptAnyServerCertificateValidator;
-            handler = h;
-        }
+        handler ??= CreateHandler(settings);
         _http = new HttpClient(handler, disposeHandler: true) { Timeout = settings.RequestTimeout ?? TimeSpan.FromSeconds(30) };
         _ownsHttp = true;
 
@@ -90,6 +93,62 @@ public sealed class MlflowClient : IDisposable
             var parts = baseUri.UserInfo.Split(':', 2);
             _settings = settings with { Username = Uri.UnescapeDataString(parts[0]), Password = parts.Length > 1 ? Uri.UnescapeDataString(parts[1]) : "" };
         }
+    }
+
+    /// <summary>
+    /// TLS as the Python client sets it up: MLFLOW_TRACKING_INSECURE_TLS skips certificate checks;
+    /// MLFLOW_TRACKING_SERVER_CERT_PATH is a PEM CA bundle that alone is trusted for the server (like requests'
+    /// verify=path), host name still checked; MLFLOW_TRACKING_CLIENT_CERT_PATH is a PEM file holding the client
+    /// certificate and its private key, presented when the server asks for one.
+    /// </summary>
+    private static SocketsHttpHandler CreateHandler(MlflowSettings settings)
+    {
+        // A black-holed server should cost seconds, not the whole request timeout, per attempt.
+        var h = new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(Math.Min(10, (settings.RequestTimeout ?? TimeSpan.FromSeconds(30)).TotalSeconds)) };
+        if (settings.InsecureTls && settings.ServerCertPath is not null)
+            throw new MlflowException(0, null, "MLFLOW_TRACKING_INSECURE_TLS and MLFLOW_TRACKING_SERVER_CERT_PATH are both set: trust the CA bundle or skip verification, not both.");
+        if (settings.InsecureTls)
+            h.SslOptions.RemoteCertificateValidationCallback = (_, _, _, _) => true;
+        else if (settings.ServerCertPath is { } caFile)
+        {
+            var roots = new X509Certificate2Collection();
+            try { roots.ImportFromPemFile(caFile); }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or CryptographicException)
+            {
+                throw new MlflowException(0, null, $"MLFLOW_TRACKING_SERVER_CERT_PATH: cannot read the CA bundle '{caFile}': {ex.Message}");
+            }
+            if (roots.Count == 0)
+                throw new MlflowException(0, null, $"MLFLOW_TRACKING_SERVER_CERT_PATH: expected PEM certificates (-----BEGIN CERTIFICATE-----) in '{caFile}'; found none.");
+            h.SslOptions.RemoteCertificateValidationCallback = (_, certificate, chain, errors) =>
+            {
+                if (certificate is null || (errors & (SslPolicyErrors.RemoteCertificateNameMismatch | SslPolicyErrors.RemoteCertificateNotAvailable)) != 0)
+                    return false;
+                using var custom = new X509Chain();
+                custom.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+                custom.ChainPolicy.CustomTrustStore.AddRange(roots);
+                custom.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+                foreach (var element in chain?.ChainElements ?? (IEnumerable<X509ChainElement>)[])
+                    custom.ChainPolicy.ExtraStore.Add(element.Certificate);
+                return custom.Build(certificate as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData()));
+            };
+        }
+        if (settings.ClientCertPath is { } clientFile)
+        {
+            X509Certificate2 client;
+            try
+            {
+                using var pem = X509Certificate2.CreateFromPemFile(clientFile);
+                if (!pem.HasPrivateKey) throw new CryptographicException("the file holds no private key");
+                // Through PKCS#12 so the key is usable by the TLS stack on every platform (a PEM key is ephemeral).
+                client = X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or CryptographicException)
+            {
+                throw new MlflowException(0, null, $"MLFLOW_TRACKING_CLIENT_CERT_PATH: expected a PEM file with the client certificate and its private key in '{clientFile}': {ex.Message}");
+            }
+            h.SslOptions.ClientCertificates = [client];
+        }
+        return h;
     }
 
     public void Dispose()
@@ -155,7 +214,7 @@ public sealed class MlflowClient : IDisposable
 
     /// <summary>
     /// Logs params, metrics and tags in as many runs/log-batch calls as the server's limits need (≤ 100 params,
-    /// ≤ 100 tags, ≤ 1000 metrics, ≤ 1000 entities per call). Keys and values are fitted to the size limits first
+    /// ≤ 100 tags, ≤ 1000 metrics, ≤ 1000 entities, ≤ 1 MB body per call). Keys and values are fitted to the size limits first
     /// (<see cref="FitParam"/>); a key that still repeats after fitting is sent once, since params are immutable.
     /// </summary>
     public async Task LogBatchAsync(string runId, IEnumerable<KeyValuePair<string, string>> parameters,
@@ -170,10 +229,17 @@ public sealed class MlflowClient : IDisposable
         int pi = 0, ti = 0, mi = 0;
         while (pi < p.Count || ti < t.Count || mi < m.Count)
         {
-            var batchParams = p.Skip(pi).Take(MaxParamsPerBatch).ToList();
-            var batchTags = t.Skip(ti).Take(MaxTagsPerBatch).ToList();
-            var batchMetrics = m.Skip(mi).Take(MaxMetricsPerBatch - batchParams.Count - batchTags.Count).ToList();
-            pi += batchParams.Count; ti += batchTags.Count; mi += batchMetrics.Count;
+            // Fill one call up to every limit: counts per kind, entities in all, and the body size (100 params of
+            // 6000 characters plus 100 tags of 5000 would pass the counts but not the 1 MB body limit).
+            var batchParams = new List<KeyValuePair<string, string>>();
+            var batchTags = new List<KeyValuePair<string, string>>();
+            var batchMetrics = new List<KeyValuePair<string, double>>();
+            long bytes = 64 + runId.Length;
+            bool Fits(long cost) => batchParams.Count + batchTags.Count + batchMetrics.Count < MaxEntitiesPerBatch
+                && (bytes + cost <= MaxBatchBytes || batchParams.Count + batchTags.Count + batchMetrics.Count == 0);
+            for (long c; pi < p.Count && batchParams.Count < MaxParamsPerBatch && Fits(c = JsonCost(p[pi])); pi++, bytes += c) batchParams.Add(p[pi]);
+            for (long c; ti < t.Count && batchTags.Count < MaxTagsPerBatch && Fits(c = JsonCost(t[ti])); ti++, bytes += c) batchTags.Add(t[ti]);
+            for (long c; mi < m.Count && batchMetrics.Count < MaxMetricsPerBatch && Fits(c = JsonCost(m[mi].Key) + 80); mi++, bytes += c) batchMetrics.Add(m[mi]);
             var body = new JsonObject
             {
                 ["run_id"] = runId,
@@ -187,6 +253,11 @@ public sealed class MlflowClient : IDisposable
             await PostAsync("runs/log-batch", body, ct);
         }
     }
+
+    /// <summary>Bytes a key/value pair takes in the request body, escaped as the serializer escapes it.</summary>
+    private static long JsonCost(KeyValuePair<string, string> kv) => JsonCost(kv.Key) + JsonCost(kv.Value) + 24;
+
+    private static long JsonCost(string s) => JsonEncodedText.Encode(s).EncodedUtf8Bytes.Length + 2;
 
     public sealed record DatasetInput(string Name, string Digest, string SourceType, string Source, string? Schema, string? Profile, string Context = "training");
 
@@ -253,16 +324,27 @@ public sealed class MlflowClient : IDisposable
     // ----- limits -----
 
     /// <summary>
-    /// Fits a param to the server's limits. A key over 250 characters keeps its first 241 and appends "~" and 8 hex
-    /// of the full key's SHA-256; a value over 6000 keeps its first 5974 and appends "...sha256:" and 16 hex of the
+    /// Fits a param to the server's limits. The key is made a valid MLflow name (<see cref="FitKey"/>); a key over 250
+    /// characters keeps its first 241 and appends "_" and 8 hex of the full key's SHA-256; a value over 6000 keeps its first 5974 and appends "...sha256:" and 16 hex of the
     /// full value's SHA-256, so different long values stay distinguishable and the full text is in the artifacts.
     /// </summary>
     public static KeyValuePair<string, string> FitParam(string key, string value) => new(FitKey(key), FitValue(value, MaxParamValueLength));
 
     public static KeyValuePair<string, string> FitTag(string key, string value) => new(FitKey(key), FitValue(value, MaxTagValueLength));
 
-    public static string FitKey(string key) =>
-        key.Length <= MaxKeyLength ? key : key[..(MaxKeyLength - 9)] + "~" + Hex(key)[..8];
+    /// <summary>
+    /// A key the server accepts. MLflow allows only letters, digits, '_', '-', '.', ' ' and '/' in param, metric and
+    /// tag names, and refuses names that are not normalised paths ("a//b", "./a", "..x"); anything else (and '/') becomes
+    /// '_', a leading "." or ".." gets a '_' in front, and a key over 250 characters is shortened with a hash suffix.
+    /// </summary>
+    public static string FitKey(string key)
+    {
+        var sb = new StringBuilder(key.Length);
+        foreach (char c in key) sb.Append(char.IsLetterOrDigit(c) || c is '_' or '-' or '.' or ' ' ? c : '_');
+        string safe = sb.ToString();
+        if (safe.Length == 0 || safe == "." || safe.StartsWith("..", StringComparison.Ordinal)) safe = "_" + safe;
+        return safe.Length <= MaxKeyLength ? safe : safe[..(MaxKeyLength - 9)] + "_" + Hex(key)[..8];
+    }
 
     public static string FitValue(string value, int max)
     {
@@ -320,11 +402,27 @@ public sealed class MlflowClient : IDisposable
                 using var response = await _http.SendAsync(request, ct);
                 string text = await response.Content.ReadAsStringAsync(ct);
                 if (response.IsSuccessStatusCode)
-                    return string.IsNullOrWhiteSpace(text) ? new JsonObject() : JsonNode.Parse(text) ?? new JsonObject();
+                {
+                    if (string.IsNullOrWhiteSpace(text)) return new JsonObject();
+                    try { return JsonNode.Parse(text) ?? new JsonObject(); }
+                    catch (JsonException)
+                    {
+                        // E.g. a single-sign-on proxy's login page: retrying will not help.
+                        string first = text.Split('\n', 2)[0].Trim();
+                        throw new MlflowException((int)response.StatusCode, null,
+                            $"MLflow {what}: HTTP {(int)response.StatusCode} but the answer is not JSON (is {_settings.SafeUri} an MLflow tracking server, or a proxy's login page?): {(first.Length > 120 ? first[..120] + "..." : first)}");
+                    }
+                }
                 int status = (int)response.StatusCode;
                 var error = ParseError(status, text, what);
                 if (status != 429 && status < 500) throw error;
                 lastProblem = error.Message;
+            }
+            catch (HttpRequestException ex) when (ex.InnerException is System.Security.Authentication.AuthenticationException tls)
+            {
+                // A certificate problem does not go away by retrying.
+                throw new MlflowException(0, null, $"MLflow server {_settings.SafeUri}: TLS handshake failed for {what}: {tls.Message} " +
+                    "(a server with a private CA: MLFLOW_TRACKING_SERVER_CERT_PATH=ca.pem; one that wants a client certificate: MLFLOW_TRACKING_CLIENT_CERT_PATH=client.pem)");
             }
             catch (HttpRequestException ex)
             {

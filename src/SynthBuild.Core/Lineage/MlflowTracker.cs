@@ -62,6 +62,7 @@ public static class MlflowTracker
         if (r.Git.Commit is { } c) tags.Add(new("mlflow.source.git.commit", c));
         if (r.Git.Branch is { } b) tags.Add(new("mlflow.source.git.branch", b));
         if (r.Git.RemoteUrl is { } u) tags.Add(new("mlflow.source.git.repoURL", u));
+        if (r.Failure is { } why) tags.Add(new("synth.failure", why));
         if (r.Git.ModifiedInputs.Count > 0) tags.Add(new("synth.git.modifiedInputs", string.Join(", ", r.Git.ModifiedInputs)));
         tags.Add(new("mlflow.note.content", string.Create(CultureInfo.InvariantCulture,
             $"SynthBuild dataset **{r.Dataset.Name}**{(r.Dataset.Version is null ? "" : " v" + r.Dataset.Version)}: {r.Profile.Samples} samples " +

@@ -13,17 +13,23 @@ public static class QualityMetrics
     public const string ReportPath = "reports/quality.json";
     /// <summary>A report may hold per-sample arrays; lineage keeps a bounded number of figures.</summary>
     public const int MaxMetrics = 500;
+    /// <summary>Arrays of numbers longer than this (histograms, heatmaps) are not turned into metrics.</summary>
+    public const int MaxScalarArray = 8;
 
     public static string ReportFile(string datasetRoot) => Path.Combine(datasetRoot, "reports", "quality.json");
 
-    /// <summary>Metrics from the report, or empty when there is none or it is unreadable.</summary>
-    public static IReadOnlyList<KeyValuePair<string, double>> Read(string datasetRoot)
+    /// <summary>
+    /// Metrics from the report, or empty when there is none, it is unreadable, or it describes another dataset digest
+    /// than <paramref name="digest"/> (a report left by an earlier build when analysis did not run on this one).
+    /// </summary>
+    public static IReadOnlyList<KeyValuePair<string, double>> Read(string datasetRoot, string? digest = null)
     {
         string file = ReportFile(datasetRoot);
         if (!File.Exists(file)) return [];
         try
         {
             using var doc = JsonDocument.Parse(File.ReadAllBytes(file));
+            if (!Describes(doc.RootElement, digest)) return [];
             var into = new List<KeyValuePair<string, double>>();
             Walk(doc.RootElement, "quality", into);
             return into.Count > MaxMetrics ? into.GetRange(0, MaxMetrics) : into;
@@ -35,10 +41,13 @@ public static class QualityMetrics
     }
 
     /// <summary>
-    /// False when the report says its gates failed (a top-level "passed" or "gatesPassed" that is false, or a
-    /// non-empty "failedGates" array); true otherwise, also without a report.
+    /// False when the report says gates failed: an entry of its "gates" array with "passed": false that is enabled and
+    /// of error severity (the quality stage's format), or a top-level "passed"/"gatesPassed" false or non-empty
+    /// "failedGates". True otherwise, also without a report.
     /// </summary>
-    public static bool GatesPassed(string datasetRoot, out string? reason)
+    /// <param name="countSwitchedOff">Also count failing gates a build switched off (-p:SynthGates=false): a release
+    /// needs every error gate to pass, whether or not the build enforced it.</param>
+    public static bool GatesPassed(string datasetRoot, out string? reason, bool countSwitchedOff = false)
     {
         reason = null;
         string file = ReportFile(datasetRoot);
@@ -46,19 +55,20 @@ public static class QualityMetrics
         try
         {
             using var doc = JsonDocument.Parse(File.ReadAllBytes(file));
-            var r = doc.RootElement;
-            if (r.ValueKind != JsonValueKind.Object) return true;
-            foreach (string key in new[] { "passed", "gatesPassed" })
-                if (r.TryGetProperty(key, out var v) && v.ValueKind == JsonValueKind.False)
-                {
-                    reason = $"{file} says \"{key}\": false";
-                    return false;
-                }
-            if (r.TryGetProperty("failedGates", out var failed) && failed.ValueKind == JsonValueKind.Array && failed.GetArrayLength() > 0)
+            var failed = FailedGates(doc.RootElement, countSwitchedOff);
+            if (failed.Count > 0)
             {
-                reason = $"{file} lists {failed.GetArrayLength()} failed gate(s)";
+                reason = $"{file} lists {failed.Count} failed gate(s): {string.Join(", ", failed)}";
                 return false;
             }
+            var r = doc.RootElement;
+            if (r.ValueKind == JsonValueKind.Object)
+                foreach (string key in new[] { "passed", "gatesPassed" })
+                    if (r.TryGetProperty(key, out var v) && v.ValueKind == JsonValueKind.False)
+                    {
+                        reason = $"{file} says \"{key}\": false";
+                        return false;
+                    }
             return true;
         }
         catch (Exception ex) when (ex is JsonException or IOException)
@@ -68,6 +78,49 @@ public static class QualityMetrics
         }
     }
 
+    /// <summary>
+    /// Names of the error gates the report says failed; empty without a report, when it is unreadable, or when it
+    /// describes another digest than <paramref name="digest"/>.
+    /// </summary>
+    public static IReadOnlyList<string> FailedGates(string datasetRoot, string? digest = null)
+    {
+        string file = ReportFile(datasetRoot);
+        if (!File.Exists(file)) return [];
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllBytes(file));
+            return Describes(doc.RootElement, digest) ? FailedGates(doc.RootElement, countSwitchedOff: false) : [];
+        }
+        catch (Exception ex) when (ex is JsonException or IOException)
+        {
+            return [];
+        }
+    }
+
+    /// <summary>False when the report names a dataset digest other than <paramref name="digest"/> (a stale report).</summary>
+    private static bool Describes(JsonElement report, string? digest) =>
+        digest is null || report.ValueKind != JsonValueKind.Object || !report.TryGetProperty("digest", out var d)
+        || d.ValueKind != JsonValueKind.String || d.GetString() == digest;
+
+    private static List<string> FailedGates(JsonElement r, bool countSwitchedOff)
+    {
+        var names = new List<string>();
+        if (r.ValueKind != JsonValueKind.Object) return names;
+        if (r.TryGetProperty("gates", out var gates) && gates.ValueKind == JsonValueKind.Array)
+            foreach (var g in gates.EnumerateArray())
+            {
+                if (g.ValueKind != JsonValueKind.Object || !g.TryGetProperty("passed", out var p) || p.ValueKind != JsonValueKind.False) continue;
+                if (!countSwitchedOff && g.TryGetProperty("enabled", out var en) && en.ValueKind == JsonValueKind.False) continue;
+                if (g.TryGetProperty("severity", out var sev) && sev.ValueKind == JsonValueKind.String
+                    && !string.Equals(sev.GetString(), "error", StringComparison.OrdinalIgnoreCase)) continue;
+                names.Add(g.TryGetProperty("name", out var n) && n.ValueKind == JsonValueKind.String ? n.GetString()! : "(unnamed)");
+            }
+        if (r.TryGetProperty("failedGates", out var listed) && listed.ValueKind == JsonValueKind.Array)
+            foreach (var g in listed.EnumerateArray())
+                names.Add(g.ValueKind == JsonValueKind.String ? g.GetString()! : g.GetRawText());
+        return names;
+    }
+
     private static void Walk(JsonElement e, string prefix, List<KeyValuePair<string, double>> into)
     {
         if (into.Count > MaxMetrics) return;
@@ -75,6 +128,10 @@ public static class QualityMetrics
         {
             case JsonValueKind.Object:
                 foreach (var p in e.EnumerateObject()) Walk(p.Value, prefix + "." + MetricKey(p.Name), into);
+                break;
+            case JsonValueKind.Array when e.GetArrayLength() > MaxScalarArray && e.EnumerateArray().All(x => x.ValueKind is not JsonValueKind.Object):
+                // Histogram bins and heatmap cells are distributions, not figures to chart across runs (they are in the
+                // report artifact); kept, they would crowd the bounded metric list.
                 break;
             case JsonValueKind.Array:
                 int i = 0;

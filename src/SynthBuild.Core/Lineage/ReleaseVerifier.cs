@@ -174,35 +174,54 @@ public static class SafeArchive
     }
 
     /// <summary>
-    /// Extracts <paramref name="archive"/> into <paramref name="destination"/> (created; must be empty). Unsafe entries
-    /// are refused: nothing outside the destination is ever written, and the problems are returned.
+    /// Extracts <paramref name="archive"/> into <paramref name="destination"/> (created; must be empty). The whole
+    /// archive is checked first: if any entry is unsafe (absolute path, "..", link, device, a path outside the
+    /// destination, a duplicate), nothing at all is written and the problems are returned.
     /// </summary>
     public static IReadOnlyList<Diagnostic> Extract(string archive, string destination)
     {
-        var problems = new List<Diagnostic>();
         string dest = System.IO.Path.GetFullPath(destination);
-        Directory.CreateDirectory(dest);
-        if (Directory.EnumerateFileSystemEntries(dest).Any())
+        if (Directory.Exists(dest) && Directory.EnumerateFileSystemEntries(dest).Any())
             return [Diagnostic.Error(ReleaseVerifier.UnsafeEntry, "Expected an empty destination folder; it already holds files (nothing is overwritten).", dest)];
         string prefix = dest.EndsWith(System.IO.Path.DirectorySeparatorChar) ? dest : dest + System.IO.Path.DirectorySeparatorChar;
-        using var fs = File.OpenRead(archive);
-        using var gz = new GZipStream(fs, CompressionMode.Decompress);
-        using var tar = new TarReader(gz);
-        while (tar.GetNextEntry() is { } entry)
+
+        var problems = new List<Diagnostic>();
+        var targets = new HashSet<string>(StringComparer.Ordinal);
+        try
         {
-            string? why = Problem(entry);
-            string target = System.IO.Path.GetFullPath(System.IO.Path.Combine(dest, entry.Name.Replace('\\', '/')));
-            if (why is null && !target.StartsWith(prefix, StringComparison.Ordinal)) why = "resolves outside the destination";
-            if (why is not null)
+            ForEachEntry(archive, entry =>
             {
-                problems.Add(Diagnostic.Error(ReleaseVerifier.UnsafeEntry, $"Archive entry '{entry.Name}' {why}; not extracted.", archive));
-                continue;
-            }
-            if (entry.EntryType == TarEntryType.Directory) { Directory.CreateDirectory(target); continue; }
+                string? why = Problem(entry);
+                string target = System.IO.Path.GetFullPath(System.IO.Path.Combine(dest, entry.Name.Replace('\\', '/')));
+                if (why is null && !target.StartsWith(prefix, StringComparison.Ordinal)) why = "resolves outside the destination";
+                if (why is null && entry.EntryType != TarEntryType.Directory && !targets.Add(target)) why = "appears twice";
+                if (why is not null)
+                    problems.Add(Diagnostic.Error(ReleaseVerifier.UnsafeEntry, $"Archive entry '{entry.Name}' {why}; nothing was extracted.", archive));
+            });
+        }
+        catch (Exception ex) when (ex is InvalidDataException or FormatException or IOException or EndOfStreamException)
+        {
+            return [Diagnostic.Error(ReleaseVerifier.NotARelease, $"Expected a gzip-compressed tar release archive; it cannot be read: {ex.Message}", archive)];
+        }
+        if (problems.Count > 0) return problems;
+
+        Directory.CreateDirectory(dest);
+        ForEachEntry(archive, entry =>
+        {
+            string target = System.IO.Path.GetFullPath(System.IO.Path.Combine(dest, entry.Name.Replace('\\', '/')));
+            if (entry.EntryType == TarEntryType.Directory) { Directory.CreateDirectory(target); return; }
             Directory.CreateDirectory(System.IO.Path.GetDirectoryName(target)!);
             using var output = new FileStream(target, FileMode.CreateNew, FileAccess.Write);
             entry.DataStream?.CopyTo(output);
-        }
-        return problems;
+        });
+        return [];
+    }
+
+    private static void ForEachEntry(string archive, Action<TarEntry> action)
+    {
+        using var fs = File.OpenRead(archive);
+        using var gz = new GZipStream(fs, CompressionMode.Decompress);
+        using var tar = new TarReader(gz);
+        while (tar.GetNextEntry() is { } entry) action(entry);
     }
 }

@@ -162,7 +162,12 @@ public sealed class DatasetBuilder(DatasetSpec spec, string outputDirectory, Bui
             diagnostics.Add(sorted.Count == 1 ? sorted[0] : Diagnostic.Warning(TooFewObjects,
                 $"{sorted.Count} samples have fewer visible objects than objectsPerScene.min; first: {sorted[0].Message}"));
         }
-        AtomicFile.WriteIfChanged(Path.Combine(_root, DatasetLayout.DatasetFile), AnnotationJson.Dataset(spec, manifest));
+        string datasetFile = Path.Combine(_root, DatasetLayout.DatasetFile);
+        byte[] description = AnnotationJson.Dataset(spec, manifest);
+        // The lineage stage's git provenance stays while the digest it describes stays (a no-op build rewrites nothing).
+        if (AnnotationJson.CarriedProvenance(datasetFile, manifest.Digest) is { } provenance)
+            description = AnnotationJson.WithProvenance(description, provenance);
+        AtomicFile.WriteIfChanged(datasetFile, description);
 
         return new BuildResult(monitor.Done, reused, removed, filesWritten, manifest.Digest, clock.Elapsed, diagnostics);
     }

@@ -22,7 +22,7 @@ public static class DatasetCleaner
         // What the later stages write beside the samples.
         foreach (string report in new[] { Quality.QualityStage.JsonFile, Quality.QualityStage.MarkdownFile, Quality.QualityStage.HtmlFile, Evaluation.SimToRealValidator.ReportFile })
             paths.Add(Path.Combine(root, Quality.QualityStage.ReportsDir, report));
-        paths.Add(Path.Combine(root, Lineage.LineageRecorder.ProvenanceFile));
+        paths.Add(Path.Combine(root, Lineage.LineageRecorder.LegacyProvenanceFile));
         foreach (string p in paths)
         {
             if (!File.Exists(p)) continue;

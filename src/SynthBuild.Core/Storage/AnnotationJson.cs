@@ -134,6 +134,55 @@ public static class AnnotationJson
         return ms.ToArray();
     }
 
+    /// <summary>The member of dataset.json that the lineage stage owns (git state of the build that made the dataset).</summary>
+    public const string ProvenanceMember = "provenance";
+
+    /// <summary>
+    /// dataset.json bytes with the <see cref="ProvenanceMember"/> member replaced by <paramref name="provenance"/> (appended
+    /// last) or removed when null. Every other member is copied as written, so the generator and the lineage stage
+    /// produce identical bytes for the same description and provenance (and a no-op build rewrites nothing).
+    /// </summary>
+    public static byte[] WithProvenance(ReadOnlySpan<byte> datasetJson, JsonElement? provenance)
+    {
+        using var doc = JsonDocument.Parse(datasetJson.ToArray());
+        using var ms = new MemoryStream(datasetJson.Length + 512);
+        using (var w = new Utf8JsonWriter(ms, Options))
+        {
+            w.WriteStartObject();
+            foreach (var p in doc.RootElement.EnumerateObject())
+                if (p.Name != ProvenanceMember) p.WriteTo(w);
+            if (provenance is { } v)
+            {
+                w.WritePropertyName(ProvenanceMember);
+                v.WriteTo(w);
+            }
+            w.WriteEndObject();
+        }
+        ms.WriteByte((byte)'\n');
+        return ms.ToArray();
+    }
+
+    /// <summary>
+    /// The provenance member of an existing dataset.json when that file still describes <paramref name="digest"/>:
+    /// provenance belongs to the build that produced a digest, so it survives rebuilds that leave the digest alone.
+    /// </summary>
+    public static JsonElement? CarriedProvenance(string datasetJsonPath, string digest)
+    {
+        if (!File.Exists(datasetJsonPath)) return null;
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllBytes(datasetJsonPath));
+            var r = doc.RootElement;
+            if (r.ValueKind != JsonValueKind.Object || !r.TryGetProperty("digest", out var d) || d.ValueKind != JsonValueKind.String || d.GetString() != digest)
+                return null;
+            return r.TryGetProperty(ProvenanceMember, out var p) && p.ValueKind == JsonValueKind.Object ? p.Clone() : null;
+        }
+        catch (Exception ex) when (ex is JsonException or IOException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Reads back what <see cref="Sample"/> wrote.</summary>
     public static SampleAnnotation ReadSample(ReadOnlySpan<byte> json)
     {

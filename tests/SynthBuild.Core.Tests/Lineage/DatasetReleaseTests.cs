@@ -150,11 +150,93 @@ public class DatasetReleaseTests
         var problems = SafeArchive.Extract(archive, dest);
         Assert.Equal(3, problems.Count);
         Assert.All(problems, p => Assert.Equal(ReleaseVerifier.UnsafeEntry, p.Code));
-        Assert.True(File.Exists(Path.Combine(dest, "rel", "ok.txt")));
+        Assert.Contains(problems, p => p.Message.Contains("rel/../../escaped.txt") && p.Message.Contains(".."));
+        Assert.Contains(problems, p => p.Message.Contains("/tmp/absolute-synth.txt") && p.Message.Contains("absolute"));
+        Assert.Contains(problems, p => p.Message.Contains("rel/link") && p.Message.Contains("SymbolicLink"));
+        // All or nothing: an archive with one unsafe entry is not extracted at all.
+        Assert.False(File.Exists(Path.Combine(dest, "rel", "ok.txt")));
         Assert.False(File.Exists(Path.Combine(dir, "escaped.txt")));
         Assert.False(File.Exists(Path.Combine(dest, "rel", "link")));
         Assert.False(File.Exists("/tmp/absolute-synth.txt"));
         Assert.Contains(ReleaseVerifier.Verify(archive).Problems, p => p.Code == ReleaseVerifier.UnsafeEntry);
+    }
+
+    [Fact]
+    public void Extraction_refuses_hard_links_duplicates_and_a_destination_that_is_not_empty()
+    {
+        string dir = SmallDataset.TempDir();
+        string archive = Path.Combine(dir, "links.tar.gz");
+        using (var fs = File.Create(archive))
+        using (var gz = new GZipStream(fs, CompressionLevel.Fastest))
+        using (var tar = new TarWriter(gz))
+        {
+            tar.WriteEntry(new PaxTarEntry(TarEntryType.RegularFile, "r/a.txt") { DataStream = new MemoryStream([1]) });
+            tar.WriteEntry(new PaxTarEntry(TarEntryType.HardLink, "r/hard") { LinkName = "/etc/passwd" });
+            tar.WriteEntry(new PaxTarEntry(TarEntryType.RegularFile, "r/./a.txt") { DataStream = new MemoryStream([2]) });
+        }
+        var problems = SafeArchive.Extract(archive, Path.Combine(dir, "out"));
+        Assert.Equal(2, problems.Count);
+        Assert.Contains(problems, p => p.Message.Contains("HardLink"));
+        Assert.Contains(problems, p => p.Message.Contains("appears twice"));
+        Assert.False(Directory.Exists(Path.Combine(dir, "out", "r")));
+
+        string busy = Path.Combine(dir, "busy");
+        Directory.CreateDirectory(busy);
+        File.WriteAllText(Path.Combine(busy, "keep.txt"), "mine");
+        var f = new LineageFixture();
+        var r = DatasetRelease.Create(f.Release());
+        Assert.Contains("empty destination", Assert.Single(SafeArchive.Extract(r.Archive!, busy)).Message);
+        Assert.Equal("mine", File.ReadAllText(Path.Combine(busy, "keep.txt")));
+    }
+
+    [Fact]
+    public void Verify_of_an_extracted_folder_lists_every_missing_extra_and_altered_file()
+    {
+        var f = new LineageFixture();
+        Assert.True(LineageRecorder.Record(f.Lineage()).Succeeded);
+        var r = DatasetRelease.Create(f.Release());
+        string dest = SmallDataset.TempDir();
+        Assert.Empty(SafeArchive.Extract(r.Archive!, dest));
+        string root = Path.Combine(dest, "small-1.2.0");
+        File.Delete(Path.Combine(root, "segmentation", "000001.png"));
+        File.WriteAllText(Path.Combine(root, "annotations", "000000.json"), "{}");
+        File.WriteAllText(Path.Combine(root, "lineage", "lineage.jsonl"), "edited\n");
+        File.WriteAllText(Path.Combine(root, "notes.txt"), "extra");
+        var report = ReleaseVerifier.Verify(dest);
+        Assert.Equal(4, report.Problems.Count);
+        Assert.Contains(report.Problems, p => p.Code == ReleaseVerifier.Missing && p.Message.Contains("segmentation/000001.png"));
+        Assert.Contains(report.Problems, p => p.Code == ReleaseVerifier.Altered && p.Message.Contains("annotations/000000.json"));
+        Assert.Contains(report.Problems, p => p.Code == ReleaseVerifier.Altered && p.Message.Contains("lineage/lineage.jsonl"));
+        Assert.Contains(report.Problems, p => p.Code == ReleaseVerifier.Extra && p.Message.Contains("notes.txt"));
+    }
+
+    [Fact]
+    public void A_repository_without_commits_is_refused_with_SYN6018()
+    {
+        var f = new LineageFixture(git: false);
+        Repository.Init(f.Dir);
+        var codes = DatasetRelease.Create(f.Release()).Diagnostics.Select(d => d.Code).ToList();
+        Assert.Contains(DatasetRelease.NoCommit, codes);
+        Assert.False(Directory.Exists(f.ReleaseDir));
+    }
+
+    [Fact]
+    public void A_gate_the_build_switched_off_still_blocks_a_release_and_the_report_format_of_the_quality_stage_is_read()
+    {
+        var f = new LineageFixture();
+        Directory.CreateDirectory(Path.Combine(f.DatasetRoot, "reports"));
+        string report = Path.Combine(f.DatasetRoot, "reports", "quality.json");
+        File.WriteAllText(report, """
+            { "schemaVersion": 1, "gates": [
+              { "name": "label-errors", "severity": "error", "enabled": true, "passed": true },
+              { "name": "class-balance", "severity": "warning", "enabled": true, "passed": false },
+              { "name": "min-objects-per-image", "severity": "error", "enabled": false, "passed": false } ] }
+            """);
+        var d = Assert.Single(DatasetRelease.Create(f.Release()).Diagnostics);
+        Assert.Equal(DatasetRelease.GatesFailed, d.Code);
+        Assert.Contains("min-objects-per-image", d.Message);
+        Assert.DoesNotContain("class-balance", d.Message); // a warning gate never blocks
+        Assert.Empty(QualityMetrics.FailedGates(f.DatasetRoot)); // the build itself did not enforce it
     }
 
     private static List<TarEntry> Entries(string archive)

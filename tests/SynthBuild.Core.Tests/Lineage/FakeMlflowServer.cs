@@ -11,8 +11,11 @@ namespace SynthBuild.Core.Tests.Lineage;
 /// 401 in plain text with WWW-Authenticate, immutable params, batch and size limits, the 36-character dataset digest
 /// limit, unknown statuses ignored, artifacts PUT under /api/2.0/mlflow-artifacts/artifacts/&lt;exp&gt;/&lt;run&gt;/artifacts/.
 /// </summary>
-internal sealed class FakeMlflowServer : IDisposable
+internal sealed partial class FakeMlflowServer : IDisposable
 {
+    [System.Text.RegularExpressions.GeneratedRegex(@"^[/\w.\- ]*$")]
+    private static partial System.Text.RegularExpressions.Regex ValidName();
+
     private readonly HttpListener _listener = new();
     private readonly object _gate = new();
     private int _nextExperiment = 1;
@@ -34,10 +37,14 @@ internal sealed class FakeMlflowServer : IDisposable
     public string? RequireBearer { get; set; }
     /// <summary>The next N requests answer 503 (a server restarting behind a proxy).</summary>
     public int FailNext;
+    /// <summary>Every request answered 200 with an HTML page (a single-sign-on proxy in front of the server).</summary>
+    public bool LoginPage { get; set; }
+    /// <summary>The next N requests are carried out, then answered 503 (the answer lost on the way back).</summary>
+    public int FailAfterProcessingNext;
     /// <summary>Delay before answering experiments/get-by-name (widens the create race).</summary>
     public TimeSpan GetByNameDelay { get; set; }
 
-    public ConcurrentQueue<(string Method, string Path, string? Authorization)> Requests { get; } = new();
+    public ConcurrentQueue<(string Method, string Path, string? Authorization, DateTime At)> Requests { get; } = new();
     public Dictionary<string, (string Id, string Name)> Experiments { get; } = new();
     public Dictionary<string, Run> Runs { get; } = new();
     public ConcurrentDictionary<string, byte[]> Artifacts { get; } = new();
@@ -74,7 +81,7 @@ internal sealed class FakeMlflowServer : IDisposable
     {
         var req = ctx.Request;
         string path = req.Url!.AbsolutePath;
-        Requests.Enqueue((req.HttpMethod, path, req.Headers["Authorization"]));
+        Requests.Enqueue((req.HttpMethod, path, req.Headers["Authorization"], DateTime.UtcNow));
         byte[] body;
         using (var ms = new MemoryStream()) { await req.InputStream.CopyToAsync(ms); body = ms.ToArray(); }
         int status = 200;
@@ -82,7 +89,8 @@ internal sealed class FakeMlflowServer : IDisposable
         string contentType = "application/json";
         try
         {
-            if (Interlocked.Decrement(ref FailNext) >= 0) { status = 503; answer = "<html>503 Service Unavailable</html>"; contentType = "text/html"; }
+            if (LoginPage) { answer = "<!DOCTYPE html><html><body>Sign in</body></html>"; contentType = "text/html"; }
+            else if (Interlocked.Decrement(ref FailNext) >= 0) { status = 503; answer = "<html>503 Service Unavailable</html>"; contentType = "text/html"; }
             else if (!Authorized(req.Headers["Authorization"]))
             {
                 status = 401;
@@ -122,6 +130,12 @@ internal sealed class FakeMlflowServer : IDisposable
         {
             status = e.Status;
             answer = new JsonObject { ["error_code"] = e.Code, ["message"] = e.Message }.ToJsonString();
+        }
+        if (status == 200 && Interlocked.Decrement(ref FailAfterProcessingNext) >= 0)
+        {
+            status = 503;
+            answer = "<html>503 Service Unavailable</html>";
+            contentType = "text/html";
         }
         ctx.Response.StatusCode = status;
         ctx.Response.ContentType = contentType;
@@ -166,10 +180,19 @@ internal sealed class FakeMlflowServer : IDisposable
             case "runs/log-batch":
             {
                 var run = RunOf(j);
+                if (System.Text.Encoding.UTF8.GetByteCount(j.ToJsonString()) > 1_000_000)
+                    throw Invalid("Batched logging API requests must be at most 1000000 bytes");
                 var ps = j["params"]?.AsArray() ?? []; var ms = j["metrics"]?.AsArray() ?? []; var ts = j["tags"]?.AsArray() ?? [];
                 if (ps.Count > 100) throw Invalid($"A batch logging request can contain at most 100 params. Got {ps.Count} params.");
                 if (ts.Count > 100) throw Invalid($"A batch logging request can contain at most 100 tags. Got {ts.Count} tags.");
                 if (ms.Count > 1000 || ps.Count + ms.Count + ts.Count > 1000) throw Invalid("A batch logging request can contain at most 1000 metrics/params/tags in total.");
+                foreach (var e in ps.Concat(ms).Concat(ts))
+                {
+                    // mlflow/utils/validation.py: a name of [/\w.\- ] that is a normalised relative path.
+                    string k = (string)e!["key"]!;
+                    if (!ValidName().IsMatch(k) || System.IO.Path.GetFullPath("/x/" + k) != "/x/" + k.TrimEnd('/') || k.StartsWith("..", StringComparison.Ordinal) || k is "." or "" || k.Contains("//"))
+                        throw Invalid($"Invalid name: '{k}'. Names may only contain alphanumerics, underscores (_), dashes (-), periods (.), spaces ( ), and slashes (/), and must be unique paths.");
+                }
                 foreach (var p in ps)
                 {
                     string k = (string)p!["key"]!, v = (string)p["value"]!;

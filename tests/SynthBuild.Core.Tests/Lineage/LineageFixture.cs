@@ -9,7 +9,10 @@ namespace SynthBuild.Core.Tests.Lineage;
 /// <summary>A project folder (optionally a git repository) with a small built dataset in bin/dataset.</summary>
 internal sealed class LineageFixture
 {
-    public LineageFixture(bool git = true, string version = "1.2.0", int samples = 3)
+    /// <param name="config">The dataset config (default: the small 3-sample one).</param>
+    /// <param name="files">Further project files (relative path → text), committed with the project.</param>
+    public LineageFixture(bool git = true, string version = "1.2.0", int samples = 3, string? config = null,
+        IReadOnlyDictionary<string, string>? files = null)
     {
         Dir = SmallDataset.TempDir();
         ProjectFile = Path.Combine(Dir, "small.synthproj");
@@ -20,7 +23,12 @@ internal sealed class LineageFixture
               </PropertyGroup>
             </Project>
             """);
-        File.WriteAllText(ConfigFile, SmallDataset.Json(samples: samples));
+        File.WriteAllText(ConfigFile, config ?? SmallDataset.Json(samples: samples));
+        foreach (var (rel, text) in files ?? new Dictionary<string, string>())
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(Dir, rel))!);
+            File.WriteAllText(Path.Combine(Dir, rel), text);
+        }
         File.WriteAllText(Path.Combine(Dir, ".gitignore"), "bin/\n");
         if (git)
         {
@@ -46,6 +54,10 @@ internal sealed class LineageFixture
         Commands.Stage(repo, "*");
         return repo.Commit(message, Author, Author).Sha;
     }
+
+    public LineageRequest Lineage(string status = LineageRecord.Finished, IReadOnlyList<string>? inputs = null) =>
+        new(ProjectFile, ConfigFile, DatasetRoot, new(), "1.2.0", new GenerationFigures(3, 0, 0, 1), status, LogFile,
+            inputs ?? [ProjectFile, ConfigFile], Environment: _ => null);
 
     public ReleaseRequest Release(string? version = "1.2.0", bool buildSucceeded = true) =>
         new(ProjectFile, DatasetRoot, version, ReleaseDir, LogFile, [ProjectFile, ConfigFile], buildSucceeded);

@@ -202,4 +202,129 @@ public class MlflowClientTests
         var ex = Assert.Throws<NotSupportedException>(() => MlflowClient.ArtifactProxyPath("s3://bucket/1/abc/artifacts"));
         Assert.Contains("--serve-artifacts", ex.Message);
     }
+    [Fact]
+    public async Task A_retried_batch_whose_answer_was_lost_is_accepted_since_its_params_keep_their_values()
+    {
+        using var server = new FakeMlflowServer();
+        using var client = new MlflowClient(Fast(server.Uri));
+        string exp = await client.GetOrCreateExperimentAsync("retry");
+        var run = await client.CreateRunAsync(exp, "r", "ci", DateTimeOffset.UtcNow, []);
+        server.FailAfterProcessingNext = 1; // the server stores the batch, the 200 never arrives, the client sends it again
+        await client.LogBatchAsync(run.RunId, [new("a", "1"), new("b", "2")], [new("m", 3)], [], DateTimeOffset.UtcNow);
+        Assert.Equal(2, server.Requests.Count(r => r.Path.EndsWith("runs/log-batch", StringComparison.Ordinal)));
+        Assert.Equal("1", server.Runs[run.RunId].Params["a"]);
+        Assert.Equal(2, server.Runs[run.RunId].Batches);
+    }
+
+    [Fact]
+    public async Task Retries_back_off_exponentially_and_stop_after_the_configured_attempts()
+    {
+        using var server = new FakeMlflowServer { FailNext = 100 };
+        using var client = new MlflowClient(new MlflowSettings(server.Uri, MaxAttempts: 4, InitialBackoff: TimeSpan.FromMilliseconds(150)));
+        var ex = await Assert.ThrowsAsync<MlflowUnreachableException>(() => client.GetOrCreateExperimentAsync("down"));
+        Assert.Contains("after 4 attempt(s)", ex.Message);
+        Assert.Contains("HTTP 503", ex.Message);
+        var at = server.Requests.Select(r => r.At).Order().ToList();
+        Assert.Equal(4, at.Count);
+        // 150, 300, 600 ms between attempts (lower bounds: a busy machine only makes the gaps longer).
+        Assert.True(at[1] - at[0] >= TimeSpan.FromMilliseconds(140), $"{at[1] - at[0]}");
+        Assert.True(at[2] - at[1] >= TimeSpan.FromMilliseconds(290), $"{at[2] - at[1]}");
+        Assert.True(at[3] - at[2] >= TimeSpan.FromMilliseconds(590), $"{at[3] - at[2]}");
+    }
+
+    [Fact]
+    public async Task Params_of_the_flattened_config_go_in_batches_of_at_most_100()
+    {
+        using var server = new FakeMlflowServer();
+        using var client = new MlflowClient(Fast(server.Uri));
+        string exp = await client.GetOrCreateExperimentAsync("batches");
+        var run = await client.CreateRunAsync(exp, "r", "ci", DateTimeOffset.UtcNow, []);
+        var ps = Enumerable.Range(0, 201).Select(i => new KeyValuePair<string, string>($"p{i}", "v")).ToList();
+        await client.LogBatchAsync(run.RunId, ps, [], [], DateTimeOffset.UtcNow);
+        Assert.Equal(201, server.Runs[run.RunId].Params.Count);
+        Assert.Equal(3, server.Runs[run.RunId].Batches); // 100 + 100 + 1: the fewest calls the limit allows
+    }
+
+    [Fact]
+    public void Fitted_keys_and_values_are_exactly_at_the_limits_and_keep_distinct_inputs_distinct()
+    {
+        string a = new string('x', 6001), b = new string('x', 6000) + "y";
+        Assert.Equal(6000, MlflowClient.FitParam("k", a).Value.Length);
+        Assert.NotEqual(MlflowClient.FitParam("k", a).Value, MlflowClient.FitParam("k", b).Value);
+        Assert.Equal(new string('x', 6000), MlflowClient.FitParam("k", new string('x', 6000)).Value); // at the limit: untouched
+        string k1 = new string('k', 251), k2 = new string('k', 250) + "j";
+        Assert.Equal(250, MlflowClient.FitKey(k1).Length);
+        Assert.NotEqual(MlflowClient.FitKey(k1), MlflowClient.FitKey(k2));
+        Assert.Equal(new string('k', 250), MlflowClient.FitKey(new string('k', 250)));
+    }
+
+    [Fact]
+    public void TLS_and_auth_settings_are_read_from_the_MLflow_environment_variables()
+    {
+        var env = new Dictionary<string, string?>
+        {
+            ["MLFLOW_TRACKING_URI"] = "https://mlflow.example.com", ["MLFLOW_TRACKING_INSECURE_TLS"] = "true",
+            ["MLFLOW_TRACKING_SERVER_CERT_PATH"] = "/etc/ca.pem", ["MLFLOW_TRACKING_CLIENT_CERT_PATH"] = "/etc/client.pem",
+        };
+        var s = MlflowSettings.FromEnvironment(null, k => env.GetValueOrDefault(k))!;
+        Assert.True(s.InsecureTls);
+        Assert.Equal("/etc/ca.pem", s.ServerCertPath);
+        Assert.Equal("/etc/client.pem", s.ClientCertPath);
+        // As in the Python client, skipping verification and trusting a bundle are exclusive.
+        var ex = Assert.Throws<MlflowException>(() => new MlflowClient(s));
+        Assert.Contains("MLFLOW_TRACKING_INSECURE_TLS", ex.Message);
+        Assert.Null(MlflowSettings.FromEnvironment(null, _ => null));
+        Assert.Equal("http://override", MlflowSettings.FromEnvironment("http://override", k => env.GetValueOrDefault(k))!.TrackingUri);
+    }
+    [Fact]
+    public async Task Batches_also_stay_under_the_1_MB_body_limit_with_values_at_the_length_limits()
+    {
+        using var server = new FakeMlflowServer();
+        using var client = new MlflowClient(Fast(server.Uri));
+        string exp = await client.GetOrCreateExperimentAsync("bytes");
+        var run = await client.CreateRunAsync(exp, "r", "ci", DateTimeOffset.UtcNow, []);
+        var ps = Enumerable.Range(0, 150).Select(i => new KeyValuePair<string, string>($"p{i}", new string((char)('a' + i % 26), 6000))).ToList();
+        var ts = Enumerable.Range(0, 120).Select(i => new KeyValuePair<string, string>($"t{i}", new string('é', 5000))).ToList(); // escaped: 6 bytes each
+        await client.LogBatchAsync(run.RunId, ps, [new("m", 1)], ts, DateTimeOffset.UtcNow);
+        var stored = server.Runs[run.RunId];
+        Assert.Equal(150, stored.Params.Count);
+        Assert.Equal(120, stored.Tags.Count);
+        Assert.Equal(new string('é', 5000), stored.Tags["t7"]);
+        Assert.True(stored.Batches >= 5, $"{stored.Batches} batches"); // 0.9 MB of params and 3.6 MB of escaped tags
+    }
+    [Fact]
+    public async Task Keys_with_characters_MLflow_refuses_are_made_valid_names()
+    {
+        using var server = new FakeMlflowServer();
+        using var client = new MlflowClient(Fast(server.Uri));
+        string exp = await client.GetOrCreateExperimentAsync("names");
+        var run = await client.CreateRunAsync(exp, "r", "ci", DateTimeOffset.UtcNow, []);
+        string longKey = new string('k', 240) + "(x)" + new string('k', 40);
+        await client.LogBatchAsync(run.RunId, [new("categories.mug (red).size", "1"), new("a/../b", "2"), new("..x", "3"), new(longKey, "4"), new("größe", "5")],
+            [new("quality.classes.mug:red", 1)], [new("synth.note~", "t")], DateTimeOffset.UtcNow);
+        var stored = server.Runs[run.RunId];
+        Assert.Equal("1", stored.Params["categories.mug _red_.size"]);
+        Assert.Equal("2", stored.Params["a_.._b"]);
+        Assert.Equal("3", stored.Params["_..x"]);
+        Assert.Equal("5", stored.Params["größe"]);
+        Assert.Matches("^k{240}__[0-9a-f]{8}$", MlflowClient.FitKey(longKey));
+        Assert.Equal(1, stored.Metrics["quality.classes.mug_red"]);
+        Assert.Equal("t", stored.Tags["synth.note_"]);
+        // The fake refuses such names as the real server does.
+        using var raw = new HttpClient();
+        var refused = await raw.PostAsync(server.Uri + "/api/2.0/mlflow/runs/log-batch", new StringContent(
+            $$"""{"run_id":"{{run.RunId}}","params":[{"key":"mug (red)","value":"1"}]}""", Encoding.UTF8, "application/json"));
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Contains("INVALID_PARAMETER_VALUE", await refused.Content.ReadAsStringAsync());
+    }
+    [Fact]
+    public async Task A_proxy_login_page_answered_with_200_is_a_clear_error_not_a_crash_or_a_retry()
+    {
+        using var server = new FakeMlflowServer { LoginPage = true };
+        using var client = new MlflowClient(Fast(server.Uri));
+        var ex = await Assert.ThrowsAsync<MlflowException>(() => client.GetOrCreateExperimentAsync("x"));
+        Assert.Contains("not JSON", ex.Message);
+        Assert.Contains("<!DOCTYPE html>", ex.Message);
+        Assert.Single(server.Requests);
+    }
 }
