@@ -524,7 +524,7 @@ public static class ConfigLoader
                 {
                     if (c["file"] is not JValue fileToken)
                     {
-                        Error(MissingKey, c, $"Missing required key 'file' in categories[{i}]: a mesh category needs a Wavefront OBJ file.");
+                        Error(MissingKey, c, $"Missing required key 'file' in categories[{i}]: a mesh category needs a Wavefront OBJ or glTF 2.0 (.gltf/.glb) file.");
                     }
                     else
                     {
@@ -537,8 +537,15 @@ public static class ConfigLoader
                         {
                             try
                             {
-                                userMesh = ObjMesh.Load(meshFile, scale);
-                                meshSha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(meshFile)));
+                                if (GltfMesh.IsGltf(meshFile))
+                                {
+                                    (userMesh, meshSha) = GltfMesh.Load(meshFile, scale);
+                                }
+                                else
+                                {
+                                    userMesh = ObjMesh.Load(meshFile, scale);
+                                    meshSha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(meshFile)));
+                                }
                             }
                             catch (Exception ex) when (ex is FormatException or IOException)
                             {
