@@ -114,10 +114,7 @@ public static class GltfMesh
             double qx = t.Rotation.X, qy = t.Rotation.Y, qz = t.Rotation.Z, qw = t.Rotation.W;
             double n = Math.Sqrt(qx * qx + qy * qy + qz * qz + qw * qw);
             if (n > 0) { qx /= n; qy /= n; qz /= n; qw /= n; }
-            var r = new Mat3(
-                1 - 2 * (qy * qy + qz * qz), 2 * (qx * qy - qz * qw), 2 * (qx * qz + qy * qw),
-                2 * (qx * qy + qz * qw), 1 - 2 * (qx * qx + qz * qz), 2 * (qy * qz - qx * qw),
-                2 * (qx * qz - qy * qw), 2 * (qy * qz + qx * qw), 1 - 2 * (qx * qx + qy * qy));
+            Mat3 r = new Scene.Quaternion(qw, qx, qy, qz).ToMatrix();
             double sx = t.Scale.X, sy = t.Scale.Y, sz = t.Scale.Z;
             var rs = new Mat3(r.M00 * sx, r.M01 * sy, r.M02 * sz, r.M10 * sx, r.M11 * sy, r.M12 * sz, r.M20 * sx, r.M21 * sy, r.M22 * sz);
             return new Affine(rs, new Vec3(t.Translation.X, t.Translation.Y, t.Translation.Z));

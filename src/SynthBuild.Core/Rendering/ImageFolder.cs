@@ -21,7 +21,7 @@ public sealed record ImageFolder(string Folder, IReadOnlyList<ImageData> Images)
             .ToList();
 
     /// <param name="maxSide">Images larger than this on a side are box-filtered down by an integer factor (textures:
-    /// keeps texel density near the pixel density, so minified textures do not sparkle); 0 keeps them as they are.</param>
+    /// keeps texel density near the pixel density, so minified textures do not sparkle; averaged in linear light); 0 keeps them as they are.</param>
     /// <exception cref="FormatException">A file cannot be decoded as an image (message names the file).</exception>
     public static ImageFolder Load(string folder, int maxSide = 0)
     {
@@ -51,22 +51,13 @@ public sealed record ImageFolder(string Folder, IReadOnlyList<ImageData> Images)
         return new ImageFolder(folder, images);
     }
 
-    /// <summary>Integer averages of f × f blocks (partial blocks at the right and bottom edges are dropped).</summary>
+    /// <summary>Averages of f × f blocks in linear light (partial blocks at the right and bottom edges are dropped).</summary>
     private static (byte[] Rgb, int W, int H) BoxDownsample(byte[] src, int w, int h, int f)
     {
-        int nw = Math.Max(1, w / f), nh = Math.Max(1, h / f);
-        int fx = Math.Min(f, w), fy = Math.Min(f, h);
+        f = Math.Min(f, Math.Min(w, h));
+        int nw = w / f, nh = h / f;
         var dst = new byte[nw * nh * 3];
-        for (int y = 0; y < nh; y++)
-            for (int x = 0; x < nw; x++)
-                for (int c = 0; c < 3; c++)
-                {
-                    int sum = 0;
-                    for (int j = 0; j < fy; j++)
-                        for (int i = 0; i < fx; i++) sum += src[((y * fy + j) * w + x * fx + i) * 3 + c];
-                    int n = fx * fy;
-                    dst[(y * nw + x) * 3 + c] = (byte)((sum + n / 2) / n);
-                }
+        Srgb.BoxDownsample(src, w, dst, nw, nh, f);
         return (dst, nw, nh);
     }
 }

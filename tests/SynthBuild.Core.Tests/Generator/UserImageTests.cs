@@ -144,6 +144,23 @@ public class UserImageTests
     }
 
     [Fact]
+    public void Texture_images_larger_than_the_limit_are_averaged_down_in_linear_light()
+    {
+        // 8×8 of 2×2 blocks: alternating black and white pixels inside the first block, flat grey elsewhere.
+        var rgb = new byte[8 * 8 * 3];
+        for (int y = 0; y < 8; y++)
+            for (int x = 0; x < 8; x++)
+                for (int c = 0; c < 3; c++)
+                    rgb[(y * 8 + x) * 3 + c] = x < 2 && y < 2 ? (byte)((x + y) % 2 * 255) : (byte)(40 + 20 * (x / 2) + c);
+        string dir = Folder(("t.png", rgb, 8, 8));
+        ImageData img = Assert.Single(ImageFolder.Load(dir, maxSide: 4).Images);
+        Assert.Equal((4, 4), (img.Width, img.Height));
+        Assert.Equal(Srgb.EncodeExact(0.5), img.Rgb[0]); // half white in linear light, not 128
+        for (int x = 1; x < 4; x++) Assert.Equal(40 + 20 * x + 2, img.Rgb[(2 * 4 + x) * 3 + 2]);
+        Assert.Equal(8, ImageFolder.Load(dir).Images[0].Width); // no limit: unchanged
+    }
+
+    [Fact]
     public void An_image_texture_gives_the_surface_the_image_colour()
     {
         // A solid red texture (PNG) and a solid green one (JPEG, written by OpenCV): under ambient light 1 with the
