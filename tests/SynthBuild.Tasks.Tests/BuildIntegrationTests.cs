@@ -113,7 +113,21 @@ public class BuildIntegrationTests
     [Fact]
     public void Output_folder_is_overridable_and_builds_are_reproducible_across_threads_and_SIMD()
     {
-        var p = new TempDatasetProject(TempDatasetProject.SmallConfig(samples: 8));
+        // With every optional generator feature on: user images, colour temperature, point lights, stacking, distractors.
+        var p = new TempDatasetProject(TempDatasetProject.SmallConfig(samples: 8).Replace("\"samples\": 8,", """
+            "samples": 8,
+            "lighting": { "colorTemperature": { "min": 2500, "max": 6500 }, "pointLights": { "count": { "min": 1, "max": 2 } } },
+            "placement": { "stacking": 0.5 }, "distractors": { "count": { "min": 1, "max": 2 } },
+            "background": { "images": "bg", "tablePatterns": ["image", "wood"] },
+            "materials": { "textures": { "folder": "tex", "patterns": ["image", "noise"] } },
+            """));
+        foreach (var (folder, seed) in new[] { ("bg", 1), ("tex", 2) })
+        {
+            System.IO.Directory.CreateDirectory(Path.Combine(p.Directory, folder));
+            var rgb = new byte[64 * 48 * 3];
+            for (int i = 0; i < rgb.Length; i++) rgb[i] = (byte)(i * 7 + seed * 50 + i / 97);
+            File.WriteAllBytes(Path.Combine(p.Directory, folder, "a.png"), SynthBuild.Core.Storage.Png.EncodeRgb8(rgb, 64, 48));
+        }
         string a = Path.Combine(p.Directory, "out-default");
         string b = Path.Combine(p.Directory, "out-1-thread-no-simd");
         string c = Path.Combine(p.Directory, "out-again");

@@ -35,6 +35,7 @@ public static class ConfigLoader
     public const string Contradictory = "SYN1006";
     public const string BadOverride = "SYN1007";
     public const string BadMesh = "SYN1008";
+    public const string BadImages = "SYN1009";
 
     internal static readonly Lazy<JsonSchema> Schema = new(() =>
         JsonSchema.FromJsonAsync(SchemaText!).GetAwaiter().GetResult());
@@ -293,7 +294,9 @@ public static class ConfigLoader
                 Dbl(lighting, "colorVariation") ?? DatasetSpec.Defaults.LightColorVariation,
                 RangeOf(lighting, "ambient", DatasetSpec.Defaults.Ambient),
                 RangeOf(lighting, "elevation", DatasetSpec.Defaults.LightElevation),
-                Bool(lighting, "shadows") ?? true);
+                Bool(lighting, "shadows") ?? true,
+                lighting?["colorTemperature"] is JObject ? RangeOf(lighting, "colorTemperature", default) : null,
+                BindPointLights(lighting?["pointLights"] as JObject));
 
             JObject? materials = root["materials"] as JObject;
             var materialSpec = new MaterialSpec(
@@ -301,6 +304,7 @@ public static class ConfigLoader
                 RangeOf(materials, "metallic", DatasetSpec.Defaults.Metallic),
                 Dbl(materials, "colorJitter") ?? DatasetSpec.Defaults.ColorJitter,
                 BindTextures(materials?["textures"] as JObject));
+            ImageFolder? textureImages = materialSpec.Textures?.Folder;
 
             JObject? sensor = root["sensor"] as JObject;
             var sensorSpec = new SensorSpec(
@@ -320,10 +324,18 @@ public static class ConfigLoader
                 tableSize?[1] ?? DatasetSpec.Defaults.TableSizeY,
                 Str(bg, "mode") ?? "gradient",
                 bg?["tablePatterns"] is JArray tp ? tp.Select(t => Enum.Parse<TexturePattern>((string)t!, ignoreCase: true)).ToList() : DatasetSpec.Defaults.TablePatterns,
-                Dbl(bg, "blend") ?? 0);
+                Dbl(bg, "blend") ?? 0,
+                bg?["images"] is JValue bgFolder ? LoadImages(bgFolder, "background.images", 0) : null,
+                RangeOf(bg, "imageZoom", DatasetSpec.Defaults.ImageZoom),
+                RangeOf(bg, "tableImageScale", DatasetSpec.Defaults.TableImageScale));
+            if (bg?["tablePatterns"] is JArray tableArr && textureImages is null)
+                foreach (JToken t in tableArr)
+                    if ((string)t! == "image")
+                        Error(Contradictory, t, "background.tablePatterns: 'image' needs a texture folder; set materials.textures.folder.");
 
             JObject? placement = root["placement"] as JObject;
-            var placementSpec = new PlacementSpec(Dbl(placement, "truncation") ?? 0);
+            var placementSpec = new PlacementSpec(Dbl(placement, "truncation") ?? 0, Dbl(placement, "stacking") ?? 0);
+            var distractorSpec = BindDistractors(root["distractors"] as JObject);
             var renderSpec = new RenderSpec((int?)Long(root["render"] as JObject, "supersampling") ?? 1);
             if ((long)width * height * renderSpec.Supersampling * renderSpec.Supersampling > 67_108_864)
                 Error(Contradictory, root["render"]!, $"render.supersampling: {width}×{height} at {renderSpec.Supersampling}× per axis exceeds 67,108,864 rendered pixels.");
@@ -346,17 +358,83 @@ public static class ConfigLoader
             return new DatasetSpec(name, samples, seed, width, height, objects, categories, cameraSpec,
                 lightingSpec, materialSpec, sensorSpec, backgroundSpec, splitSpec,
                 Augmentation: augmentation, CategoryBalance: balance,
-                Placement: placementSpec, Render: renderSpec, Outputs: outputSpec, Curriculum: curriculumSpec);
+                Placement: placementSpec, Render: renderSpec, Outputs: outputSpec, Curriculum: curriculumSpec,
+                Distractors: distractorSpec);
         }
 
         private TextureSpec BindTextures(JObject? t)
         {
             var d = DatasetSpec.Defaults.Textures;
             if (t is null) return d;
+            ImageFolder? folder = t["folder"] is JValue f ? LoadImages(f, "materials.textures.folder", DatasetSpec.Defaults.TextureImageMaxSide) : null;
+            // A folder without a pattern list means: texture with the folder's images.
+            IReadOnlyList<TexturePattern> patterns = t["patterns"] is JArray p
+                ? p.Select(x => Enum.Parse<TexturePattern>((string)x!, ignoreCase: true)).ToList()
+                : t["folder"] is not null ? [TexturePattern.Image] : d.Patterns;
+            if (t["patterns"] is JArray listed && t["folder"] is null)
+                foreach (JToken x in listed)
+                    if ((string)x! == "image")
+                        Error(Contradictory, x, "materials.textures.patterns: 'image' needs materials.textures.folder (a folder of PNG/JPEG textures).");
             return new TextureSpec(
                 Dbl(t, "probability") ?? d.Probability,
-                t["patterns"] is JArray p ? p.Select(x => Enum.Parse<TexturePattern>((string)x!, ignoreCase: true)).ToList() : d.Patterns,
-                RangeOf(t, "scale", d.Scale));
+                patterns,
+                RangeOf(t, "scale", d.Scale),
+                folder,
+                RangeOf(t, "imageScale", DatasetSpec.Defaults.TextureImageScale));
+        }
+
+        /// <summary>Images of a folder relative to the config: SYN1000 when it does not exist, SYN1009 when it holds no readable PNG/JPEG.</summary>
+        private ImageFolder? LoadImages(JValue token, string key, int maxSide)
+        {
+            string relative = (string)token!;
+            string baseDir = Path.GetDirectoryName(Path.GetFullPath(source.Path)) ?? ".";
+            string folder = Path.GetFullPath(Path.Combine(baseDir, relative));
+            if (!Directory.Exists(folder))
+            {
+                Error(FileNotFound, token, $"{key}: folder '{relative}' not found (looked for '{folder}').");
+                return null;
+            }
+            try
+            {
+                if (ImageFolder.Files(folder).Count == 0)
+                {
+                    Error(BadImages, token, $"{key}: folder '{relative}' holds no images; expected .png, .jpg or .jpeg files.");
+                    return null;
+                }
+                return ImageFolder.Load(folder, maxSide);
+            }
+            catch (Exception ex) when (ex is FormatException or IOException or UnauthorizedAccessException)
+            {
+                Error(BadImages, token, $"{key}: {ex.Message}");
+                return null;
+            }
+        }
+
+        private PointLightSpec? BindPointLights(JObject? p)
+        {
+            if (p is null) return null;
+            var d = PointLightSpec.None;
+            Vec3 min = d.PositionMin, max = d.PositionMax;
+            if (p["position"] is JObject pos)
+            {
+                min = Vec(pos, "min")!.Value;
+                max = Vec(pos, "max")!.Value;
+                if (min.X > max.X || min.Y > max.Y || min.Z > max.Z)
+                    Error(Contradictory, pos.Property("min")!, "lighting.pointLights.position: min must be ≤ max on every axis.");
+                if (min.Z <= 0)
+                    Error(Contradictory, pos.Property("min")!, "lighting.pointLights.position: lights must be above the table (min z > 0).");
+            }
+            return new PointLightSpec(IntRangeOf(p, "count", new IntRange(1, 1)), RangeOf(p, "intensity", d.Intensity), min, max);
+        }
+
+        private DistractorSpec? BindDistractors(JObject? o)
+        {
+            if (o is null) return null;
+            var d = DistractorSpec.None;
+            return new DistractorSpec(
+                IntRangeOf(o, "count", new IntRange(1, 3)),
+                RangeOf(o, "size", d.Size),
+                o["shapes"] is JArray a ? a.Select(x => Enum.Parse<ShapeKind>((string)x!, ignoreCase: true)).ToList() : d.Shapes);
         }
 
         private CurriculumSpec BindCurriculum(JObject? c)
@@ -446,7 +524,7 @@ public static class ConfigLoader
                 {
                     if (c["file"] is not JValue fileToken)
                     {
-                        Error(MissingKey, c, $"Missing required key 'file' in categories[{i}]: a mesh category needs a Wavefront OBJ file.");
+                        Error(MissingKey, c, $"Missing required key 'file' in categories[{i}]: a mesh category needs a Wavefront OBJ or glTF 2.0 (.gltf/.glb) file.");
                     }
                     else
                     {
@@ -459,8 +537,15 @@ public static class ConfigLoader
                         {
                             try
                             {
-                                userMesh = ObjMesh.Load(meshFile, scale);
-                                meshSha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(meshFile)));
+                                if (GltfMesh.IsGltf(meshFile))
+                                {
+                                    (userMesh, meshSha) = GltfMesh.Load(meshFile, scale);
+                                }
+                                else
+                                {
+                                    userMesh = ObjMesh.Load(meshFile, scale);
+                                    meshSha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(meshFile)));
+                                }
                             }
                             catch (Exception ex) when (ex is FormatException or IOException)
                             {

@@ -34,13 +34,38 @@ public sealed record CameraSpec(
     double PositionNoise, double OrientationNoise, double FocalLengthVariation,
     LensDistortion Distortion = default);
 
+/// <param name="ColorTemperature">Kelvin range of the light's black-body colour (null: white); the per-channel
+/// <see cref="ColorVariation"/> jitter multiplies it.</param>
 public sealed record LightingSpec(ValueRange Intensity, double ColorVariation, ValueRange Ambient, ValueRange Elevation,
-    bool Shadows = false);
+    bool Shadows = false, ValueRange? ColorTemperature = null, PointLightSpec? PointLights = null)
+{
+    public PointLightSpec PointLightsOrNone => PointLights ?? PointLightSpec.None;
+}
 
-/// <summary>Procedural textures: each surface gets one with <see cref="Probability"/>, pattern drawn from the list.</summary>
-public sealed record TextureSpec(double Probability, IReadOnlyList<TexturePattern> Patterns, ValueRange Scale)
+/// <summary>
+/// Point lights per sample: a count, an intensity (1000 = unit irradiance at 1 m) and a position drawn uniformly in the
+/// box [PositionMin, PositionMax] (world metres). Colour: the lighting's temperature and jitter, drawn per light.
+/// </summary>
+public sealed record PointLightSpec(IntRange Count, ValueRange Intensity, Vec3 PositionMin, Vec3 PositionMax)
+{
+    public static readonly PointLightSpec None = new(new IntRange(0, 0), DatasetSpec.Defaults.PointLightIntensity,
+        DatasetSpec.Defaults.PointLightPositionMin, DatasetSpec.Defaults.PointLightPositionMax);
+}
+
+/// <summary>
+/// Textures: each surface gets one with <see cref="Probability"/>, pattern drawn from the list. The pattern
+/// <see cref="TexturePattern.Image"/> takes a random image of <see cref="Folder"/>, tiled <see cref="ImageScale"/> times per metre.
+/// </summary>
+public sealed record TextureSpec(double Probability, IReadOnlyList<TexturePattern> Patterns, ValueRange Scale,
+    ImageFolder? Folder = null, ValueRange ImageScale = default)
 {
     public static readonly TextureSpec None = new(0, [TexturePattern.Checker], new ValueRange(10, 40));
+}
+
+/// <summary>Unlabelled objects per scene (rendered, casting shadows and occluding, with no annotation).</summary>
+public sealed record DistractorSpec(IntRange Count, ValueRange Size, IReadOnlyList<ShapeKind> Shapes)
+{
+    public static readonly DistractorSpec None = new(new IntRange(0, 0), DatasetSpec.Defaults.DistractorSize, DatasetSpec.Defaults.DistractorShapes);
 }
 
 public sealed record MaterialSpec(ValueRange Roughness, ValueRange Metallic, double ColorJitter, TextureSpec? Textures = null);
@@ -53,7 +78,8 @@ public sealed record SensorSpec(double GaussianNoiseStd, double DepthDropout, do
     double DepthQuantization = 1, double DepthEdgeThreshold = 0);
 
 /// <param name="Truncation">Probability that an object may cross the image border (otherwise it is placed fully in view).</param>
-public sealed record PlacementSpec(double Truncation)
+/// <param name="Stacking">Probability that an object rests on the top face of a box placed before it instead of on the table.</param>
+public sealed record PlacementSpec(double Truncation, double Stacking = 0)
 {
     public static readonly PlacementSpec Default = new(0);
 }
@@ -102,8 +128,12 @@ public enum CategoryBalance { Weighted, Balanced }
 
 /// <param name="Mode">"gradient" (vertical gradient) or "procedural" (gradient with a procedural pattern).</param>
 /// <param name="Blend">Opacity of the background laid over the whole image (the original tool's look); 0 = off.</param>
+/// <param name="Images">User images, one drawn per sample and composited where nothing is rendered (instead of the gradient).</param>
+/// <param name="ImageZoom">Zoom of the image beyond just covering the frame (1 = the whole short side fits); the crop is placed at random.</param>
+/// <param name="TableImageScale">Tiles per metre of an image texture on the table.</param>
 public sealed record BackgroundSpec(IReadOnlyList<Vec3> Colors, IReadOnlyList<Vec3> TableColors, double TableSizeX, double TableSizeY,
-    string Mode = "gradient", IReadOnlyList<TexturePattern>? TablePatterns = null, double Blend = 0);
+    string Mode = "gradient", IReadOnlyList<TexturePattern>? TablePatterns = null, double Blend = 0,
+    ImageFolder? Images = null, ValueRange ImageZoom = default, ValueRange TableImageScale = default);
 
 /// <summary>
 /// The validated, effective dataset config: every default filled in, overrides applied. Immutable.
@@ -129,8 +159,10 @@ public sealed record DatasetSpec(
     PlacementSpec? Placement = null,
     RenderSpec? Render = null,
     OutputSpec? Outputs = null,
-    CurriculumSpec? Curriculum = null)
+    CurriculumSpec? Curriculum = null,
+    DistractorSpec? Distractors = null)
 {
+    public DistractorSpec DistractorsOrNone => Distractors ?? DistractorSpec.None;
     public PlacementSpec PlacementOrDefault => Placement ?? PlacementSpec.Default;
     public RenderSpec RenderOrDefault => Render ?? RenderSpec.Default;
     public OutputSpec OutputsOrDefault => Outputs ?? OutputSpec.Default;
@@ -170,6 +202,13 @@ public sealed record DatasetSpec(
             [TexturePattern.Checker, TexturePattern.Stripes, TexturePattern.Noise, TexturePattern.Wood], new ValueRange(15, 60));
         public static readonly IReadOnlyList<TexturePattern> TablePatterns =
             [TexturePattern.Wood, TexturePattern.Noise, TexturePattern.Checker, TexturePattern.None];
+        public static readonly ValueRange PointLightIntensity = new(20, 150);
+        public static readonly Vec3 PointLightPositionMin = new(-0.8, -0.6, 0.3), PointLightPositionMax = new(0.8, 0.6, 1.2);
+        public static readonly ValueRange ImageZoom = new(1, 1.5), TextureImageScale = new(2, 6), TableImageScale = new(1, 3);
+        /// <summary>Texture images are box-filtered down to at most this many texels per side at load.</summary>
+        public const int TextureImageMaxSide = 256;
+        public static readonly ValueRange DistractorSize = new(0.03, 0.15);
+        public static readonly IReadOnlyList<ShapeKind> DistractorShapes = [ShapeKind.Box, ShapeKind.Cylinder, ShapeKind.Sphere];
         public const double DeadPixels = 0.0005, DepthNoise = 0.0015, DepthQuantization = 1, DepthEdgeThreshold = 0.05;
 
         public static IReadOnlyList<Vec3> BackgroundColors { get; } =

@@ -58,6 +58,12 @@ public static class SpecFingerprint
             Range(w, "intensity", s.Lighting.Intensity); w.WriteNumber("colorVariation", s.Lighting.ColorVariation);
             Range(w, "ambient", s.Lighting.Ambient); Range(w, "elevation", s.Lighting.Elevation);
             w.WriteBoolean("shadows", s.Lighting.Shadows);
+            if (s.Lighting.ColorTemperature is ValueRange kelvin) Range(w, "colorTemperature", kelvin);
+            var pl = s.Lighting.PointLightsOrNone;
+            w.WriteStartObject("pointLights");
+            w.WriteStartArray("count"); w.WriteNumberValue(pl.Count.Min); w.WriteNumberValue(pl.Count.Max); w.WriteEndArray();
+            Range(w, "intensity", pl.Intensity); Vec(w, "positionMin", pl.PositionMin); Vec(w, "positionMax", pl.PositionMax);
+            w.WriteEndObject();
             w.WriteEndObject();
             w.WriteStartObject("materials");
             Range(w, "roughness", s.Materials.Roughness); Range(w, "metallic", s.Materials.Metallic);
@@ -67,6 +73,8 @@ public static class SpecFingerprint
             w.WriteNumber("probability", tex.Probability);
             Patterns(w, "patterns", tex.Patterns);
             Range(w, "scale", tex.Scale);
+            Images(w, "images", tex.Folder);
+            Range(w, "imageScale", tex.ImageScale);
             w.WriteEndObject();
             w.WriteEndObject();
             w.WriteStartObject("sensor");
@@ -81,9 +89,18 @@ public static class SpecFingerprint
             w.WriteString("mode", s.Background.Mode);
             w.WriteNumber("blend", s.Background.Blend);
             Patterns(w, "tablePatterns", s.Background.TablePatterns ?? DatasetSpec.Defaults.TablePatterns);
+            Images(w, "images", s.Background.Images);
+            Range(w, "imageZoom", s.Background.ImageZoom); Range(w, "tableImageScale", s.Background.TableImageScale);
             w.WriteEndObject();
             w.WriteStartObject("placement");
             w.WriteNumber("truncation", s.PlacementOrDefault.Truncation);
+            w.WriteNumber("stacking", s.PlacementOrDefault.Stacking);
+            w.WriteEndObject();
+            var dis = s.DistractorsOrNone;
+            w.WriteStartObject("distractors");
+            w.WriteStartArray("count"); w.WriteNumberValue(dis.Count.Min); w.WriteNumberValue(dis.Count.Max); w.WriteEndArray();
+            Range(w, "size", dis.Size);
+            w.WriteStartArray("shapes"); foreach (var k in dis.Shapes) w.WriteStringValue(k.ToString()); w.WriteEndArray();
             w.WriteEndObject();
             w.WriteStartObject("render");
             w.WriteNumber("supersampling", s.RenderOrDefault.Supersampling);
@@ -111,6 +128,17 @@ public static class SpecFingerprint
     private static void Range(Utf8JsonWriter w, string name, ValueRange r)
     {
         w.WriteStartArray(name); w.WriteNumberValue(r.Min); w.WriteNumberValue(r.Max); w.WriteEndArray();
+    }
+
+    /// <summary>The images' names and content hashes, not the folder's path: moving the dataset keeps its keys.</summary>
+    private static void Images(Utf8JsonWriter w, string name, Rendering.ImageFolder? folder)
+    {
+        w.WriteStartArray(name);
+        foreach (var img in folder?.Images ?? [])
+        {
+            w.WriteStartArray(); w.WriteStringValue(img.Name); w.WriteStringValue(img.Sha256); w.WriteEndArray();
+        }
+        w.WriteEndArray();
     }
 
     private static void Patterns(Utf8JsonWriter w, string name, IReadOnlyList<TexturePattern> patterns)

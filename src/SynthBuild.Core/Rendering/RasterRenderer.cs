@@ -45,7 +45,12 @@ public sealed class RasterRenderer
 
         Scratch s = t_scratch ??= new Scratch();
         s.Prepare(cam);
-        ClearToBackground(scene.Background, target);
+        RigidTransform w2c = cam.WorldToCamera;
+        Vec3 l = (w2c.Rotation * scene.Light.DirectionToLight).Normalized();
+        Vec3 radiance = scene.Light.Color * (scene.Light.Intensity / 1000.0);
+        double ambient = scene.Light.Ambient;
+        Vec3 wallLight = WallLight(l, radiance, ambient);
+        ClearToBackground(scene.Background, wallLight, target);
 
         var sink = new ShadeSink
         {
@@ -61,13 +66,24 @@ public sealed class RasterRenderer
             Normals = target.Normals,
         };
         if (target.Normals is float[] normals) Array.Clear(normals);
-        RigidTransform w2c = cam.WorldToCamera;
-        Vec3 l = (w2c.Rotation * scene.Light.DirectionToLight).Normalized();
         sink.Lx = l.X; sink.Ly = l.Y; sink.Lz = l.Z;
-        Vec3 radiance = scene.Light.Color * (scene.Light.Intensity / 1000.0);
-        double ambient = scene.Light.Ambient;
+        double specPeak = Math.Max(radiance.X, Math.Max(radiance.Y, radiance.Z));
+        sink.PointCount = scene.Light.PointLightCount;
+        if (sink.PointCount > 0)
+        {
+            // Per light: camera-frame position, then radiance at 1 m (colour · intensity / 1000).
+            sink.Points = s.EnsurePoints(sink.PointCount);
+            for (int j = 0; j < sink.PointCount; j++)
+            {
+                PointLight pl = scene.Light.PointLights![j];
+                Vec3 pc = w2c.Apply(pl.Position), e = pl.Color * (pl.Intensity / 1000.0);
+                sink.Points[6 * j] = pc.X; sink.Points[6 * j + 1] = pc.Y; sink.Points[6 * j + 2] = pc.Z;
+                sink.Points[6 * j + 3] = e.X; sink.Points[6 * j + 4] = e.Y; sink.Points[6 * j + 5] = e.Z;
+                specPeak = Math.Max(specPeak, Math.Max(e.X, Math.Max(e.Y, e.Z)));
+            }
+        }
         sink.ShadowMap = null;
-        if (scene.Light.Shadows && scene.Objects.Count > 0)
+        if (scene.Light.Shadows && scene.Objects.Count + scene.DistractorsOrEmpty.Count > 0)
         {
             s.Shadows.Build(scene, cam);
             sink.ShadowMap = s.Shadows.Map;
@@ -95,7 +111,7 @@ public sealed class RasterRenderer
         for (int k = 0; k < n; k++)
         {
             SceneObject obj = scene.Objects[s.Order[k]];
-            sink.SetMaterial(obj.Material, radiance, ambient, s.SpecLut);
+            sink.SetMaterial(obj.Material, radiance, ambient, specPeak, s.SpecLut);
             sink.Id = (ushort)obj.InstanceId;
             sink.Stamp = s.NextStamp();
             sink.Coverage = target.CoverageFor(obj.InstanceId);
@@ -118,10 +134,24 @@ public sealed class RasterRenderer
             }
         }
 
+        // Distractors write id 0 and record no coverage: they hide labelled objects like any surface would.
+        foreach (SceneObject d in scene.DistractorsOrEmpty)
+        {
+            sink.SetMaterial(d.Material, radiance, ambient, specPeak, s.SpecLut);
+            sink.Id = 0;
+            sink.Stamp = 0;
+            sink.Coverage = null;
+            sink.DepthScale = 1f;
+            if (d.Mesh is Mesh own)
+                DrawMesh(own, new Vec3(1, 1, 1), w2c.Compose(d.Pose), doubleSided: false, cam, s, ref sink);
+            else
+                DrawMesh(MeshBuilder.Unit(d.Shape), MeshBuilder.Scale(d.Shape, d.Dimensions), w2c.Compose(d.Pose), doubleSided: false, cam, s, ref sink);
+        }
+
         Table table = scene.Table;
         if (table.SizeX > 0 && table.SizeY > 0)
         {
-            sink.SetMaterial(table.Material, radiance, ambient, s.SpecLut);
+            sink.SetMaterial(table.Material, radiance, ambient, specPeak, s.SpecLut);
             sink.Id = 0;
             sink.Stamp = 0;
             sink.Coverage = null;
@@ -133,11 +163,25 @@ public sealed class RasterRenderer
             sink.UvScaleU = 1; sink.UvScaleV = 1;
         }
 
-        if (scene.Background.Pattern.Pattern != TexturePattern.None) FillPatternBackground(scene.Background, target);
-        if (scene.Background.Blend > 0) BlendBackground(scene.Background, target);
+        if (FilledAfterRendering(scene.Background)) FillBackgroundWhereEmpty(scene.Background, wallLight, target);
+        if (scene.Background.Blend > 0) BlendBackground(scene.Background, wallLight, target);
     }
 
-    private static void FillPatternBackground(Background bg, RenderTarget target)
+    /// <summary>
+    /// Light on the background, treated as a diffuse wall facing the camera (normal −forward): ambient plus the
+    /// directional light by Lambert's cosine. Walls are far from point lights and outside the shadow map, so
+    /// neither reaches them.
+    /// </summary>
+    internal static Vec3 WallLight(Vec3 toLightCamera, Vec3 radiance, double ambient)
+    {
+        double cos = Math.Max(0, -toLightCamera.Z);
+        return new Vec3(ambient + radiance.X * cos, ambient + radiance.Y * cos, ambient + radiance.Z * cos);
+    }
+
+    private static bool FilledAfterRendering(Background bg) => bg.Pattern.Pattern != TexturePattern.None || bg.Image is not null;
+
+    /// <summary>Pixels nothing was rendered into take the patterned (lit) background or the image crop.</summary>
+    private static void FillBackgroundWhereEmpty(Background bg, Vec3 wallLight, RenderTarget target)
     {
         int w = target.Width, h = target.Height;
         byte[] rgb = target.Rgb;
@@ -146,9 +190,32 @@ public sealed class RasterRenderer
             for (int x = 0; x < w; x++, i++)
             {
                 if (depth[i] != 0) continue;
-                Vec3 c = BackgroundAt(bg, x, y, h);
+                if (bg.Image is BackgroundCrop crop)
+                {
+                    SampleCrop(crop, x, y, w, h, rgb, i * 3);
+                    continue;
+                }
+                Vec3 c = BackgroundAt(bg, wallLight, x, y, h);
                 rgb[i * 3] = Srgb.Encode(c.X); rgb[i * 3 + 1] = Srgb.Encode(c.Y); rgb[i * 3 + 2] = Srgb.Encode(c.Z);
             }
+    }
+
+    /// <summary>Bilinear sample (in 8-bit sRGB, edge-clamped) of the crop at output pixel (x, y) of a w × h image.</summary>
+    private static void SampleCrop(BackgroundCrop crop, int x, int y, int w, int h, byte[] dst, int o)
+    {
+        ImageData img = crop.Picture;
+        double fu = crop.OffsetX + (x + 0.5) / w * crop.SpanX - 0.5, fv = crop.OffsetY + (y + 0.5) / h * crop.SpanY - 0.5;
+        int pw = img.Width, ph = img.Height;
+        int x0 = Math.Clamp((int)Math.Floor(fu), 0, pw - 1), y0 = Math.Clamp((int)Math.Floor(fv), 0, ph - 1);
+        int x1 = Math.Min(x0 + 1, pw - 1), y1 = Math.Min(y0 + 1, ph - 1);
+        double ax = Math.Clamp(fu - x0, 0, 1), ay = Math.Clamp(fv - y0, 0, 1);
+        byte[] src = img.Rgb;
+        for (int c = 0; c < 3; c++)
+        {
+            double top = src[(y0 * pw + x0) * 3 + c] * (1 - ax) + src[(y0 * pw + x1) * 3 + c] * ax;
+            double bottom = src[(y1 * pw + x0) * 3 + c] * (1 - ax) + src[(y1 * pw + x1) * 3 + c] * ax;
+            dst[o + c] = (byte)Math.Round(top * (1 - ay) + bottom * ay);
+        }
     }
 
     /// <summary>
@@ -175,13 +242,13 @@ public sealed class RasterRenderer
         ],
         [0, 1, 2, 0, 2, 3]);
 
-    private static void ClearToBackground(Background bg, RenderTarget target)
+    private static void ClearToBackground(Background bg, Vec3 light, RenderTarget target)
     {
         int w = target.Width, h = target.Height;
         byte[] rgb = target.Rgb;
-        if (bg.Pattern.Pattern != TexturePattern.None)
+        if (FilledAfterRendering(bg))
         {
-            // The patterned background is filled after rendering, only where nothing was drawn.
+            // Patterned and image backgrounds are filled after rendering, only where nothing was drawn.
             Array.Clear(target.DepthMetres);
             Array.Clear(target.InstanceIds);
             return;
@@ -189,9 +256,9 @@ public sealed class RasterRenderer
         for (int y = 0; y < h; y++)
         {
             double t = (y + 0.5) / h;
-            byte r = Srgb.Encode(bg.Top.X + (bg.Bottom.X - bg.Top.X) * t);
-            byte g = Srgb.Encode(bg.Top.Y + (bg.Bottom.Y - bg.Top.Y) * t);
-            byte b = Srgb.Encode(bg.Top.Z + (bg.Bottom.Z - bg.Top.Z) * t);
+            byte r = Srgb.Encode((bg.Top.X + (bg.Bottom.X - bg.Top.X) * t) * light.X);
+            byte g = Srgb.Encode((bg.Top.Y + (bg.Bottom.Y - bg.Top.Y) * t) * light.Y);
+            byte b = Srgb.Encode((bg.Top.Z + (bg.Bottom.Z - bg.Top.Z) * t) * light.Z);
             int o = y * w * 3;
             for (int x = 0; x < w; x++, o += 3)
             {
@@ -202,26 +269,36 @@ public sealed class RasterRenderer
         Array.Clear(target.InstanceIds);
     }
 
-    /// <summary>Background colour (linear) at pixel (x, y): the gradient, mixed towards the pattern colour.</summary>
-    private static Vec3 BackgroundAt(Background bg, int x, int y, int h)
+    /// <summary>Lit background colour (linear) at pixel (x, y): the gradient mixed towards the pattern colour, times the wall light.</summary>
+    private static Vec3 BackgroundAt(Background bg, Vec3 light, int x, int y, int h)
     {
         double t = (y + 0.5) / h;
         Vec3 c = bg.Top + (bg.Bottom - bg.Top) * t;
-        if (bg.Pattern.Pattern == TexturePattern.None) return c;
-        double p = Textures.Evaluate(bg.Pattern, (x + 0.5) / h, t);
-        return c + (bg.Pattern.Color - c) * p;
+        if (bg.Pattern.Pattern != TexturePattern.None)
+        {
+            double p = Textures.Evaluate(bg.Pattern, (x + 0.5) / h, t);
+            c += (bg.Pattern.Color - c) * p;
+        }
+        return new Vec3(c.X * light.X, c.Y * light.Y, c.Z * light.Z);
     }
 
     /// <summary>The original tool's look: the background laid over the whole image with opacity Blend.</summary>
-    private static void BlendBackground(Background bg, RenderTarget target)
+    private static void BlendBackground(Background bg, Vec3 light, RenderTarget target)
     {
         int w = target.Width, h = target.Height;
         byte[] rgb = target.Rgb;
         double a = Math.Clamp(bg.Blend, 0, 1);
+        byte[] one = new byte[3];
         for (int y = 0, o = 0; y < h; y++)
             for (int x = 0; x < w; x++, o += 3)
             {
-                Vec3 c = BackgroundAt(bg, x, y, h);
+                Vec3 c;
+                if (bg.Image is BackgroundCrop crop)
+                {
+                    SampleCrop(crop, x, y, w, h, one, 0);
+                    c = new Vec3(Srgb.Decode(one[0]), Srgb.Decode(one[1]), Srgb.Decode(one[2]));
+                }
+                else c = BackgroundAt(bg, light, x, y, h);
                 rgb[o] = Srgb.Encode(Srgb.Decode(rgb[o]) * (1 - a) + c.X * a);
                 rgb[o + 1] = Srgb.Encode(Srgb.Decode(rgb[o + 1]) * (1 - a) + c.Y * a);
                 rgb[o + 2] = Srgb.Encode(Srgb.Decode(rgb[o + 2]) * (1 - a) + c.Z * a);
@@ -375,6 +452,11 @@ public sealed class RasterRenderer
         public double AlbR, AlbG, AlbB, Amb, DifR, DifG, DifB, SpeR, SpeG, SpeB, SpecLo, SpecScale;
         public double[] SpecLut;
 
+        // Point lights: 6 doubles each (camera-frame position, radiance at 1 m); Kd and F0·norm scale them per material.
+        public int PointCount;
+        public double[] Points;
+        public double Kd, F0R, F0G, F0B;
+
         // Texture: the albedo mixes towards TexR/G/B by the pattern's value at the interpolated UV.
         public bool Textured;
         public Texture Tex;
@@ -396,12 +478,14 @@ public sealed class RasterRenderer
         public const int SpecSteps = 512;
 
         /// <summary>Per-material constants; <paramref name="specLut"/> (SpecSteps + 2 entries) is reused scratch.</summary>
-        public void SetMaterial(Material m, Vec3 radiance, double ambient, double[] specLut)
+        /// <param name="specPeak">Largest radiance channel of any light (point lights at 1 m): sets the highlight cut-off.</param>
+        public void SetMaterial(Material m, Vec3 radiance, double ambient, double specPeak, double[] specLut)
         {
             double metal = Math.Clamp(m.Metallic, 0, 1);
             Vec3 a = m.Albedo;
             AlbR = a.X; AlbG = a.Y; AlbB = a.Z; Amb = ambient;
             double kd = 1 - metal;
+            Kd = kd;
             DifR = kd * radiance.X; DifG = kd * radiance.Y; DifB = kd * radiance.Z;
             Textured = m.Texture.Pattern != TexturePattern.None;
             Tex = m.Texture;
@@ -411,13 +495,16 @@ public sealed class RasterRenderer
             // (s + 8) / 8 keeps the highlight's energy roughly constant across roughness; without it shiny
             // metals (no diffuse) would render as nearly flat ambient.
             double norm = (shin + 8) / 8;
-            SpeR = (0.04 + (a.X - 0.04) * metal) * radiance.X * norm;
-            SpeG = (0.04 + (a.Y - 0.04) * metal) * radiance.Y * norm;
-            SpeB = (0.04 + (a.Z - 0.04) * metal) * radiance.Z * norm;
+            F0R = (0.04 + (a.X - 0.04) * metal) * norm;
+            F0G = (0.04 + (a.Y - 0.04) * metal) * norm;
+            F0B = (0.04 + (a.Z - 0.04) * metal) * norm;
+            SpeR = F0R * radiance.X;
+            SpeG = F0G * radiance.Y;
+            SpeB = F0B * radiance.Z;
             // Where (N·H)² < SpecLo the highlight adds < 1e-6 (invisible after 8-bit encoding). Above it,
             // (N·H)^s = ((N·H)²)^(s/2) comes from a table with linear interpolation (relative error ~1e-4): a
             // per-pixel pow would dominate the render time.
-            double maxSpec = Math.Max(SpeR, Math.Max(SpeG, SpeB));
+            double maxSpec = Math.Max(F0R, Math.Max(F0G, F0B)) * specPeak;
             SpecLo = maxSpec > 1e-6 ? ScalarMath.Exp(ScalarMath.Log(1e-6 / maxSpec) / (shin / 2)) : 2;
             if (SpecLo < 1)
             {
@@ -470,8 +557,15 @@ public sealed class RasterRenderer
             if (Textured)
             {
                 double tu = (w0 * Ku0 + w1 * Ku1 + w2 * Ku2) / invZ, tv = (w0 * Kv0 + w1 * Kv1 + w2 * Kv2) / invZ;
-                double t = Textures.Evaluate(Tex, tu, tv);
-                ar += (TexR - ar) * t; ag += (TexG - ag) * t; ab += (TexB - ab) * t;
+                if (Tex.Picture is ImageData picture)
+                {
+                    Textures.SampleImage(picture, tu * Tex.Scale, tv * Tex.Scale, out ar, out ag, out ab);
+                }
+                else
+                {
+                    double t = Textures.Evaluate(Tex, tu, tv);
+                    ar += (TexR - ar) * t; ag += (TexG - ag) * t; ab += (TexB - ab) * t;
+                }
             }
             double r = ar * Amb, g = ag * Amb, b = ab * Amb;
             double ndl = nx * Lx + ny * Ly + nz * Lz;
@@ -511,15 +605,60 @@ public sealed class RasterRenderer
                     }
                 }
             }
+            if (PointCount > 0) AddPointLights(x, y, 1.0 / invZ, nx, ny, nz, ar, ag, ab, ref r, ref g, ref b);
             int o = i * 3;
             Rgb[o] = Srgb.Encode(r);
             Rgb[o + 1] = Srgb.Encode(g);
             Rgb[o + 2] = Srgb.Encode(b);
         }
+
+        /// <summary>
+        /// Diffuse and Blinn–Phong specular from each point light at the camera-frame point of pixel (x, y) at depth
+        /// zc, with inverse-square falloff. Point lights cast no shadows. Kept out of <see cref="Cover"/> so scenes
+        /// without point lights pay one branch.
+        /// </summary>
+        private readonly void AddPointLights(int x, int y, double zc, double nx, double ny, double nz,
+            double ar, double ag, double ab, ref double r, ref double g, ref double b)
+        {
+            double px = ColA[x] * zc, py = RowB[y] * zc, pz = zc;
+            double pl = Math.Sqrt(px * px + py * py + pz * pz);
+            double vx = -px / pl, vy = -py / pl, vz = -pz / pl; // towards the camera
+            for (int j = 0; j < PointCount; j++)
+            {
+                int k = 6 * j;
+                double lx = Points[k] - px, ly = Points[k + 1] - py, lz = Points[k + 2] - pz;
+                double d2 = lx * lx + ly * ly + lz * lz;
+                double d = Math.Sqrt(d2);
+                lx /= d; ly /= d; lz /= d;
+                double ndl = nx * lx + ny * ly + nz * lz;
+                if (ndl <= 0) continue;
+                double e = ndl / d2;
+                double er = Points[k + 3] * e, eg = Points[k + 4] * e, eb = Points[k + 5] * e;
+                r += ar * Kd * er; g += ag * Kd * eg; b += ab * Kd * eb;
+                double hx = lx + vx, hy = ly + vy, hz = lz + vz;
+                double ndh = nx * hx + ny * hy + nz * hz, hh = hx * hx + hy * hy + hz * hz;
+                if (ndh <= 0 || hh <= 0) continue;
+                double ndh2 = ndh * ndh / hh;
+                if (ndh2 <= SpecLo) continue;
+                double f = (ndh2 - SpecLo) * SpecScale;
+                int step = SpecSteps;
+                if (f < SpecSteps) step = (int)f; else f = step;
+                double lo = SpecLut[step];
+                double sp = lo + (SpecLut[step + 1] - lo) * (f - step);
+                r += F0R * er * sp; g += F0G * eg * sp; b += F0B * eb * sp;
+            }
+        }
     }
 
     private sealed class Scratch
     {
+        public double[] Points = [];
+        public double[] EnsurePoints(int count)
+        {
+            if (Points.Length < 6 * count) Points = new double[6 * count];
+            return Points;
+        }
+
         public CamVertex[] Vertices = [];
         public int[] Stamps = [];
         private int _stamp;

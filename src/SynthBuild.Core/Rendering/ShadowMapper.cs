@@ -3,7 +3,7 @@ using SynthBuild.Core.Scene;
 namespace SynthBuild.Core.Rendering;
 
 /// <summary>
-/// Shadow map for the directional light: an orthographic depth render of every object seen from the light,
+/// Shadow map for the directional light: an orthographic depth render of every object (and distractor) seen from the light,
 /// fitted to the objects' bounds. Receivers (objects and table) test their depth along the light against it.
 /// Per-thread scratch, reused across samples.
 /// </summary>
@@ -25,7 +25,7 @@ internal sealed class ShadowMapper
         _cameraToWorld = cam.WorldToCamera.Inverse();
 
         double minX = double.MaxValue, minY = double.MaxValue, maxX = double.MinValue, maxY = double.MinValue;
-        foreach (SceneObject o in scene.Objects)
+        foreach (SceneObject o in Casters(scene))
             for (int i = 0; i < 8; i++)
             {
                 Vec3 local = ObjectBox.Corner(o.Dimensions, i);
@@ -40,7 +40,7 @@ internal sealed class ShadowMapper
         Array.Fill(Map, float.MaxValue);
 
         var sink = new DepthSink { Map = Map };
-        foreach (SceneObject o in scene.Objects)
+        foreach (SceneObject o in Casters(scene))
         {
             Mesh mesh = o.Mesh ?? MeshBuilder.Unit(o.Shape);
             Vec3 scale = o.Mesh is null ? MeshBuilder.Scale(o.Shape, o.Dimensions) : new Vec3(1, 1, 1);
@@ -60,6 +60,9 @@ internal sealed class ShadowMapper
             }
         }
     }
+
+    /// <summary>Labelled objects and distractors alike cast shadows.</summary>
+    private static IEnumerable<SceneObject> Casters(SceneDescription scene) => scene.Objects.Concat(scene.DistractorsOrEmpty);
 
     private (long X, long Y, double D) ToLight(RigidTransform pose, Vec3 p, Vec3 scale)
     {

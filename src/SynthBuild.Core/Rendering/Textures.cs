@@ -38,6 +38,30 @@ public static class Textures
         }
     }
 
+    /// <summary>
+    /// Linear colour of an image texture at texture coordinates (s, t) in tiles (the image repeats every whole
+    /// number), bilinear between texel centres with wrap-around; t grows upwards in the image.
+    /// </summary>
+    public static void SampleImage(ImageData image, double s, double t, out double r, out double g, out double b)
+    {
+        int w = image.Width, h = image.Height;
+        double fu = (s - Math.Floor(s)) * w - 0.5, fv = (1 - (t - Math.Floor(t))) * h - 0.5;
+        double flu = Math.Floor(fu), flv = Math.Floor(fv);
+        double ax = fu - flu, ay = fv - flv;
+        int x0 = (int)flu, y0 = (int)flv;
+        if (x0 < 0) x0 += w;
+        if (y0 < 0) y0 += h;
+        if (x0 >= w) x0 -= w;
+        if (y0 >= h) y0 -= h;
+        int x1 = x0 + 1 == w ? 0 : x0 + 1, y1 = y0 + 1 == h ? 0 : y0 + 1;
+        float[] lin = image.Linear;
+        int i00 = (y0 * w + x0) * 3, i10 = (y0 * w + x1) * 3, i01 = (y1 * w + x0) * 3, i11 = (y1 * w + x1) * 3;
+        double w00 = (1 - ax) * (1 - ay), w10 = ax * (1 - ay), w01 = (1 - ax) * ay, w11 = ax * ay;
+        r = lin[i00] * w00 + lin[i10] * w10 + lin[i01] * w01 + lin[i11] * w11;
+        g = lin[i00 + 1] * w00 + lin[i10 + 1] * w10 + lin[i01 + 1] * w01 + lin[i11 + 1] * w11;
+        b = lin[i00 + 2] * w00 + lin[i10 + 2] * w10 + lin[i01 + 2] * w01 + lin[i11 + 2] * w11;
+    }
+
     /// <summary>Smoothly interpolated lattice noise in [0, 1].</summary>
     public static double ValueNoise(double x, double y, int seed)
     {

@@ -43,6 +43,15 @@ public sealed class SceneSampler(DatasetSpec spec)
         Texture tableTexture = tablePattern == TexturePattern.None ? default : new Texture(tablePattern,
             Jitter(tableColor * tableRng.Uniform(0.45, 0.8), 0.1, ref tableRng),
             tablePattern == TexturePattern.Wood ? tableRng.Uniform(8, 20) : tableRng.Uniform(4, 12), tableRng.NextInt(0, 1 << 20));
+        if (tablePattern == TexturePattern.Image && spec.Materials.Textures?.Folder is ImageFolder tableImages)
+        {
+            var imgRng = tableRng.Derive("image");
+            tableTexture = tableTexture with
+            {
+                Picture = tableImages.Images[imgRng.NextInt(0, tableImages.Images.Count - 1)],
+                Scale = imgRng.Uniform(bg.TableImageScale.Min, bg.TableImageScale.Max),
+            };
+        }
         var table = new Table(bg.TableSizeX, bg.TableSizeY, new Material(tableColor, tableRoughness, 0, tableTexture));
         Texture backgroundPattern = default;
         if (bg.Mode == "procedural")
@@ -52,9 +61,24 @@ public sealed class SceneSampler(DatasetSpec spec)
             backgroundPattern = new Texture(patterns[pRng.NextInt(0, patterns.Count - 1)], Pick(bg.Colors, ref pRng),
                 pRng.Uniform(3, 12), pRng.NextInt(0, 1 << 20));
         }
-        var background = new Background(top, bottom, backgroundPattern, bg.Blend);
-        var objects = SampleObjects(index, RandomStream.For(spec.Seed, index, attempt == 0 ? "objects" : "objects-retry-" + attempt), camera, table, curriculum, difficulty);
-        return new SceneDescription(camera, objects, light, table, background);
+        BackgroundCrop? crop = bg.Images is ImageFolder images ? SampleCrop(images, bgRng.Derive("image")) : null;
+        var background = new Background(top, bottom, backgroundPattern, bg.Blend, crop);
+        var footprints = new List<(double X, double Y, double R)>();
+        var objects = SampleObjects(index, RandomStream.For(spec.Seed, index, attempt == 0 ? "objects" : "objects-retry-" + attempt), camera, table, curriculum, difficulty, footprints);
+        var distractors = SampleDistractors(RandomStream.For(spec.Seed, index, attempt == 0 ? "distractors" : "distractors-retry-" + attempt), camera, table, footprints);
+        return new SceneDescription(camera, objects, light, table, background, distractors);
+    }
+
+    /// <summary>A random image, cropped to the frame's aspect, zoomed by imageZoom beyond covering the frame, at a random offset.</summary>
+    private BackgroundCrop SampleCrop(ImageFolder images, RandomStream rng)
+    {
+        ImageData img = images.Images[rng.NextInt(0, images.Images.Count - 1)];
+        double aspect = (double)spec.Width / spec.Height;
+        double spanX = Math.Min(img.Width, img.Height * aspect);
+        double zoom = rng.Uniform(spec.Background.ImageZoom.Min, spec.Background.ImageZoom.Max);
+        spanX /= zoom;
+        double spanY = spanX / aspect;
+        return new BackgroundCrop(img, rng.Uniform(0, img.Width - spanX), rng.Uniform(0, img.Height - spanY), spanX, spanY);
     }
 
     private CameraModel SampleCamera(RandomStream rng)
@@ -80,17 +104,54 @@ public sealed class SceneSampler(DatasetSpec spec)
         var tint = new Vec3(1 + rng.Uniform(-v, v), 1 + rng.Uniform(-v, v), 1 + rng.Uniform(-v, v));
         double minIntensity = curriculum.LightIntensityMin is ValueRange lm
             ? Math.Min(CurriculumSpec.Lerp(lm, difficulty), l.Intensity.Max) : l.Intensity.Min;
-        return new Lighting(direction, tint, rng.Uniform(minIntensity, l.Intensity.Max), rng.Uniform(l.Ambient.Min, l.Ambient.Max), l.Shadows);
+        double intensity = rng.Uniform(minIntensity, l.Intensity.Max), ambient = rng.Uniform(l.Ambient.Min, l.Ambient.Max);
+        // Later additions draw from derived streams, so datasets without them keep every earlier draw.
+        tint = Tinted(tint, rng.Derive("temperature"));
+        PointLightSpec pls = l.PointLightsOrNone;
+        List<PointLight>? points = null;
+        if (pls.Count.Max > 0)
+        {
+            var pRng = rng.Derive("points");
+            int count = pRng.NextInt(pls.Count.Min, pls.Count.Max);
+            points = new List<PointLight>(count);
+            for (int j = 0; j < count; j++)
+            {
+                var jRng = pRng.Derive("light", j);
+                Vec3 a = pls.PositionMin, b = pls.PositionMax;
+                var position = new Vec3(jRng.Uniform(a.X, b.X), jRng.Uniform(a.Y, b.Y), jRng.Uniform(a.Z, b.Z));
+                double pi = jRng.Uniform(pls.Intensity.Min, pls.Intensity.Max);
+                var pTint = new Vec3(1 + jRng.Uniform(-v, v), 1 + jRng.Uniform(-v, v), 1 + jRng.Uniform(-v, v));
+                points.Add(new PointLight(position, Tinted(pTint, jRng.Derive("temperature")), pi));
+            }
+        }
+        return new Lighting(direction, tint, intensity, ambient, l.Shadows, points);
     }
 
-    private List<SceneObject> SampleObjects(long index, RandomStream rng, CameraModel camera, Table table, CurriculumSpec curriculum, double difficulty)
+    /// <summary>The jitter <paramref name="tint"/> times the black-body colour of a temperature drawn from lighting.colorTemperature.</summary>
+    private Vec3 Tinted(Vec3 tint, RandomStream rng)
+    {
+        if (spec.Lighting.ColorTemperature is not ValueRange k) return tint;
+        Vec3 c = ColorTemperature.ToLinearRgb(rng.Uniform(k.Min, k.Max));
+        return new Vec3(tint.X * c.X, tint.Y * c.Y, tint.Z * c.Z);
+    }
+
+    /// <summary>The top face of a box resting on the table (or on another box): a rectangle at height TopZ,
+    /// half extents HalfX, HalfY along the box's yawed axes; at most one object rests on it.</summary>
+    private sealed record Support(double X, double Y, Mat3 Yaw, double HalfX, double HalfY, double TopZ)
+    {
+        public bool Occupied { get; set; }
+    }
+
+    private List<SceneObject> SampleObjects(long index, RandomStream rng, CameraModel camera, Table table, CurriculumSpec curriculum, double difficulty,
+        List<(double X, double Y, double R)> footprints)
     {
         int max = spec.ObjectsPerScene.Max;
         if (curriculum.ObjectsMax is ValueRange om) max = Math.Max(spec.ObjectsPerScene.Min, (int)Math.Round(CurriculumSpec.Lerp(om, difficulty)));
         double truncation = curriculum.Truncation is ValueRange tr ? CurriculumSpec.Lerp(tr, difficulty) : spec.PlacementOrDefault.Truncation;
+        double stacking = spec.PlacementOrDefault.Stacking;
         int wanted = rng.NextInt(spec.ObjectsPerScene.Min, max);
         var placed = new List<SceneObject>(wanted);
-        var footprints = new List<(double X, double Y, double R)>(wanted);
+        var supports = new List<Support>();
         // Candidate positions cover the table; the view test below keeps only what the camera sees.
         double halfX = table.SizeX / 2, halfY = table.SizeY / 2;
 
@@ -100,12 +161,21 @@ public sealed class SceneSampler(DatasetSpec spec)
             var objRng = rng.Derive("object", n);
             CategorySpec category = PickCategory(index, n, ref objRng);
             bool mayTruncate = allowTruncation && truncation > 0 && objRng.Derive("truncation").Chance(truncation);
+            var stackRng = objRng.Derive("stack");
+            bool stack = stacking > 0 && stackRng.Chance(stacking);
             for (int sizeTry = 0; sizeTry < SizeAttempts; sizeTry++)
             {
                 ObjectShape shape = SampleShape(category, ref objRng);
                 double yaw = objRng.Uniform(0, 2 * Math.PI);
                 Mat3 rotation = Mat3.RotationZ(yaw) * shape.Rest;
                 double footprint = shape.FootprintRadius;
+                if (stack && TryStack(shape, rotation, ref stackRng, mayTruncate) is RigidTransform stacked)
+                {
+                    placed.Add(new SceneObject(placed.Count + 1, category.Id, category.Name, category.Shape, shape.Dimensions, stacked,
+                        SampleMaterial(category, ref objRng), shape.Mesh, shape.Kind));
+                    AddSupport(category.Shape, shape, yaw, stacked);
+                    return true;
+                }
                 for (int attempt = 0; attempt < PositionAttempts; attempt++)
                 {
                     double x = objRng.Uniform(-halfX + footprint, halfX - footprint);
@@ -116,10 +186,41 @@ public sealed class SceneSampler(DatasetSpec spec)
                     footprints.Add((x, y, footprint));
                     placed.Add(new SceneObject(placed.Count + 1, category.Id, category.Name, category.Shape, shape.Dimensions, pose,
                         SampleMaterial(category, ref objRng), shape.Mesh, shape.Kind));
+                    AddSupport(category.Shape, shape, yaw, pose);
                     return true;
                 }
             }
             return false;
+        }
+
+        // A box's top face can carry one object: its world-axis extents before the yaw are |rest| · dimensions.
+        void AddSupport(ShapeKind kind, ObjectShape shape, double yaw, RigidTransform pose)
+        {
+            if (kind != ShapeKind.Box || stacking <= 0) return;
+            Mat3 r = shape.Rest;
+            Vec3 d = shape.Dimensions;
+            double ex = Math.Abs(r.M00) * d.X + Math.Abs(r.M01) * d.Y + Math.Abs(r.M02) * d.Z;
+            double ey = Math.Abs(r.M10) * d.X + Math.Abs(r.M11) * d.Y + Math.Abs(r.M12) * d.Z;
+            double ez = Math.Abs(r.M20) * d.X + Math.Abs(r.M21) * d.Y + Math.Abs(r.M22) * d.Z;
+            supports.Add(new Support(pose.Translation.X, pose.Translation.Y, Mat3.RotationZ(yaw), ex / 2, ey / 2, pose.Translation.Z + ez / 2));
+        }
+
+        // On a free support whose top holds the whole footprint circle (so the centre of mass is over the face and
+        // nothing overhangs into a neighbour), at a random offset within the slack; null when none fits or is in view.
+        RigidTransform? TryStack(ObjectShape shape, Mat3 rotation, ref RandomStream srng, bool mayTruncate)
+        {
+            double r = shape.FootprintRadius + ClearanceMetres;
+            var free = supports.Where(s => !s.Occupied && s.HalfX >= r && s.HalfY >= r).ToList();
+            for (int attempt = 0; attempt < 8 && free.Count > 0; attempt++)
+            {
+                Support s = free[srng.NextInt(0, free.Count - 1)];
+                Vec3 offset = s.Yaw * new Vec3(srng.Uniform(-(s.HalfX - r), s.HalfX - r), srng.Uniform(-(s.HalfY - r), s.HalfY - r), 0);
+                var pose = new RigidTransform(rotation, new Vec3(s.X + offset.X, s.Y + offset.Y, s.TopZ + shape.RestHeight));
+                if (mayTruncate ? !CentreInView(camera, pose) : !FullyInView(camera, pose, shape.Dimensions)) continue;
+                s.Occupied = true;
+                return pose;
+            }
+            return null;
         }
 
         for (int n = 0; n < wanted; n++) TryPlace(n, allowTruncation: true);
@@ -128,6 +229,41 @@ public sealed class SceneSampler(DatasetSpec spec)
         for (int extra = 0; placed.Count < spec.ObjectsPerScene.Min && extra < 4 * spec.ObjectsPerScene.Min; extra++)
             TryPlace(wanted + extra, allowTruncation: false);
         return placed;
+    }
+
+    /// <summary>
+    /// Unlabelled distractors on the free table (footprints kept clear of the objects' and each other's), their
+    /// centre in view; a distractor that finds no place is left out.
+    /// </summary>
+    private List<SceneObject>? SampleDistractors(RandomStream rng, CameraModel camera, Table table, List<(double X, double Y, double R)> footprints)
+    {
+        DistractorSpec d = spec.DistractorsOrNone;
+        if (d.Count.Max <= 0) return null;
+        int count = rng.NextInt(d.Count.Min, d.Count.Max);
+        var result = new List<SceneObject>(count);
+        double halfX = table.SizeX / 2, halfY = table.SizeY / 2;
+        var radius = new ValueRange(d.Size.Min / 2, d.Size.Max / 2);
+        for (int n = 0; n < count; n++)
+        {
+            var dRng = rng.Derive("distractor", n);
+            ShapeKind kind = d.Shapes[dRng.NextInt(0, d.Shapes.Count - 1)];
+            // The primitives' own samplers with the distractor size range stand in for a category.
+            var stand = new CategorySpec(0, "distractor", kind, 1, d.Size, radius, d.Size, null);
+            ObjectShape shape = SampleShape(stand, ref dRng);
+            Mat3 rotation = Mat3.RotationZ(dRng.Uniform(0, 2 * Math.PI)) * shape.Rest;
+            for (int attempt = 0; attempt < PositionAttempts; attempt++)
+            {
+                double x = dRng.Uniform(-halfX + shape.FootprintRadius, halfX - shape.FootprintRadius);
+                double y = dRng.Uniform(-halfY + shape.FootprintRadius, halfY - shape.FootprintRadius);
+                if (Overlaps(footprints, x, y, shape.FootprintRadius)) continue;
+                var pose = new RigidTransform(rotation, new Vec3(x, y, shape.RestHeight));
+                if (!CentreInView(camera, pose)) continue;
+                footprints.Add((x, y, shape.FootprintRadius));
+                result.Add(new SceneObject(0, 0, "distractor", kind, shape.Dimensions, pose, SampleMaterial(stand, ref dRng), shape.Mesh));
+                break;
+            }
+        }
+        return result;
     }
 
     /// <summary>
@@ -247,6 +383,15 @@ public sealed class SceneSampler(DatasetSpec spec)
             texture = new Texture(t.Patterns[texRng.NextInt(0, t.Patterns.Count - 1)],
                 HsvToRgb(texRng.NextDouble(), texRng.Uniform(0.2, 0.9), texRng.Uniform(0.15, 0.95)),
                 texRng.Uniform(t.Scale.Min, t.Scale.Max), texRng.NextInt(0, 1 << 20));
+        if (texture.Pattern == TexturePattern.Image && t.Folder is ImageFolder folder)
+        {
+            var imgRng = texRng.Derive("image");
+            texture = texture with
+            {
+                Picture = folder.Images[imgRng.NextInt(0, folder.Images.Count - 1)],
+                Scale = imgRng.Uniform(t.ImageScale.Min, t.ImageScale.Max),
+            };
+        }
         return new Material(albedo, roughness, metallic, texture);
     }
 

@@ -51,6 +51,17 @@ public static class AnnotationJson
             w.WriteNumber("intensity", a.Light.Intensity);
             w.WriteNumber("ambient", a.Light.Ambient);
             w.WriteBoolean("shadows", a.Light.Shadows);
+            if (a.Light.PointLightCount > 0)
+            {
+                w.WriteStartArray("pointLights");
+                foreach (PointLight p in a.Light.PointLights!)
+                {
+                    w.WriteStartObject();
+                    Vec(w, "position", p.Position); Vec(w, "color", p.Color); w.WriteNumber("intensity", p.Intensity);
+                    w.WriteEndObject();
+                }
+                w.WriteEndArray();
+            }
             w.WriteEndObject();
 
             w.WriteStartArray("objects");
@@ -200,7 +211,10 @@ public static class AnnotationJson
             cam.TryGetProperty("projection", out var proj) ? proj.EnumerateArray().SelectMany(ArrayOf).ToArray() : null);
         var lighting = new Lighting(VecOf(light.GetProperty("directionToLight")), VecOf(light.GetProperty("color")),
             light.GetProperty("intensity").GetDouble(), light.GetProperty("ambient").GetDouble(),
-            light.TryGetProperty("shadows", out var sh) && sh.GetBoolean());
+            light.TryGetProperty("shadows", out var sh) && sh.GetBoolean(),
+            light.TryGetProperty("pointLights", out var pls)
+                ? pls.EnumerateArray().Select(p => new PointLight(VecOf(p.GetProperty("position")), VecOf(p.GetProperty("color")), p.GetProperty("intensity").GetDouble())).ToList()
+                : null);
         var objects = new List<ObjectAnnotation>();
         foreach (JsonElement o in r.GetProperty("objects").EnumerateArray())
         {

@@ -135,6 +135,14 @@ public class ConfigLoaderTests
         { "{\n  \"camera\": { \"distortion\": { \"k4\": 0.1 } }\n}", "SYN1003", 2, 31, "Unknown key 'k4'" },
         // 32. onSideProbability on a sphere
         { "{\n  \"categories\": [ { \"name\": \"s\", \"shape\": \"sphere\", \"onSideProbability\": 0.5 } ]\n}", "SYN1003", 2, 53, "does not apply to shape 'sphere'. A sphere takes 'radius'." },
+        // 35. point-light box inside out
+        { "{\n  \"lighting\": { \"pointLights\": { \"position\": { \"min\": [1, 0, 0.5], \"max\": [0, 0, 1] } } }\n}", "SYN1006", 2, 48, "min must be ≤ max on every axis" },
+        // 36. colour temperature below the locus approximation
+        { "{\n  \"lighting\": { \"colorTemperature\": { \"min\": 1000, \"max\": 5000 } }\n}", "SYN1005", 2, 46, "1000 is too small; expected >= 1667" },
+        // 37. distractor shape that is not a primitive
+        { "{\n  \"distractors\": { \"shapes\": [\"mug\"] }\n}", "SYN1005", 2, 31, "expected one of 'box', 'cylinder', 'sphere'" },
+        // 38. stacking probability beyond 1
+        { "{\n  \"placement\": { \"stacking\": 1.5 }\n}", "SYN1005", 2, 30, "1.5 is too large; expected <= 1" },
     };
 
     [Theory]
@@ -224,6 +232,13 @@ public class ConfigLoaderTests
     [InlineData("\"background\": { \"blend\": 0.3 }")]
     [InlineData("\"background\": { \"tablePatterns\": [\"none\"] }")]
     [InlineData("\"placement\": { \"truncation\": 0.2 }")]
+    [InlineData("\"placement\": { \"stacking\": 0.2 }")]
+    [InlineData("\"lighting\": { \"colorTemperature\": { \"min\": 3000, \"max\": 5000 } }")]
+    [InlineData("\"lighting\": { \"pointLights\": { \"count\": { \"min\": 1, \"max\": 2 } } }")]
+    [InlineData("\"lighting\": { \"pointLights\": { \"intensity\": { \"min\": 10, \"max\": 20 } } }")]
+    [InlineData("\"distractors\": { \"count\": { \"min\": 1, \"max\": 2 } }")]
+    [InlineData("\"distractors\": { \"shapes\": [\"box\"] }")]
+    [InlineData("\"background\": { \"imageZoom\": { \"min\": 1, \"max\": 3 } }")]
     [InlineData("\"render\": { \"supersampling\": 2 }")]
     [InlineData("\"outputs\": { \"pointCloud\": true }")]
     [InlineData("\"curriculum\": { \"schedule\": \"linear\", \"objectsMax\": { \"start\": 3, \"end\": 8 } }")]

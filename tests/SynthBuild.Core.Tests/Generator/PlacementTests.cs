@@ -30,7 +30,7 @@ public class PlacementTests
         return r.Spec!;
     }
 
-    private static IEnumerable<Vec3> WorldVertices(SceneObject o) => o.Mesh!.Vertices.Select(v => o.Pose.Apply(v.Position));
+    internal static IEnumerable<Vec3> WorldVertices(SceneObject o) => o.Mesh!.Vertices.Select(v => o.Pose.Apply(v.Position));
 
     [Fact]
     public void Every_object_rests_on_the_table_and_all_seven_categories_and_both_kinds_occur()
@@ -125,7 +125,7 @@ public class PlacementTests
     private static RigidTransform ToWorld(ObjectAnnotation o, SceneDescription scene) =>
         scene.Objects.First(s => s.Pose.Translation == o.PoseWorld.Position).Pose;
 
-    private static List<(Vec3, Vec3, Vec3)> WorldTriangles(SceneObject o)
+    internal static List<(Vec3, Vec3, Vec3)> WorldTriangles(SceneObject o)
     {
         var m = o.Mesh!;
         var list = new List<(Vec3, Vec3, Vec3)>();
@@ -135,7 +135,7 @@ public class PlacementTests
     }
 
     /// <summary>Parity of crossings of a slightly skewed ray (avoids edges and vertices) with the triangles.</summary>
-    private static bool Inside(Vec3 p, List<(Vec3 A, Vec3 B, Vec3 C)> tris)
+    internal static bool Inside(Vec3 p, List<(Vec3 A, Vec3 B, Vec3 C)> tris)
     {
         Vec3 dir = new Vec3(1, 0.000123, 0.000317).Normalized();
         int hits = 0;

@@ -179,9 +179,11 @@ public class RasterRendererTests
             light, new Table(0, 0, Matte), DefaultBackground);
         var t = Render(scene);
 
+        // The background is a wall facing the camera: here the light is straight behind the camera, so it gets the
+        // ambient plus the full directional light (per channel).
         var bg = DefaultBackground;
-        Assert.Equal(Srgb.EncodeExact(bg.Top.X + (bg.Bottom.X - bg.Top.X) * 0.5 / 480), t.Rgb[0]);
-        Assert.Equal(Srgb.EncodeExact(bg.Top.Z + (bg.Bottom.Z - bg.Top.Z) * 479.5 / 480), t.Rgb[(479 * 640) * 3 + 2]);
+        Assert.Equal(Srgb.EncodeExact((bg.Top.X + (bg.Bottom.X - bg.Top.X) * 0.5 / 480) * (0.25 + 0.6 * 1.0)), t.Rgb[0]);
+        Assert.Equal(Srgb.EncodeExact((bg.Top.Z + (bg.Bottom.Z - bg.Top.Z) * 479.5 / 480) * (0.25 + 0.6 * 0.8)), t.Rgb[(479 * 640) * 3 + 2]);
 
         // Centre pixel: normal, light and view all along +z (world), so N·L = N·H = 1.
         double s = Math.Clamp(2 / Math.Pow(0.6, 4) - 2, 1, 2048);
