@@ -21,8 +21,9 @@ public sealed class BuildMonitor
     internal void SampleDone() => Interlocked.Increment(ref _done);
 }
 
+/// <param name="Timings">When set, receives the thread time of each generation stage (benchmarks).</param>
 public sealed record BuildOptions(int Threads = 0, BuildMonitor? Monitor = null, Action? OnTick = null,
-    TimeSpan? CheckpointInterval = null);
+    TimeSpan? CheckpointInterval = null, StageTimings? Timings = null);
 
 public sealed record BuildResult(
     int Generated,
@@ -100,7 +101,7 @@ public sealed class DatasetBuilder(DatasetSpec spec, string outputDirectory, Bui
             var sampler = new SceneSampler(spec);
             var sensor = new SensorModel(spec.Sensor);
             var work = Task.Run(() => Parallel.For(0, todo.Length, Parallelism(cancellation),
-                () => new Worker(spec, sampler, sensor),
+                () => new Worker(spec, sampler, sensor, _options.Timings),
                 (t, _, worker) =>
                 {
                     int i = todo[t];
@@ -211,7 +212,7 @@ public sealed class DatasetBuilder(DatasetSpec spec, string outputDirectory, Bui
     internal static string Sha256Hex(ReadOnlySpan<byte> bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
 
     /// <summary>Per-thread state: buffers are reused across the samples one thread generates.</summary>
-    private sealed class Worker(DatasetSpec spec, SceneSampler sampler, SensorModel sensor)
+    private sealed class Worker(DatasetSpec spec, SceneSampler sampler, SensorModel sensor, StageTimings? timings)
     {
         private readonly RasterRenderer _renderer = new();
         private readonly RenderTarget _target = NewTarget(spec);
@@ -222,6 +223,8 @@ public sealed class DatasetBuilder(DatasetSpec spec, string outputDirectory, Bui
         private RenderTarget? _highRes;
         private readonly ushort[] _depthMm = new ushort[spec.Width * spec.Height];
         private readonly ushort[] _semantic = new ushort[spec.Width * spec.Height];
+
+        private long Lap(GenerationStage stage, long start) => timings?.Lap(stage, start) ?? start;
 
         private void Render(SceneDescription scene, RenderTarget target, int factor)
         {
@@ -245,9 +248,11 @@ public sealed class DatasetBuilder(DatasetSpec spec, string outputDirectory, Bui
             SceneDescription scene;
             SampleAnnotation annotation;
             int attempt = 0;
+            long t = Stopwatch.GetTimestamp();
             while (true)
             {
                 scene = sampler.Sample(index, attempt);
+                t = Lap(GenerationStage.Scene, t);
                 int factor = spec.RenderOrDefault.Supersampling;
                 if (spec.Camera.Distortion.IsZero)
                 {
@@ -265,7 +270,9 @@ public sealed class DatasetBuilder(DatasetSpec spec, string outputDirectory, Bui
                     Render(pinholeScene, _pinhole, factor);
                     LensWarp.Apply(scene.Camera, _pinhole, _margin, _target, scene.Objects.Count);
                 }
+                t = Lap(GenerationStage.Render, t);
                 annotation = LabelExtractor.Extract(index, scene, _target);
+                t = Lap(GenerationStage.Labels, t);
                 if (annotation.Objects.Count >= spec.ObjectsPerScene.Min || ++attempt > MaxSceneRedraws) break;
             }
             sensor.ApplyRgbNoise(_target.Rgb, RandomStream.For(spec.Seed, index, "sensor.rgb"));
@@ -273,14 +280,15 @@ public sealed class DatasetBuilder(DatasetSpec spec, string outputDirectory, Bui
             var curriculum = spec.CurriculumOrDefault;
             double dropout = curriculum.DepthDropout is ValueRange dr ? CurriculumSpec.Lerp(dr, curriculum.Difficulty(index)) : spec.Sensor.DepthDropout;
             sensor.ToDepth(_target.DepthMetres, _depthMm, spec.Width, RandomStream.For(spec.Seed, index, "sensor.depth"), dropout);
+            t = Lap(GenerationStage.Sensor, t);
 
             string stem = DatasetLayout.Stem(index, spec.Samples);
-            var outputs = new List<(string Path, byte[] Bytes)>(7)
-            {
-                (DatasetLayout.Rgb(stem), Png.EncodeRgb8(_target.Rgb, spec.Width, spec.Height)),
-                (DatasetLayout.Depth(stem), Png.EncodeGray16(_depthMm, spec.Width, spec.Height)),
-                (DatasetLayout.Segmentation(stem), Png.EncodeGray16(_target.InstanceIds, spec.Width, spec.Height, filter: 0)),
-            };
+            var outputs = new List<(string Path, byte[] Bytes)>(7);
+            outputs.Add((DatasetLayout.Rgb(stem), Png.EncodeRgb8(_target.Rgb, spec.Width, spec.Height)));
+            t = Lap(GenerationStage.EncodeRgb, t);
+            outputs.Add((DatasetLayout.Depth(stem), Png.EncodeGray16(_depthMm, spec.Width, spec.Height)));
+            t = Lap(GenerationStage.EncodeDepth, t);
+            outputs.Add((DatasetLayout.Segmentation(stem), Png.EncodeGray16(_target.InstanceIds, spec.Width, spec.Height, filter: 0)));
             var extra = new List<KeyValuePair<string, string>>();
             OutputSpec wanted = spec.OutputsOrDefault;
             if (wanted.Semantic)
@@ -299,9 +307,12 @@ public sealed class DatasetBuilder(DatasetSpec spec, string outputDirectory, Bui
                 outputs.Add((DatasetLayout.Normals(stem), Png.EncodeRgb8(SampleOutputs.NormalsRgb(_target.Normals!), spec.Width, spec.Height)));
                 extra.Add(new("normals", DatasetLayout.Normals(stem)));
             }
+            t = Lap(GenerationStage.EncodeMasks, t);
             outputs.Add((DatasetLayout.Annotation(stem), AnnotationJson.Sample(annotation with { ExtraFiles = extra.Count > 0 ? extra : null }, stem)));
+            t = Lap(GenerationStage.Annotation, t);
 
             var files = WriteSampleFiles(root, outputs, previous, out int written);
+            Lap(GenerationStage.HashAndWrite, t);
 
             Diagnostic? warning = annotation.Objects.Count < spec.ObjectsPerScene.Min
                 ? Diagnostic.Warning(TooFewObjects,
