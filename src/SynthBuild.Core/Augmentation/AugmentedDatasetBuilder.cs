@@ -74,7 +74,7 @@ public sealed class AugmentedDatasetBuilder(DatasetSpec spec, string baseDirecto
                 AugmentedSample result = pipeline.Apply(sample.Images, sample.Annotation, spec.Seed, source, variant);
                 string stem = DatasetLayout.Stem(o, count);
                 var im = result.Images;
-                var outputs = new (string Path, byte[] Bytes)[]
+                var outputs = new (string Path, ReadOnlyMemory<byte> Bytes)[]
                 {
                     (DatasetLayout.Rgb(stem), Png.EncodeRgb8(im.Rgb, im.Width, im.Height)),
                     (DatasetLayout.Depth(stem), Png.EncodeGray16(im.Depth, im.Width, im.Height)),

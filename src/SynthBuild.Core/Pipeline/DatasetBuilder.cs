@@ -223,6 +223,8 @@ public sealed class DatasetBuilder(DatasetSpec spec, string outputDirectory, Bui
         private RenderTarget? _highRes;
         private readonly ushort[] _depthMm = new ushort[spec.Width * spec.Height];
         private readonly ushort[] _semantic = new ushort[spec.Width * spec.Height];
+        // Encoded PNGs, one reused buffer per image kind: no large per-sample arrays for the GC to churn.
+        private readonly MemoryStream _rgbPng = new(), _depthPng = new(), _segmentationPng = new(), _semanticPng = new();
 
         private long Lap(GenerationStage stage, long start) => timings?.Lap(stage, start) ?? start;
 
@@ -283,18 +285,18 @@ public sealed class DatasetBuilder(DatasetSpec spec, string outputDirectory, Bui
             t = Lap(GenerationStage.Sensor, t);
 
             string stem = DatasetLayout.Stem(index, spec.Samples);
-            var outputs = new List<(string Path, byte[] Bytes)>(7);
-            outputs.Add((DatasetLayout.Rgb(stem), Png.EncodeRgb8(_target.Rgb, spec.Width, spec.Height)));
+            var outputs = new List<(string Path, ReadOnlyMemory<byte> Bytes)>(7);
+            outputs.Add((DatasetLayout.Rgb(stem), Png.EncodeRgb8(_target.Rgb, spec.Width, spec.Height, _rgbPng)));
             t = Lap(GenerationStage.EncodeRgb, t);
-            outputs.Add((DatasetLayout.Depth(stem), Png.EncodeGray16(_depthMm, spec.Width, spec.Height)));
+            outputs.Add((DatasetLayout.Depth(stem), Png.EncodeGray16(_depthMm, spec.Width, spec.Height, filter: 1, _depthPng)));
             t = Lap(GenerationStage.EncodeDepth, t);
-            outputs.Add((DatasetLayout.Segmentation(stem), Png.EncodeGray16(_target.InstanceIds, spec.Width, spec.Height, filter: 0)));
+            outputs.Add((DatasetLayout.Segmentation(stem), Png.EncodeGray16(_target.InstanceIds, spec.Width, spec.Height, filter: 0, _segmentationPng)));
             var extra = new List<KeyValuePair<string, string>>();
             OutputSpec wanted = spec.OutputsOrDefault;
             if (wanted.Semantic)
             {
                 SampleOutputs.Semantic(_target.InstanceIds, annotation, _semantic);
-                outputs.Add((DatasetLayout.Semantic(stem), Png.EncodeGray16(_semantic, spec.Width, spec.Height, filter: 0)));
+                outputs.Add((DatasetLayout.Semantic(stem), Png.EncodeGray16(_semantic, spec.Width, spec.Height, filter: 0, _semanticPng)));
                 extra.Add(new("semantic", DatasetLayout.Semantic(stem)));
             }
             if (wanted.PointCloud)
@@ -324,20 +326,20 @@ public sealed class DatasetBuilder(DatasetSpec spec, string outputDirectory, Bui
     }
 
     /// <summary>Writes a sample's files and returns their manifest entries; files whose bytes did not change are left as they are.</summary>
-    internal static List<ManifestFile> WriteSampleFiles(string root, IReadOnlyList<(string Path, byte[] Bytes)> outputs, ManifestSample? previous, out int written)
+    internal static List<ManifestFile> WriteSampleFiles(string root, IReadOnlyList<(string Path, ReadOnlyMemory<byte> Bytes)> outputs, ManifestSample? previous, out int written)
     {
             var files = new List<ManifestFile>(outputs.Count);
             written = 0;
             foreach (var (path, bytes) in outputs)
             {
-                string sha = Sha256Hex(bytes);
+                string sha = Sha256Hex(bytes.Span);
                 string full = DatasetLayout.FullPath(root, path);
                 // Unchanged content keeps its file (and timestamp), e.g. masks when only the lighting changed.
                 bool same = previous?.Files.Any(f => f.Path == path && f.Sha256 == sha) == true
-                            && File.Exists(full) && File.ReadAllBytes(full).AsSpan().SequenceEqual(bytes);
+                            && File.Exists(full) && File.ReadAllBytes(full).AsSpan().SequenceEqual(bytes.Span);
                 if (!same)
                 {
-                    AtomicFile.Write(full, bytes);
+                    AtomicFile.Write(full, bytes.Span);
                     written++;
                 }
                 files.Add(new ManifestFile(path, sha, bytes.Length));

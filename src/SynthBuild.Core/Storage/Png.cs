@@ -29,19 +29,30 @@ public static class Png
     private static readonly ZLibCompressionOptions PhotoCompression = new() { CompressionLevel = 1, CompressionStrategy = ZLibCompressionStrategy.RunLengthEncoding };
     private static readonly ZLibCompressionOptions MaskCompression = new() { CompressionLevel = 2, CompressionStrategy = ZLibCompressionStrategy.Default };
 
-    // The file is assembled in one growable buffer per thread (kept between calls): deflate writes straight into
-    // the IDAT chunk, and the only per-call allocation is the returned array.
+    // The file is assembled in one growable buffer (kept between calls): deflate writes straight into the IDAT
+    // chunk. The byte[] overloads use one per thread and copy the result out; the generator passes its own buffers
+    // and so allocates nothing per image (large arrays would otherwise churn the large-object heap).
     [ThreadStatic] private static MemoryStream? t_file;
 
     public static byte[] EncodeRgb8(ReadOnlySpan<byte> rgb, int width, int height) =>
-        Encode(rgb, width, height, colorType: 2, bitDepth: 8, bytesPerPixel: 3, filter: 1, PhotoCompression);
+        EncodeRgb8(rgb, width, height, t_file ??= new MemoryStream()).ToArray();
+
+    /// <summary>Encodes into <paramref name="destination"/> (its content is replaced); the result is a view of its
+    /// buffer, valid until the stream is written again.</summary>
+    public static ReadOnlyMemory<byte> EncodeRgb8(ReadOnlySpan<byte> rgb, int width, int height, MemoryStream destination) =>
+        Encode(rgb, width, height, colorType: 2, bitDepth: 8, bytesPerPixel: 3, filter: 1, PhotoCompression, destination);
 
     public static byte[] EncodeGray8(ReadOnlySpan<byte> gray, int width, int height) =>
-        Encode(gray, width, height, colorType: 0, bitDepth: 8, bytesPerPixel: 1, filter: 1, PhotoCompression);
+        Encode(gray, width, height, colorType: 0, bitDepth: 8, bytesPerPixel: 1, filter: 1, PhotoCompression, t_file ??= new MemoryStream()).ToArray();
 
     /// <param name="filter">PNG row filter: 0 None for flat label images (deflated with matches, level 2), 1 Sub for
     /// depth (deflated like photos, level 1 RLE).</param>
-    public static byte[] EncodeGray16(ReadOnlySpan<ushort> values, int width, int height, int filter = 1)
+    public static byte[] EncodeGray16(ReadOnlySpan<ushort> values, int width, int height, int filter = 1) =>
+        EncodeGray16(values, width, height, filter, t_file ??= new MemoryStream()).ToArray();
+
+    /// <summary>Encodes into <paramref name="destination"/> (its content is replaced); the result is a view of its
+    /// buffer, valid until the stream is written again.</summary>
+    public static ReadOnlyMemory<byte> EncodeGray16(ReadOnlySpan<ushort> values, int width, int height, int filter, MemoryStream destination)
     {
         byte[] be = ArrayPool<byte>.Shared.Rent(values.Length * 2);
         try
@@ -50,13 +61,13 @@ public static class Png
             if (BitConverter.IsLittleEndian) BinaryPrimitives.ReverseEndianness(values, words);
             else values.CopyTo(words);
             return Encode(be.AsSpan(0, values.Length * 2), width, height, colorType: 0, bitDepth: 16, bytesPerPixel: 2, filter,
-                filter == 0 ? MaskCompression : PhotoCompression);
+                filter == 0 ? MaskCompression : PhotoCompression, destination);
         }
         finally { ArrayPool<byte>.Shared.Return(be); }
     }
 
-    private static byte[] Encode(ReadOnlySpan<byte> pixels, int width, int height, byte colorType, byte bitDepth, int bytesPerPixel, int filter,
-        ZLibCompressionOptions compression)
+    private static ReadOnlyMemory<byte> Encode(ReadOnlySpan<byte> pixels, int width, int height, byte colorType, byte bitDepth, int bytesPerPixel, int filter,
+        ZLibCompressionOptions compression, MemoryStream file)
     {
         int stride = width * bytesPerPixel;
         if (pixels.Length != stride * height) throw new ArgumentException($"Expected {stride * height} bytes, got {pixels.Length}.");
@@ -75,7 +86,6 @@ public static class Png
                 else src.CopyTo(dst[1..]);
             }
 
-            MemoryStream file = t_file ??= new MemoryStream();
             file.SetLength(0);
             file.Write(Signature);
             Span<byte> ihdr = stackalloc byte[13];
@@ -94,7 +104,7 @@ public static class Png
             BinaryPrimitives.WriteUInt32BigEndian(crc, Crc32.Update(0xFFFFFFFFu, written[4..]) ^ 0xFFFFFFFFu);
             file.Write(crc);
             WriteChunk(file, "IEND"u8, []);
-            return file.ToArray();
+            return file.GetBuffer().AsMemory(0, (int)file.Length);
         }
         finally { ArrayPool<byte>.Shared.Return(raw); }
     }
