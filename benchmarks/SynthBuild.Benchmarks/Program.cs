@@ -82,7 +82,7 @@ void Generate(int samples)
         PrintStages(timings, samples);
 
         // The floor: encode the same pixels and write the same files, nothing else.
-        var rgb = new List<byte[]>(); var depth = new List<ushort[]>(); var seg = new List<ushort[]>(); var ann = new List<byte[]>();
+        var rgb = new List<byte[]>(); var depth = new List<ushort[]>(); var seg = new List<ushort[]>(); var sem = new List<ushort[]?>(); var ann = new List<byte[]>();
         int floorSamples = Math.Min(samples, 200);
         for (int i = 0; i < floorSamples; i++)
         {
@@ -90,6 +90,8 @@ void Generate(int samples)
             rgb.Add(Png.Decode(File.ReadAllBytes(Path.Combine(dir, DatasetLayout.Rgb(stem)))).Bytes!);
             depth.Add(Png.Decode(File.ReadAllBytes(Path.Combine(dir, DatasetLayout.Depth(stem)))).Words!);
             seg.Add(Png.Decode(File.ReadAllBytes(Path.Combine(dir, DatasetLayout.Segmentation(stem)))).Words!);
+            string semantic = Path.Combine(dir, DatasetLayout.Semantic(stem));
+            sem.Add(File.Exists(semantic) ? Png.Decode(File.ReadAllBytes(semantic)).Words! : null);
             ann.Add(File.ReadAllBytes(Path.Combine(dir, DatasetLayout.Annotation(stem))));
         }
         string floorDir = TempDir();
@@ -100,6 +102,7 @@ void Generate(int samples)
             Write(floorDir, DatasetLayout.Rgb(stem), Png.EncodeRgb8(rgb[i], spec.Width, spec.Height));
             Write(floorDir, DatasetLayout.Depth(stem), Png.EncodeGray16(depth[i], spec.Width, spec.Height));
             Write(floorDir, DatasetLayout.Segmentation(stem), Png.EncodeGray16(seg[i], spec.Width, spec.Height, filter: 0));
+            if (sem[i] is ushort[] semantic) Write(floorDir, DatasetLayout.Semantic(stem), Png.EncodeGray16(semantic, spec.Width, spec.Height, filter: 0));
             Write(floorDir, DatasetLayout.Annotation(stem), ann[i]);
         });
         double floorRate = floorSamples / clock.Elapsed.TotalSeconds;
