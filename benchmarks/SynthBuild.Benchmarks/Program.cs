@@ -36,7 +36,7 @@ switch (command)
               generate     [--samples N=200] [--threads T] [--config synth.json]
                            samples/s and peak memory of a clean build, and the encode+write floor for the same files
               stages       [--samples N=40] [--config synth.json]
-                           single-thread milliseconds per sample in each stage (sample, render, labels, sensor, encode)
+                           the real pipeline on one thread: milliseconds per sample in each stage
               incremental  [--samples N=1000] [--threads T] [--config synth.json]
                            clean build of N, then no-op rebuild time and time to add 10% more samples
               augment      [--samples N=32] [--images I=300] [--epochs E=2] [--preview out.png] [--config synth.json]
@@ -66,17 +66,25 @@ void Generate(int samples)
         // Warm-up on a separate folder so JIT tiering is not charged to the measurement.
         new DatasetBuilder(spec with { Samples = Math.Min(8, samples) }, TempDir()).Build();
         long startAlloc = GC.GetTotalAllocatedBytes();
-        var result = new DatasetBuilder(spec, dir, new BuildOptions(threads)).Build();
+        var timings = new StageTimings();
+        TimeSpan cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+        var result = new DatasetBuilder(spec, dir, new BuildOptions(threads, Timings: timings)).Build();
+        double cpuPerSample = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalMilliseconds / samples;
         Console.WriteLine($"generate: {samples} samples at {spec.Width}x{spec.Height}, {Threads()} threads");
         Console.WriteLine($"  time             {result.Elapsed.TotalSeconds:F2} s");
         Console.WriteLine($"  throughput       {result.SamplesPerSecond:F1} samples/s");
+        // CPU time is what the build itself consumed: on a machine shared with other jobs it stays meaningful
+        // when the wall-clock throughput does not.
+        Console.WriteLine($"  process CPU time {cpuPerSample:F1} ms/sample (all threads, GC included) = {Threads() * 1000 / cpuPerSample:F1} samples/s on {Threads()} otherwise idle cores");
         Console.WriteLine($"  peak working set {Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0:F0} MiB");
         Console.WriteLine($"  allocated        {(GC.GetTotalAllocatedBytes() - startAlloc) / 1048576.0 / samples:F1} MiB/sample");
         long bytes = Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length);
         Console.WriteLine($"  dataset size     {bytes / 1048576.0:F1} MiB ({bytes / 1024.0 / samples:F0} KiB/sample)");
+        Console.WriteLine("  thread time per stage (all workers; with both cores busy each stage runs slower than alone, see `stages`):");
+        PrintStages(timings, samples);
 
         // The floor: encode the same pixels and write the same files, nothing else.
-        var rgb = new List<byte[]>(); var depth = new List<ushort[]>(); var seg = new List<ushort[]>(); var ann = new List<byte[]>();
+        var rgb = new List<byte[]>(); var depth = new List<ushort[]>(); var seg = new List<ushort[]>(); var sem = new List<ushort[]?>(); var ann = new List<byte[]>();
         int floorSamples = Math.Min(samples, 200);
         for (int i = 0; i < floorSamples; i++)
         {
@@ -84,6 +92,8 @@ void Generate(int samples)
             rgb.Add(Png.Decode(File.ReadAllBytes(Path.Combine(dir, DatasetLayout.Rgb(stem)))).Bytes!);
             depth.Add(Png.Decode(File.ReadAllBytes(Path.Combine(dir, DatasetLayout.Depth(stem)))).Words!);
             seg.Add(Png.Decode(File.ReadAllBytes(Path.Combine(dir, DatasetLayout.Segmentation(stem)))).Words!);
+            string semantic = Path.Combine(dir, DatasetLayout.Semantic(stem));
+            sem.Add(File.Exists(semantic) ? Png.Decode(File.ReadAllBytes(semantic)).Words! : null);
             ann.Add(File.ReadAllBytes(Path.Combine(dir, DatasetLayout.Annotation(stem))));
         }
         string floorDir = TempDir();
@@ -94,6 +104,7 @@ void Generate(int samples)
             Write(floorDir, DatasetLayout.Rgb(stem), Png.EncodeRgb8(rgb[i], spec.Width, spec.Height));
             Write(floorDir, DatasetLayout.Depth(stem), Png.EncodeGray16(depth[i], spec.Width, spec.Height));
             Write(floorDir, DatasetLayout.Segmentation(stem), Png.EncodeGray16(seg[i], spec.Width, spec.Height, filter: 0));
+            if (sem[i] is ushort[] semantic) Write(floorDir, DatasetLayout.Semantic(stem), Png.EncodeGray16(semantic, spec.Width, spec.Height, filter: 0));
             Write(floorDir, DatasetLayout.Annotation(stem), ann[i]);
         });
         double floorRate = floorSamples / clock.Elapsed.TotalSeconds;
@@ -158,39 +169,27 @@ void Export(int samples)
 
 void Stages(int samples)
 {
+    // The real pipeline on one thread: per-stage times are not blurred by the other core's work.
     var spec = Load(samples);
-    var sampler = new SynthBuild.Core.Scene.SceneSampler(spec);
-    var renderer = new SynthBuild.Core.Rendering.RasterRenderer();
-    var target = new SynthBuild.Core.Rendering.RenderTarget(spec.Width, spec.Height);
-    var sensor = new SynthBuild.Core.Sensors.SensorModel(spec.Sensor);
-    var mm = new ushort[spec.Width * spec.Height];
-    var t = new double[6];
-    var clock = new Stopwatch();
-    for (int pass = 0; pass < 2; pass++) // the first pass warms up the JIT
+    new DatasetBuilder(spec with { Samples = Math.Min(8, samples) }, TempDir()).Build(); // JIT warm-up
+    string dir = TempDir();
+    try
     {
-        Array.Clear(t);
-        for (int i = 0; i < samples; i++)
-        {
-            clock.Restart();
-            var scene = sampler.Sample(i);
-            t[0] += clock.Elapsed.TotalMilliseconds; clock.Restart();
-            renderer.Render(scene, target);
-            t[1] += clock.Elapsed.TotalMilliseconds; clock.Restart();
-            var a = SynthBuild.Core.Labels.LabelExtractor.Extract(i, scene, target);
-            t[2] += clock.Elapsed.TotalMilliseconds; clock.Restart();
-            sensor.ApplyRgbNoise(target.Rgb, SynthBuild.Core.Randomness.RandomStream.For(spec.Seed, i, "sensor.rgb"));
-            sensor.ToDepth(target.DepthMetres, mm, spec.Width, SynthBuild.Core.Randomness.RandomStream.For(spec.Seed, i, "sensor.depth"), spec.Sensor.DepthDropout);
-            t[3] += clock.Elapsed.TotalMilliseconds; clock.Restart();
-            Png.EncodeRgb8(target.Rgb, spec.Width, spec.Height);
-            Png.EncodeGray16(mm, spec.Width, spec.Height);
-            Png.EncodeGray16(target.InstanceIds, spec.Width, spec.Height, filter: 0);
-            t[4] += clock.Elapsed.TotalMilliseconds; clock.Restart();
-            AnnotationJson.Sample(a, "000000");
-            t[5] += clock.Elapsed.TotalMilliseconds;
-        }
+        var timings = new StageTimings();
+        TimeSpan cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+        var result = new DatasetBuilder(spec, dir, new BuildOptions(1, Timings: timings)).Build();
+        double cpuPerSample = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalMilliseconds / samples;
+        Console.WriteLine($"stages: {samples} samples at {spec.Width}x{spec.Height}, 1 thread, {result.SamplesPerSecond:F1} samples/s, process CPU time {cpuPerSample:F1} ms/sample");
+        PrintStages(timings, samples);
     }
-    string[] names = ["sample scene", "render", "labels", "sensor", "encode 3 PNGs", "annotation json"];
-    for (int k = 0; k < names.Length; k++) Console.WriteLine($"  {names[k],-16} {t[k] / samples,7:F2} ms/sample");
+    finally { Directory.Delete(dir, true); }
+}
+
+static void PrintStages(StageTimings timings, int samples)
+{
+    foreach (var stage in Enum.GetValues<GenerationStage>())
+        Console.WriteLine($"    {stage,-14} {timings[stage].TotalMilliseconds / samples,7:F2} ms/sample");
+    Console.WriteLine($"    {"total",-14} {timings.Total.TotalMilliseconds / samples,7:F2} ms/sample");
 }
 
 int Threads() => threads > 0 ? threads : Environment.ProcessorCount;

@@ -80,7 +80,7 @@ public sealed class AugmentedDatasetBuilder(DatasetSpec spec, string baseDirecto
                 var im = result.Images;
                 // Semantic masks, point clouds and normals of the source are not carried over: the annotation lists only what is written here.
                 var annotation = result.Annotation with { Index = o, ExtraFiles = null };
-                var outputs = new (string Path, byte[] Bytes)[]
+                var outputs = new (string Path, ReadOnlyMemory<byte> Bytes)[]
                 {
                     (DatasetLayout.Rgb(stem), Png.EncodeRgb8(im.Rgb, im.Width, im.Height)),
                     (DatasetLayout.Depth(stem), Png.EncodeGray16(im.Depth, im.Width, im.Height)),

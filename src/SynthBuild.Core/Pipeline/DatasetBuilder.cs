@@ -21,8 +21,9 @@ public sealed class BuildMonitor
     internal void SampleDone() => Interlocked.Increment(ref _done);
 }
 
+/// <param name="Timings">When set, receives the thread time of each generation stage (benchmarks).</param>
 public sealed record BuildOptions(int Threads = 0, BuildMonitor? Monitor = null, Action? OnTick = null,
-    TimeSpan? CheckpointInterval = null);
+    TimeSpan? CheckpointInterval = null, StageTimings? Timings = null);
 
 public sealed record BuildResult(
     int Generated,
@@ -100,7 +101,7 @@ public sealed class DatasetBuilder(DatasetSpec spec, string outputDirectory, Bui
             var sampler = new SceneSampler(spec);
             var sensor = new SensorModel(spec.Sensor);
             var work = Task.Run(() => Parallel.For(0, todo.Length, Parallelism(cancellation),
-                () => new Worker(spec, sampler, sensor),
+                () => new Worker(spec, sampler, sensor, _options.Timings),
                 (t, _, worker) =>
                 {
                     int i = todo[t];
@@ -216,7 +217,7 @@ public sealed class DatasetBuilder(DatasetSpec spec, string outputDirectory, Bui
     internal static string Sha256Hex(ReadOnlySpan<byte> bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
 
     /// <summary>Per-thread state: buffers are reused across the samples one thread generates.</summary>
-    private sealed class Worker(DatasetSpec spec, SceneSampler sampler, SensorModel sensor)
+    private sealed class Worker(DatasetSpec spec, SceneSampler sampler, SensorModel sensor, StageTimings? timings)
     {
         private readonly RasterRenderer _renderer = new();
         private readonly RenderTarget _target = NewTarget(spec);
@@ -227,6 +228,10 @@ public sealed class DatasetBuilder(DatasetSpec spec, string outputDirectory, Bui
         private RenderTarget? _highRes;
         private readonly ushort[] _depthMm = new ushort[spec.Width * spec.Height];
         private readonly ushort[] _semantic = new ushort[spec.Width * spec.Height];
+        // Encoded PNGs, one reused buffer per image kind: no large per-sample arrays for the GC to churn.
+        private readonly MemoryStream _rgbPng = new(), _depthPng = new(), _segmentationPng = new(), _semanticPng = new();
+
+        private long Lap(GenerationStage stage, long start) => timings?.Lap(stage, start) ?? start;
 
         private void Render(SceneDescription scene, RenderTarget target, int factor)
         {
@@ -250,9 +255,11 @@ public sealed class DatasetBuilder(DatasetSpec spec, string outputDirectory, Bui
             SceneDescription scene;
             SampleAnnotation annotation;
             int attempt = 0;
+            long t = Stopwatch.GetTimestamp();
             while (true)
             {
                 scene = sampler.Sample(index, attempt);
+                t = Lap(GenerationStage.Scene, t);
                 int factor = spec.RenderOrDefault.Supersampling;
                 if (spec.Camera.Distortion.IsZero)
                 {
@@ -270,7 +277,9 @@ public sealed class DatasetBuilder(DatasetSpec spec, string outputDirectory, Bui
                     Render(pinholeScene, _pinhole, factor);
                     LensWarp.Apply(scene.Camera, _pinhole, _margin, _target, scene.Objects.Count);
                 }
+                t = Lap(GenerationStage.Render, t);
                 annotation = LabelExtractor.Extract(index, scene, _target);
+                t = Lap(GenerationStage.Labels, t);
                 if (annotation.Objects.Count >= spec.ObjectsPerScene.Min || ++attempt > MaxSceneRedraws) break;
             }
             sensor.ApplyRgbNoise(_target.Rgb, RandomStream.For(spec.Seed, index, "sensor.rgb"));
@@ -278,20 +287,21 @@ public sealed class DatasetBuilder(DatasetSpec spec, string outputDirectory, Bui
             var curriculum = spec.CurriculumOrDefault;
             double dropout = curriculum.DepthDropout is ValueRange dr ? CurriculumSpec.Lerp(dr, curriculum.Difficulty(index)) : spec.Sensor.DepthDropout;
             sensor.ToDepth(_target.DepthMetres, _depthMm, spec.Width, RandomStream.For(spec.Seed, index, "sensor.depth"), dropout);
+            t = Lap(GenerationStage.Sensor, t);
 
             string stem = DatasetLayout.Stem(index, spec.Samples);
-            var outputs = new List<(string Path, byte[] Bytes)>(7)
-            {
-                (DatasetLayout.Rgb(stem), Png.EncodeRgb8(_target.Rgb, spec.Width, spec.Height)),
-                (DatasetLayout.Depth(stem), Png.EncodeGray16(_depthMm, spec.Width, spec.Height)),
-                (DatasetLayout.Segmentation(stem), Png.EncodeGray16(_target.InstanceIds, spec.Width, spec.Height, filter: 0)),
-            };
+            var outputs = new List<(string Path, ReadOnlyMemory<byte> Bytes)>(7);
+            outputs.Add((DatasetLayout.Rgb(stem), Png.EncodeRgb8(_target.Rgb, spec.Width, spec.Height, _rgbPng)));
+            t = Lap(GenerationStage.EncodeRgb, t);
+            outputs.Add((DatasetLayout.Depth(stem), Png.EncodeGray16(_depthMm, spec.Width, spec.Height, filter: 1, _depthPng)));
+            t = Lap(GenerationStage.EncodeDepth, t);
+            outputs.Add((DatasetLayout.Segmentation(stem), Png.EncodeGray16(_target.InstanceIds, spec.Width, spec.Height, filter: 0, _segmentationPng)));
             var extra = new List<KeyValuePair<string, string>>();
             OutputSpec wanted = spec.OutputsOrDefault;
             if (wanted.Semantic)
             {
                 SampleOutputs.Semantic(_target.InstanceIds, annotation, _semantic);
-                outputs.Add((DatasetLayout.Semantic(stem), Png.EncodeGray16(_semantic, spec.Width, spec.Height, filter: 0)));
+                outputs.Add((DatasetLayout.Semantic(stem), Png.EncodeGray16(_semantic, spec.Width, spec.Height, filter: 0, _semanticPng)));
                 extra.Add(new("semantic", DatasetLayout.Semantic(stem)));
             }
             if (wanted.PointCloud)
@@ -304,9 +314,12 @@ public sealed class DatasetBuilder(DatasetSpec spec, string outputDirectory, Bui
                 outputs.Add((DatasetLayout.Normals(stem), Png.EncodeRgb8(SampleOutputs.NormalsRgb(_target.Normals!), spec.Width, spec.Height)));
                 extra.Add(new("normals", DatasetLayout.Normals(stem)));
             }
+            t = Lap(GenerationStage.EncodeMasks, t);
             outputs.Add((DatasetLayout.Annotation(stem), AnnotationJson.Sample(annotation with { ExtraFiles = extra.Count > 0 ? extra : null }, stem)));
+            t = Lap(GenerationStage.Annotation, t);
 
             var files = WriteSampleFiles(root, outputs, previous, out int written);
+            Lap(GenerationStage.HashAndWrite, t);
 
             Diagnostic? warning = annotation.Objects.Count < spec.ObjectsPerScene.Min
                 ? Diagnostic.Warning(TooFewObjects,
@@ -318,20 +331,20 @@ public sealed class DatasetBuilder(DatasetSpec spec, string outputDirectory, Bui
     }
 
     /// <summary>Writes a sample's files and returns their manifest entries; files whose bytes did not change are left as they are.</summary>
-    internal static List<ManifestFile> WriteSampleFiles(string root, IReadOnlyList<(string Path, byte[] Bytes)> outputs, ManifestSample? previous, out int written)
+    internal static List<ManifestFile> WriteSampleFiles(string root, IReadOnlyList<(string Path, ReadOnlyMemory<byte> Bytes)> outputs, ManifestSample? previous, out int written)
     {
             var files = new List<ManifestFile>(outputs.Count);
             written = 0;
             foreach (var (path, bytes) in outputs)
             {
-                string sha = Sha256Hex(bytes);
+                string sha = Sha256Hex(bytes.Span);
                 string full = DatasetLayout.FullPath(root, path);
                 // Unchanged content keeps its file (and timestamp), e.g. masks when only the lighting changed.
                 bool same = previous?.Files.Any(f => f.Path == path && f.Sha256 == sha) == true
-                            && File.Exists(full) && File.ReadAllBytes(full).AsSpan().SequenceEqual(bytes);
+                            && File.Exists(full) && File.ReadAllBytes(full).AsSpan().SequenceEqual(bytes.Span);
                 if (!same)
                 {
-                    AtomicFile.Write(full, bytes);
+                    AtomicFile.Write(full, bytes.Span);
                     written++;
                 }
                 files.Add(new ManifestFile(path, sha, bytes.Length));

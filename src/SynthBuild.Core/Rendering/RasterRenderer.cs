@@ -21,6 +21,7 @@ public sealed class RasterRenderer
 
     [ThreadStatic] private static Scratch? t_scratch;
 
+
     /// <summary>Renders <paramref name="scene"/> into <paramref name="target"/> (same size as the camera).</summary>
     public void Render(SceneDescription scene, RenderTarget target)
     {
@@ -61,6 +62,8 @@ public sealed class RasterRenderer
             Width = target.Width,
             ColA = s.ColA,
             RowB = s.RowB,
+            HitX = s.HitX,
+            HitZ = s.HitZ,
             UvScaleU = 1,
             UvScaleV = 1,
             Normals = target.Normals,
@@ -186,6 +189,7 @@ public sealed class RasterRenderer
         int w = target.Width, h = target.Height;
         byte[] rgb = target.Rgb;
         float[] depth = target.DepthMetres;
+        var pattern = new TextureSampler(bg.Pattern);
         for (int y = 0, i = 0; y < h; y++)
             for (int x = 0; x < w; x++, i++)
             {
@@ -195,7 +199,7 @@ public sealed class RasterRenderer
                     SampleCrop(crop, x, y, w, h, rgb, i * 3);
                     continue;
                 }
-                Vec3 c = BackgroundAt(bg, wallLight, x, y, h);
+                Vec3 c = BackgroundAt(bg, ref pattern, wallLight, x, y, h);
                 rgb[i * 3] = Srgb.Encode(c.X); rgb[i * 3 + 1] = Srgb.Encode(c.Y); rgb[i * 3 + 2] = Srgb.Encode(c.Z);
             }
     }
@@ -270,13 +274,13 @@ public sealed class RasterRenderer
     }
 
     /// <summary>Lit background colour (linear) at pixel (x, y): the gradient mixed towards the pattern colour, times the wall light.</summary>
-    private static Vec3 BackgroundAt(Background bg, Vec3 light, int x, int y, int h)
+    private static Vec3 BackgroundAt(Background bg, ref TextureSampler pattern, Vec3 light, int x, int y, int h)
     {
         double t = (y + 0.5) / h;
         Vec3 c = bg.Top + (bg.Bottom - bg.Top) * t;
         if (bg.Pattern.Pattern != TexturePattern.None)
         {
-            double p = Textures.Evaluate(bg.Pattern, (x + 0.5) / h, t);
+            double p = pattern.Sample((x + 0.5) / h, t);
             c += (bg.Pattern.Color - c) * p;
         }
         return new Vec3(c.X * light.X, c.Y * light.Y, c.Z * light.Z);
@@ -289,6 +293,7 @@ public sealed class RasterRenderer
         byte[] rgb = target.Rgb;
         double a = Math.Clamp(bg.Blend, 0, 1);
         byte[] one = new byte[3];
+        var pattern = new TextureSampler(bg.Pattern);
         for (int y = 0, o = 0; y < h; y++)
             for (int x = 0; x < w; x++, o += 3)
             {
@@ -298,7 +303,7 @@ public sealed class RasterRenderer
                     SampleCrop(crop, x, y, w, h, one, 0);
                     c = new Vec3(Srgb.Decode(one[0]), Srgb.Decode(one[1]), Srgb.Decode(one[2]));
                 }
-                else c = BackgroundAt(bg, light, x, y, h);
+                else c = BackgroundAt(bg, ref pattern, light, x, y, h);
                 rgb[o] = Srgb.Encode(Srgb.Decode(rgb[o]) * (1 - a) + c.X * a);
                 rgb[o + 1] = Srgb.Encode(Srgb.Decode(rgb[o + 1]) * (1 - a) + c.Y * a);
                 rgb[o + 2] = Srgb.Encode(Srgb.Decode(rgb[o + 2]) * (1 - a) + c.Z * a);
@@ -404,9 +409,7 @@ public sealed class RasterRenderer
         }
         if (n0 == n1 && n1 == n2)
         {
-            Vec3 f = flip ? -n0 : n0;
-            sink.Flat = true;
-            sink.Fx = f.X; sink.Fy = f.Y; sink.Fz = f.Z;
+            sink.SetFlatNormal(flip ? -n0 : n0);
         }
         else
         {
@@ -442,6 +445,8 @@ public sealed class RasterRenderer
         public int[] Stamps;
         public int Width;
         public double[] ColA, RowB;
+        public int[] HitX; // per row run: the pixels that passed the depth test and their depth (scratch)
+        public double[] HitZ;
         public double Lx, Ly, Lz;
 
         public ushort Id;
@@ -459,7 +464,7 @@ public sealed class RasterRenderer
 
         // Texture: the albedo mixes towards TexR/G/B by the pattern's value at the interpolated UV.
         public bool Textured;
-        public Texture Tex;
+        public TextureSampler Tex;
         public double TexR, TexG, TexB, UvScaleU, UvScaleV;
         public double Ku0, Ku1, Ku2, Kv0, Kv1, Kv2;
 
@@ -472,10 +477,21 @@ public sealed class RasterRenderer
 
         public double Kz0, Kz1, Kz2;
         public bool Flat;
-        public double Fx, Fy, Fz;
+        public double Fx, Fy, Fz, FlatNdl, FlatShadowBias; // a flat triangle's normal, N·L and shadow bias
         public double N0x, N0y, N0z, N1x, N1y, N1z, N2x, N2y, N2z;
 
         public const int SpecSteps = 512;
+
+        /// <summary>Depth bias of the shadow test, growing at grazing light where one texel spans more depth.</summary>
+        public readonly double ShadowBias(double ndl) => ShadowTexel * Math.Min(1.5 + 1.5 / ndl, 12);
+
+        public void SetFlatNormal(Vec3 n)
+        {
+            Flat = true;
+            Fx = n.X; Fy = n.Y; Fz = n.Z;
+            FlatNdl = Fx * Lx + Fy * Ly + Fz * Lz;
+            FlatShadowBias = FlatNdl > 0 ? ShadowBias(FlatNdl) : 0;
+        }
 
         /// <summary>Per-material constants; <paramref name="specLut"/> (SpecSteps + 2 entries) is reused scratch.</summary>
         /// <param name="specPeak">Largest radiance channel of any light (point lights at 1 m): sets the highlight cut-off.</param>
@@ -488,7 +504,7 @@ public sealed class RasterRenderer
             Kd = kd;
             DifR = kd * radiance.X; DifG = kd * radiance.Y; DifB = kd * radiance.Z;
             Textured = m.Texture.Pattern != TexturePattern.None;
-            Tex = m.Texture;
+            Tex = new TextureSampler(m.Texture);
             TexR = m.Texture.Color.X; TexG = m.Texture.Color.Y; TexB = m.Texture.Color.Z;
             double rough = Math.Max(m.Roughness, 1e-3);
             double shin = Math.Clamp(2 / (rough * rough * rough * rough) - 2, 1, 2048);
@@ -516,29 +532,53 @@ public sealed class RasterRenderer
             SpecLut = specLut;
         }
 
+        /// <summary>
+        /// Two passes over the run: the depth test and label buffers first, then shading of the pixels that passed.
+        /// The first pass is a short loop, so the per-pixel divisions of neighbouring pixels overlap in the CPU
+        /// instead of waiting on each other inside one long shading step.
+        /// </summary>
+        public void CoverRow(int y, int xStart, int xEnd, long w0, long w1, long w2, long dw0, long dw1, long dw2)
+        {
+            int row = y * Width, hits = 0;
+            int[] hitX = HitX;
+            double[] hitZ = HitZ;
+            long e0 = w0, e1 = w1, e2 = w2;
+            for (int x = xStart; x <= xEnd; x++, e0 += dw0, e1 += dw1, e2 += dw2)
+            {
+                int i = row + x;
+                if (Stamp != 0 && Stamps[i] != Stamp)
+                {
+                    Stamps[i] = Stamp;
+                    Unoccluded++;
+                    Extent.Include(x, y);
+                    if (Coverage is ulong[] cov) cov[i >> 6] |= 1UL << (i & 63);
+                }
+                double zc = 1.0 / (e0 * Kz0 + e1 * Kz1 + e2 * Kz2); // camera-frame depth (1/z interpolates linearly)
+                float z = (float)zc;
+                float zb = Depth[i];
+                if (zb != 0 && z * DepthScale >= zb) continue;
+                Depth[i] = z;
+                Ids[i] = Id;
+                hitX[hits] = x;
+                hitZ[hits] = zc;
+                hits++;
+            }
+            for (int h = 0; h < hits; h++)
+            {
+                long k = hitX[h] - xStart;
+                Shade(hitX[h], y, hitZ[h], w0 + k * dw0, w1 + k * dw1, w2 + k * dw2);
+            }
+        }
+
+        /// <summary>Colour of a visible pixel at camera depth <paramref name="zc"/> with edge functions w0..w2.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Cover(int x, int y, long w0, long w1, long w2)
+        private void Shade(int x, int y, double zc, long w0, long w1, long w2)
         {
             int i = y * Width + x;
-            if (Stamp != 0 && Stamps[i] != Stamp)
-            {
-                Stamps[i] = Stamp;
-                Unoccluded++;
-                Extent.Include(x, y);
-                if (Coverage is ulong[] cov) cov[i >> 6] |= 1UL << (i & 63);
-            }
-
-            double invZ = w0 * Kz0 + w1 * Kz1 + w2 * Kz2;
-            float z = (float)(1.0 / invZ);
-            float zb = Depth[i];
-            if (zb != 0 && z * DepthScale >= zb) return;
-            Depth[i] = z;
-            Ids[i] = Id;
-
-            double nx, ny, nz;
+            double nx, ny, nz, ndl;
             if (Flat)
             {
-                nx = Fx; ny = Fy; nz = Fz;
+                nx = Fx; ny = Fy; nz = Fz; ndl = FlatNdl;
             }
             else
             {
@@ -547,6 +587,7 @@ public sealed class RasterRenderer
                 nz = w0 * N0z + w1 * N1z + w2 * N2z;
                 double nl = Math.Sqrt(nx * nx + ny * ny + nz * nz);
                 if (nl > 0) { nl = 1 / nl; nx *= nl; ny *= nl; nz *= nl; }
+                ndl = nx * Lx + ny * Ly + nz * Lz;
             }
 
             if (Normals is float[] nb)
@@ -556,29 +597,28 @@ public sealed class RasterRenderer
             double ar = AlbR, ag = AlbG, ab = AlbB;
             if (Textured)
             {
-                double tu = (w0 * Ku0 + w1 * Ku1 + w2 * Ku2) / invZ, tv = (w0 * Kv0 + w1 * Kv1 + w2 * Kv2) / invZ;
-                if (Tex.Picture is ImageData picture)
+                double tu = (w0 * Ku0 + w1 * Ku1 + w2 * Ku2) * zc, tv = (w0 * Kv0 + w1 * Kv1 + w2 * Kv2) * zc;
+                if (Tex.Texture.Picture is ImageData picture)
                 {
-                    Textures.SampleImage(picture, tu * Tex.Scale, tv * Tex.Scale, out ar, out ag, out ab);
+                    Textures.SampleImage(picture, tu * Tex.Texture.Scale, tv * Tex.Texture.Scale, out ar, out ag, out ab);
                 }
                 else
                 {
-                    double t = Textures.Evaluate(Tex, tu, tv);
+                    double t = Tex.Sample(tu, tv);
                     ar += (TexR - ar) * t; ag += (TexG - ag) * t; ab += (TexB - ab) * t;
                 }
             }
             double r = ar * Amb, g = ag * Amb, b = ab * Amb;
-            double ndl = nx * Lx + ny * Ly + nz * Lz;
             if (ndl > 0 && ShadowMap is float[] map)
             {
                 // Reconstruct the camera-frame point from the pixel ray and depth; compare with the light's nearest.
-                double zc = 1.0 / invZ, px = ColA[x] * zc, py = RowB[y] * zc;
+                double px = ColA[x] * zc, py = RowB[y] * zc;
                 double sx = S00 * px + S01 * py + S02 * zc + S03, sy = S10 * px + S11 * py + S12 * zc + S13;
                 if (sx >= 0 && sy >= 0 && sx < ShadowSize && sy < ShadowSize)
                 {
                     double sd = S20 * px + S21 * py + S22 * zc + S23;
-                    double bias = ShadowTexel * Math.Min(1.5 + 1.5 / ndl, 12);
-                    if (sd - bias > map[(int)sy * ShadowSize + (int)sx]) ndl = 0;
+                    double bias = Flat ? FlatShadowBias : ShadowBias(ndl);
+                    if (sd - bias > map[ShadowMapper.Index((int)sx, (int)sy)]) ndl = 0;
                 }
             }
             if (ndl > 0)
@@ -605,7 +645,7 @@ public sealed class RasterRenderer
                     }
                 }
             }
-            if (PointCount > 0) AddPointLights(x, y, 1.0 / invZ, nx, ny, nz, ar, ag, ab, ref r, ref g, ref b);
+            if (PointCount > 0) AddPointLights(x, y, zc, nx, ny, nz, ar, ag, ab, ref r, ref g, ref b);
             int o = i * 3;
             Rgb[o] = Srgb.Encode(r);
             Rgb[o + 1] = Srgb.Encode(g);
@@ -614,7 +654,7 @@ public sealed class RasterRenderer
 
         /// <summary>
         /// Diffuse and Blinn–Phong specular from each point light at the camera-frame point of pixel (x, y) at depth
-        /// zc, with inverse-square falloff. Point lights cast no shadows. Kept out of <see cref="Cover"/> so scenes
+        /// zc, with inverse-square falloff. Point lights cast no shadows. Kept out of <see cref="Shade"/> so scenes
         /// without point lights pay one branch.
         /// </summary>
         private readonly void AddPointLights(int x, int y, double zc, double nx, double ny, double nz,
@@ -663,6 +703,8 @@ public sealed class RasterRenderer
         public int[] Stamps = [];
         private int _stamp;
         public double[] ColA = [], RowB = [];
+        public int[] HitX = [];
+        public double[] HitZ = [];
         public readonly double[] SpecLut = new double[ShadeSink.SpecSteps + 2];
         public readonly ShadowMapper Shadows = new();
         public int[] Order = new int[16];
@@ -676,7 +718,7 @@ public sealed class RasterRenderer
         {
             int w = cam.Width, h = cam.Height;
             if (Stamps.Length != w * h) { Stamps = new int[w * h]; _stamp = 0; }
-            if (ColA.Length != w) ColA = new double[w];
+            if (ColA.Length != w) { ColA = new double[w]; HitX = new int[w]; HitZ = new double[w]; }
             if (RowB.Length != h) RowB = new double[h];
             for (int x = 0; x < w; x++) ColA[x] = (x + 0.5 - cam.Cx) / cam.Fx;
             for (int y = 0; y < h; y++) RowB[y] = (y + 0.5 - cam.Cy) / cam.Fy;

@@ -10,6 +10,15 @@ namespace SynthBuild.Core.Rendering;
 internal sealed class ShadowMapper
 {
     public const int Size = 1024;
+    private const int TileBits = 3, TileMask = (1 << TileBits) - 1, TilesPerRow = Size >> TileBits;
+
+    /// <summary>
+    /// Where texel (x, y) is stored: the map is laid out in 8 × 8 tiles, so the lookups of neighbouring pixels,
+    /// which walk the map diagonally, stay in a few cache lines instead of touching a new 4 KiB row each time.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public static int Index(int x, int y) =>
+        ((y >> TileBits) * TilesPerRow + (x >> TileBits)) << (2 * TileBits) | (y & TileMask) << TileBits | (x & TileMask);
 
     public float[] Map { get; } = new float[Size * Size];
     private Vec3 _right, _up, _forward;
@@ -92,11 +101,14 @@ internal sealed class ShadowMapper
         public float[] Map;
         public double K0, K1, K2;
 
-        public void Cover(int x, int y, long w0, long w1, long w2)
+        public void CoverRow(int y, int xStart, int xEnd, long w0, long w1, long w2, long dw0, long dw1, long dw2)
         {
-            float d = (float)(w0 * K0 + w1 * K1 + w2 * K2);
-            int i = y * Size + x;
-            if (d < Map[i]) Map[i] = d;
+            for (int x = xStart; x <= xEnd; x++, w0 += dw0, w1 += dw1, w2 += dw2)
+            {
+                float d = (float)(w0 * K0 + w1 * K1 + w2 * K2);
+                int i = Index(x, y);
+                if (d < Map[i]) Map[i] = d;
+            }
         }
     }
 }

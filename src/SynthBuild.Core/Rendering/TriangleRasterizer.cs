@@ -1,13 +1,14 @@
 namespace SynthBuild.Core.Rendering;
 
-/// <summary>Receives the pixels a triangle covers.</summary>
+/// <summary>Receives the pixels a triangle covers, one run of a row at a time.</summary>
 internal interface ICoverageSink
 {
     /// <summary>
-    /// Pixel (x, y) is covered. w0..w2 are the edge functions opposite each vertex at the pixel centre
-    /// (unnormalised barycentrics, summing to the triangle's doubled area, all ≥ 0).
+    /// Pixels <paramref name="xStart"/>..<paramref name="xEnd"/> (inclusive) of row <paramref name="y"/> are covered.
+    /// w0..w2 are the edge functions opposite each vertex at the centre of pixel xStart (unnormalised barycentrics,
+    /// summing to the triangle's doubled area, all ≥ 0 inside the run); each pixel to the right adds dw0..dw2.
     /// </summary>
-    void Cover(int x, int y, long w0, long w1, long w2);
+    void CoverRow(int y, int xStart, int xEnd, long w0, long w1, long w2, long dw0, long dw1, long dw2);
 }
 
 /// <summary>
@@ -29,8 +30,8 @@ internal static class TriangleRasterizer
         (x1 - x0) * (y2 - y0) - (y1 - y0) * (x2 - x0);
 
     /// <summary>
-    /// Calls <paramref name="sink"/> for each pixel of the width × height image whose centre is inside the
-    /// triangle. Requires <see cref="Area2"/> &gt; 0 and coordinates bounded (|c| &lt; 2^28 in fixed point).
+    /// Hands <paramref name="sink"/> the pixels of the width × height image whose centre is inside the triangle,
+    /// row by row. Requires <see cref="Area2"/> &gt; 0 and coordinates bounded (|c| &lt; 2^28 in fixed point).
     /// </summary>
     public static void Rasterize<TSink>(long x0, long y0, long x1, long y1, long x2, long y2,
         int width, int height, ref TSink sink) where TSink : struct, ICoverageSink
@@ -55,26 +56,34 @@ internal static class TriangleRasterizer
         long dx0 = -(y2 - y1) * One, dx1 = -(y0 - y2) * One, dx2 = -(y1 - y0) * One;
         long dy0 = (x2 - x1) * One, dy1 = (x0 - x2) * One, dy2 = (x1 - x0) * One;
 
-        int xLo = (int)pxLo, xHi = (int)pxHi, yHi = (int)pyHi;
-        for (int y = (int)pyLo; y <= yHi; y++)
+        int xLo = (int)pxLo, yHi = (int)pyHi;
+        long span = pxHi - pxLo;
+        for (int y = (int)pyLo; y <= yHi; y++, r0 += dy0, r1 += dy1, r2 += dy2)
         {
-            long e0 = r0, e1 = r1, e2 = r2;
-            bool entered = false;
-            for (int x = xLo; x <= xHi; x++)
-            {
-                if ((e0 | e1 | e2) >= 0)
-                {
-                    entered = true;
-                    sink.Cover(x, y, e0 - b0, e1 - b1, e2 - b2);
-                }
-                else if (entered)
-                {
-                    break; // convex: the row's span has ended
-                }
-                e0 += dx0; e1 += dx1; e2 += dx2;
-            }
-            r0 += dy0; r1 += dy1; r2 += dy2;
+            // A convex shape covers one run of each row. Its ends come exactly from the three edge inequalities
+            // e + n·dx ≥ 0 (integer arithmetic), so no time goes to the bounding box's empty pixels.
+            long lo = 0, hi = span;
+            if (!Narrow(r0, dx0, ref lo, ref hi) || !Narrow(r1, dx1, ref lo, ref hi) || !Narrow(r2, dx2, ref lo, ref hi)) continue;
+            sink.CoverRow(y, xLo + (int)lo, xLo + (int)hi, r0 + lo * dx0 - b0, r1 + lo * dx1 - b1, r2 + lo * dx2 - b2, dx0, dx1, dx2);
         }
+    }
+
+    /// <summary>Narrows [lo, hi] to the steps n where e + n·d ≥ 0; false when none is left.</summary>
+    private static bool Narrow(long e, long d, ref long lo, ref long hi)
+    {
+        if (d > 0)
+        {
+            if (e < 0) lo = Math.Max(lo, (-e + d - 1) / d); // ceil(−e / d)
+        }
+        else if (e < 0)
+        {
+            return false; // d ≤ 0: the edge never becomes non-negative along the row
+        }
+        else if (d < 0)
+        {
+            hi = Math.Min(hi, e / -d); // floor(e / −d)
+        }
+        return lo <= hi;
     }
 
     // Top-left rule for clockwise-on-screen triangles: a top edge is horizontal going right, a left edge goes up.

@@ -7,7 +7,10 @@ public class TriangleRasterizerTests
 {
     private struct CountSink(int width, int[] counts) : ICoverageSink
     {
-        public void Cover(int x, int y, long w0, long w1, long w2) => counts[y * width + x]++;
+        public void CoverRow(int y, int xStart, int xEnd, long w0, long w1, long w2, long dw0, long dw1, long dw2)
+        {
+            for (int x = xStart; x <= xEnd; x++) counts[y * width + x]++;
+        }
     }
 
     private const int W = 40, H = 30;
@@ -55,6 +58,53 @@ public class TriangleRasterizerTests
         Assert.All(counts, n => Assert.InRange(n, 0, 1));
         Assert.Equal(20 * 20, counts.Sum());
     }
+
+    private struct EdgeSink(int width, long[] w) : ICoverageSink
+    {
+        public void CoverRow(int y, int xStart, int xEnd, long w0, long w1, long w2, long dw0, long dw1, long dw2)
+        {
+            for (int x = xStart; x <= xEnd; x++, w0 += dw0, w1 += dw1, w2 += dw2)
+            {
+                int i = (y * width + x) * 4;
+                w[i] = 1; w[i + 1] = w0; w[i + 2] = w1; w[i + 3] = w2;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The row runs are solved from the edge equations; they must be exactly the pixels a per-pixel edge test
+    /// with the top-left rule covers, with the same edge function values.
+    /// </summary>
+    [Property(MaxTest = 300)]
+    public bool Row_runs_are_exactly_the_pixels_of_a_per_pixel_edge_test(int a, int b, int c, int d, int e, int f)
+    {
+        long[] xs = [Coord(a, W), Coord(c, W), Coord(e, W)], ys = [Coord(b, H), Coord(d, H), Coord(f, H)];
+        long area = TriangleRasterizer.Area2(xs[0], ys[0], xs[1], ys[1], xs[2], ys[2]);
+        if (area == 0) return true;
+        if (area < 0) { (xs[1], xs[2]) = (xs[2], xs[1]); (ys[1], ys[2]) = (ys[2], ys[1]); }
+        var got = new long[W * H * 4];
+        var sink = new EdgeSink(W, got);
+        TriangleRasterizer.Rasterize(xs[0], ys[0], xs[1], ys[1], xs[2], ys[2], W, H, ref sink);
+
+        long Edge(int from, int to, long px, long py) => (xs[to] - xs[from]) * (py - ys[from]) - (ys[to] - ys[from]) * (px - xs[from]);
+        bool TopLeft(int from, int to) { long dy = ys[to] - ys[from], dx = xs[to] - xs[from]; return dy < 0 || (dy == 0 && dx > 0); }
+        for (int y = 0; y < H; y++)
+            for (int x = 0; x < W; x++)
+            {
+                long px = x * TriangleRasterizer.One + TriangleRasterizer.One / 2, py = y * TriangleRasterizer.One + TriangleRasterizer.One / 2;
+                long w0 = Edge(1, 2, px, py), w1 = Edge(2, 0, px, py), w2 = Edge(0, 1, px, py);
+                bool inside = (w0 > 0 || (w0 == 0 && TopLeft(1, 2))) && (w1 > 0 || (w1 == 0 && TopLeft(2, 0))) && (w2 > 0 || (w2 == 0 && TopLeft(0, 1)));
+                int i = (y * W + x) * 4;
+                if (inside != (got[i] == 1)) return false;
+                if (inside && (got[i + 1], got[i + 2], got[i + 3]) != (w0, w1, w2)) return false;
+            }
+        return true;
+    }
+
+    // Fixed-point coordinates up to well beyond the image, often exactly on pixel centres.
+    private static long Coord(int v, int size) =>
+        Mod(v, 3) == 0 ? (Mod(v / 3, 3 * size) - size) * TriangleRasterizer.One + TriangleRasterizer.One / 2
+                       : Mod(v, 3 * size * (int)TriangleRasterizer.One) - size * TriangleRasterizer.One;
 
     private static int Mod(int v, int m) => (int)(((long)v % m + m) % m);
 }
