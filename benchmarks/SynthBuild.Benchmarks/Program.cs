@@ -29,6 +29,7 @@ switch (command)
     case "augment": AugmentBenchmark.Run(Load(Option("--samples", 32)), Option("--images", 300), Option("--epochs", 3), TextOption("--preview")); break;
     case "export": Export(Option("--samples", 1000)); break;
     case "stages": Stages(Option("--samples", 40)); break;
+    case "quality": QualityBenchmark.Run(Load(Option("--samples", 10000)), threads, args.Contains("--full-audit"), TextOption("--keep")); break;
     default:
         Console.WriteLine("""
             usage: SynthBuild.Benchmarks <command> [options]
@@ -41,7 +42,11 @@ switch (command)
               augment      [--samples N=32] [--images I=300] [--epochs E=3] [--preview out.png] [--config synth.json]
                            single-thread images/s (with labels) for flip + rotate + random crop + colour jitter at the
                            config's size, per-transform rates, and AugmentedLoader batches/s with all cores
-              export       [--samples N=1000] [--threads T] [--config synth.json]
+              quality      [--samples N=10000] [--threads T] [--config synth.json] [--full-audit] [--keep DIR]
+                           generation time of N, then the quality stage (analysis, gates, json/md/html): analysis
+                           time as a share of generation and the peak working set while analysing; --full-audit
+                           also times decoding every sample (SynthQualityAudit=all); --keep generates into DIR and keeps it
+            export       [--samples N=1000] [--threads T] [--config synth.json]
                            generation time of N, then COCO + YOLO + TFRecord + NumPy export time (all four in one
                            pass, then each alone) and the peak working set while exporting
             """);
@@ -162,7 +167,7 @@ void Stages(int samples)
     var target = new SynthBuild.Core.Rendering.RenderTarget(spec.Width, spec.Height);
     var sensor = new SynthBuild.Core.Sensors.SensorModel(spec.Sensor);
     var mm = new ushort[spec.Width * spec.Height];
-    var t = new double[6];
+    var t = new double[7];
     var clock = new Stopwatch();
     for (int pass = 0; pass < 2; pass++) // the first pass warms up the JIT
     {
@@ -184,10 +189,12 @@ void Stages(int samples)
             Png.EncodeGray16(target.InstanceIds, spec.Width, spec.Height, filter: 0);
             t[4] += clock.Elapsed.TotalMilliseconds; clock.Restart();
             AnnotationJson.Sample(a, "000000");
-            t[5] += clock.Elapsed.TotalMilliseconds;
+            t[5] += clock.Elapsed.TotalMilliseconds; clock.Restart();
+            SynthBuild.Core.Labels.ImageStatistics.Compute(target.Rgb, mm, target.InstanceIds, spec.Width, spec.Height, a.Objects.Count);
+            t[6] += clock.Elapsed.TotalMilliseconds;
         }
     }
-    string[] names = ["sample scene", "render", "labels", "sensor", "encode 3 PNGs", "annotation json"];
+    string[] names = ["sample scene", "render", "labels", "sensor", "encode 3 PNGs", "annotation json", "image stats"];
     for (int k = 0; k < names.Length; k++) Console.WriteLine($"  {names[k],-16} {t[k] / samples,7:F2} ms/sample");
 }
 

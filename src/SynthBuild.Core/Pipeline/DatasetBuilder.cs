@@ -274,6 +274,9 @@ public sealed class DatasetBuilder(DatasetSpec spec, string outputDirectory, Bui
             double dropout = curriculum.DepthDropout is ValueRange dr ? CurriculumSpec.Lerp(dr, curriculum.Difficulty(index)) : spec.Sensor.DepthDropout;
             sensor.ToDepth(_target.DepthMetres, _depthMm, spec.Width, RandomStream.For(spec.Seed, index, "sensor.depth"), dropout);
 
+            // What the quality analysis needs from these pixels, while they are in memory (docs/quality.md).
+            annotation = annotation with { Stats = ImageStatistics.Compute(_target.Rgb, _depthMm, _target.InstanceIds, spec.Width, spec.Height, annotation.Objects.Count) };
+
             string stem = DatasetLayout.Stem(index, spec.Samples);
             var outputs = new List<(string Path, byte[] Bytes)>(7)
             {
