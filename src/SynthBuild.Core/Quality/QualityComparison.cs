@@ -48,7 +48,7 @@ public sealed record QualityComparison(
         var regressions = Regressions;
         Line(sb, $"## Dataset comparison: {b.Dataset}");
         Line(sb, "");
-        Line(sb, $"**{BeforeLabel}** ({a.Samples} samples, digest `{Short(a.Digest)}`) → **{AfterLabel}** ({b.Samples} samples, digest `{Short(b.Digest)}`)");
+        Line(sb, $"**before:** {BeforeLabel} ({a.Samples} samples, digest `{Short(a.Digest)}`) → **after:** {AfterLabel} ({b.Samples} samples, digest `{Short(b.Digest)}`)");
         Line(sb, "");
         Line(sb, regressions.Count > 0 ? $"❌ gates that regressed: {string.Join(", ", regressions)}"
             : a.Digest == b.Digest ? "✅ identical datasets (same digest)" : "✅ no gate regressed");
@@ -63,7 +63,7 @@ public sealed record QualityComparison(
 
         Line(sb, "### Classes (instances)");
         Line(sb, "");
-        Line(sb, $"| class | {BeforeLabel} | {AfterLabel} | change | share {BeforeLabel} | share {AfterLabel} |");
+        Line(sb, "| class | before | after | change | share before | share after |");
         Line(sb, "|---|---:|---:|---:|---:|---:|");
         var names = a.Classes.Select(c => c.Name).Concat(b.Classes.Select(c => c.Name)).Distinct().ToList();
         long totalA = a.Classes.Sum(c => c.Instances), totalB = b.Classes.Sum(c => c.Instances);
@@ -77,7 +77,7 @@ public sealed record QualityComparison(
 
         Line(sb, "### Distributions");
         Line(sb, "");
-        Line(sb, $"| measure | {BeforeLabel} | {AfterLabel} | change |");
+        Line(sb, "| measure | before | after | change |");
         Line(sb, "|---|---:|---:|---:|");
         Row(sb, "class balance (max/min)", a.ClassBalanceRatio, b.ClassBalanceRatio);
         Row(sb, "objects per image (min)", a.ObjectsPerImage.Min, b.ObjectsPerImage.Min);
@@ -105,7 +105,7 @@ public sealed record QualityComparison(
         Line(sb, "");
         var gateNames = a.Gates.Select(g => g.Name).Concat(b.Gates.Select(g => g.Name)).Distinct().ToList();
         if (gateNames.Count == 0) { Line(sb, "(no gate declared on either side)"); return sb.ToString(); }
-        Line(sb, $"| gate | {BeforeLabel} | {AfterLabel} | bounds {BeforeLabel} | bounds {AfterLabel} | verdict |");
+        Line(sb, "| gate | before | after | bounds before | bounds after | verdict |");
         Line(sb, "|---|---:|---:|---|---|---|");
         foreach (string name in gateNames)
         {
