@@ -15,8 +15,10 @@ public sealed class QualityCompareCliTests : IDisposable
     private string Dataset(string name, int samples)
     {
         string root = Path.Combine(_dir, name);
-        var spec = ConfigLoader.Parse($$"""{ "name": "cli", "samples": {{samples}}, "seed": 4, "image": { "width": 80, "height": 60 },
-            "camera": { "intrinsics": { "fx": 62.5, "fy": 62.5, "cx": 40, "cy": 30 } } }""", "c.json").Spec!;
+        var spec = ConfigLoader.Parse($$"""
+            { "name": "cli", "samples": {{samples}}, "seed": 4, "image": { "width": 80, "height": 60 },
+              "camera": { "intrinsics": { "fx": 62.5, "fy": 62.5, "cx": 40, "cy": 30 } } }
+            """, "c.json").Spec!;
         Assert.True(new DatasetBuilder(spec, root).Build().Succeeded);
         var gates = new[] { new GateDeclaration("label-errors", new Dictionary<string, string>()) };
         Assert.True(QualityStage.Run(root, gates, true, new QualitySettings()).Succeeded);
