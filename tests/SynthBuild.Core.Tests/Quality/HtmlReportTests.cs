@@ -35,21 +35,22 @@ public class HtmlReportTests
         BuiltReport(out string root);
         string html = Path.Combine(root, "reports", "quality.html");
         string shot = Path.Combine(root, "reports", "quality-screenshot.png");
-        int colours = await ScreenshotColours(html, shot, Path.Combine(root, "chromium-profile"));
+        var (colours, saturated) = await Screenshot(html, shot, Path.Combine(root, "chromium-profile"));
         // Not a blank page: the plots and thumbnails give many distinct colours.
         Assert.True(colours > 500, $"only {colours} colours in the screenshot");
         File.Copy(shot, Path.Combine(Path.GetTempPath(), "synthbuild-quality-screenshot.png"), overwrite: true);
 
-        // The same page with every embedded image emptied: the colours come from the plots and thumbnails that
-        // Chromium decoded from the data: URIs (the page itself has no way to fetch anything else).
+        // The same page with every embedded image emptied: the coloured areas (bars, heatmap, thumbnails) come from
+        // the plots Chromium decoded from the data: URIs; the bare page has only a few coloured words (pass/FAIL).
         string bare = Path.Combine(root, "reports", "bare.html");
         File.WriteAllText(bare, Regex.Replace(File.ReadAllText(html), "src=\"data:image/png;base64,[^\"]*\"", "src=\"\""));
-        int bareColours = await ScreenshotColours(bare, Path.Combine(root, "reports", "bare.png"), Path.Combine(root, "chromium-profile-2"));
-        Assert.True(colours > 4 * bareColours && colours - bareColours > 400, $"{colours} colours with the images, {bareColours} without");
+        var (_, bareSaturated) = await Screenshot(bare, Path.Combine(root, "reports", "bare.png"), Path.Combine(root, "chromium-profile-2"));
+        Assert.True(saturated > 100_000 && saturated > 20 * bareSaturated, $"{saturated} coloured pixels with the images, {bareSaturated} without");
     }
 
-    /// <summary>A 1280×2000 headless Chromium screenshot of <paramref name="html"/>; distinct colours in it (sampled).</summary>
-    private static async Task<int> ScreenshotColours(string html, string shot, string profile)
+    /// <summary>A 1280×2000 headless Chromium screenshot of <paramref name="html"/>: distinct colours in it (sampled)
+    /// and pixels of a clearly saturated colour (max − min channel &gt; 60).</summary>
+    private static async Task<(int Colours, int Saturated)> Screenshot(string html, string shot, string profile)
     {
         Directory.CreateDirectory(profile);
         string chromium = new[] { "/usr/bin/chromium", "/usr/bin/chromium-browser" }.FirstOrDefault(File.Exists)
@@ -75,6 +76,9 @@ public class HtmlReportTests
         byte[] px = png.Bytes!;
         int bpp = png.Format == SynthBuild.Core.Storage.PngPixelFormat.Rgba8 ? 4 : 3;
         for (int i = 0; i + 2 < px.Length; i += bpp * 7) colours.Add(px[i] << 16 | px[i + 1] << 8 | px[i + 2]);
-        return colours.Count;
+        int saturated = 0;
+        for (int i = 0; i + 2 < px.Length; i += bpp)
+            if (Math.Max(px[i], Math.Max(px[i + 1], px[i + 2])) - Math.Min(px[i], Math.Min(px[i + 1], px[i + 2])) > 60) saturated++;
+        return (colours.Count, saturated);
     }
 }
