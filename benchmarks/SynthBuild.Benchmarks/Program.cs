@@ -30,6 +30,7 @@ switch (command)
     case "augment-loader": AugmentBenchmark.RunLoader(args[1], int.Parse(args[2], CultureInfo.InvariantCulture)); break;
     case "export": Export(Option("--samples", 1000)); break;
     case "stages": Stages(Option("--samples", 40)); break;
+    case "quality": QualityBenchmark.Run(Load(Option("--samples", 10000)), threads, args.Contains("--full-audit"), TextOption("--keep")); break;
     default:
         Console.WriteLine("""
             usage: SynthBuild.Benchmarks <command> [options]
@@ -43,6 +44,10 @@ switch (command)
                            single-thread images/s (with labels) for flip + rotate + random crop + colour jitter at the
                            config's size, per-transform rates (whole sample and RGB only), and AugmentedLoader
                            batches/s with all cores plus its peak memory (measured in a child process)
+              quality      [--samples N=10000] [--threads T] [--config synth.json] [--full-audit] [--keep DIR]
+                           generation time of N, then the quality stage (analysis, gates, json/md/html): analysis
+                           time as a share of generation and the peak working set while analysing; --full-audit
+                           also times decoding every sample (SynthQualityAudit=all); --keep generates into DIR and keeps it
               export       [--samples N=1000] [--threads T] [--config synth.json]
                            generation time of N, then COCO + YOLO + TFRecord + NumPy export time (all four in one
                            pass, then each alone) and the peak working set while exporting

@@ -1,107 +1,102 @@
 using System.Diagnostics;
 using System.Globalization;
-using SynthBuild.Core.Config;
-using SynthBuild.Core.Pipeline;
 using SynthBuild.Core.Quality;
-using SynthBuild.Core.Storage;
 
 namespace SynthBuild.Cli;
 
-/// <summary><c>synth quality compare|benchmark</c>.</summary>
+/// <summary><c>synth quality compare</c>.</summary>
 internal static class QualityCommands
 {
     public const string Usage = """
-          synth quality compare BEFORE AFTER      (each a reports/quality.json or a built dataset folder)
-          synth quality benchmark --out DIR [--samples 10000] [--width 320] [--height 240] [--threads 0]
+          synth quality compare BEFORE AFTER     each a quality.json, a built dataset folder, or a release (.tar.gz or folder)
+          synth quality compare --release RELEASE AFTER
+          synth quality compare --ref GIT-REF [--project P.synthproj] [AFTER]
+                                                 the project as of GIT-REF, built with this engine (dotnet build; cached in
+                                                 the project's obj/synth-compare/); AFTER defaults to the project's bin/dataset
         """;
 
     /// <returns>Exit code; throws <see cref="ArgumentException"/> for usage errors.</returns>
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
-        if (args.Length < 2) throw new ArgumentException("quality needs a subcommand: compare or benchmark");
-        switch (args[1])
+        if (args.Length < 2) throw new ArgumentException("quality needs a subcommand: compare");
+        if (args[1] != "compare") throw new ArgumentException($"unknown quality subcommand '{args[1]}'");
+        string? gitRef = null, release = null, project = null;
+        var positional = new List<string>();
+        for (int i = 2; i < args.Length; i++)
         {
-            case "compare":
-                if (args.Length != 4) throw new ArgumentException("quality compare needs two reports: BEFORE AFTER");
-                var comparison = QualityComparison.Of(Load(args[2]), Load(args[3]));
-                stdout.Write(comparison.Render());
-                return SynthCli.ExitOk;
-            case "benchmark":
-                return Benchmark(args.AsSpan(2), stdout);
-            default:
-                throw new ArgumentException($"unknown quality subcommand '{args[1]}'");
+            string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"option {args[i]} needs a value");
+            switch (args[i])
+            {
+                case "--ref": gitRef = Value(); break;
+                case "--release": release = Value(); break;
+                case "--project": project = Value(); break;
+                default:
+                    if (args[i].StartsWith("--", StringComparison.Ordinal)) throw new ArgumentException($"unknown option {args[i]}");
+                    positional.Add(args[i]);
+                    break;
+            }
         }
+        if (gitRef is not null && release is not null) throw new ArgumentException("--ref and --release are two ways to name BEFORE: give one");
+        if (project is not null && gitRef is null) throw new ArgumentException("--project is only used with --ref");
+
+        QualityReport before, after;
+        string beforeLabel, afterLabel;
+        if (gitRef is not null)
+        {
+            if (positional.Count > 1) throw new ArgumentException("quality compare --ref takes at most one report: AFTER");
+            string projectFile = FindProject(project);
+            before = BuildRef(projectFile, gitRef, stderr, out beforeLabel);
+            afterLabel = positional.Count == 1 ? positional[0] : "working tree";
+            after = QualityBaseline.Load(positional.Count == 1 ? positional[0] : Path.Combine(Path.GetDirectoryName(projectFile)!, "bin", "dataset"));
+        }
+        else
+        {
+            int expected = release is null ? 2 : 1;
+            if (positional.Count != expected)
+                throw new ArgumentException(release is null ? "quality compare needs two reports: BEFORE AFTER" : "quality compare --release needs one more report: AFTER");
+            beforeLabel = release ?? positional[0];
+            afterLabel = positional[^1];
+            before = QualityBaseline.Load(beforeLabel);
+            after = QualityBaseline.Load(afterLabel);
+        }
+        stdout.Write(QualityComparison.Of(before, after, beforeLabel, afterLabel).Render());
+        return SynthCli.ExitOk;
     }
 
-    /// <summary>A report file, or a dataset folder whose reports/quality.json is read.</summary>
-    private static QualityReport Load(string path)
+    /// <summary>The given project, or the only *.synthproj in the current folder.</summary>
+    private static string FindProject(string? project)
     {
-        string file = Directory.Exists(path) ? Path.Combine(path, QualityStage.ReportsDir, QualityStage.JsonFile) : path;
-        if (!File.Exists(file)) throw new FileNotFoundException($"no quality report at '{file}' (build the dataset first)");
-        return QualityReport.Read(file);
+        if (project is not null)
+            return File.Exists(project) ? Path.GetFullPath(project) : throw new FileNotFoundException($"no project at '{project}'");
+        var found = Directory.GetFiles(Directory.GetCurrentDirectory(), "*.synthproj");
+        return found.Length == 1 ? found[0] : throw new ArgumentException("--ref needs the dataset project: --project P.synthproj (none or several *.synthproj here)");
     }
 
     /// <summary>
-    /// Generates a dataset of the requested size (fresh folder), then runs the quality stage on it, and prints
-    /// both times and the peak memory seen during analysis.
+    /// The project as of <paramref name="gitRef"/>, built with this engine by `dotnet build -t:SynthAnalyze` into the
+    /// comparison cache, or the cached report of an earlier comparison with the same project tree.
     /// </summary>
-    private static int Benchmark(ReadOnlySpan<string> rest, TextWriter stdout)
+    private static QualityReport BuildRef(string projectFile, string gitRef, TextWriter log, out string label)
     {
-        var o = new Dictionary<string, string>(StringComparer.Ordinal);
-        for (int i = 0; i + 1 < rest.Length; i += 2)
+        string cache = Path.Combine(Path.GetDirectoryName(projectFile)!, "obj", "synth-compare");
+        GitBaseline b = QualityBaseline.PrepareGitRef(projectFile, gitRef, cache);
+        label = $"{gitRef} ({b.Commit[..12]})";
+        if (!b.Cached)
         {
-            if (!rest[i].StartsWith("--", StringComparison.Ordinal)) throw new ArgumentException($"unexpected argument '{rest[i]}'");
-            o[rest[i][2..]] = rest[i + 1];
-        }
-        if (rest.Length % 2 != 0) throw new ArgumentException($"option {rest[^1]} needs a value");
-        foreach (string k in o.Keys)
-            if (k is not ("out" or "samples" or "width" or "height" or "threads")) throw new ArgumentException($"unknown option --{k}");
-        string dir = o.TryGetValue("out", out var d) ? Path.GetFullPath(d) : throw new ArgumentException("missing --out");
-        int Int(string key, int fallback) => o.TryGetValue(key, out var v) ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
-        int samples = Int("samples", 10000), width = Int("width", 320), height = Int("height", 240), threads = Int("threads", 0);
-        double scale = width / 640.0;
-        string json = string.Create(CultureInfo.InvariantCulture, $$"""
-            { "name": "quality-benchmark", "samples": {{samples}}, "seed": 11,
-              "image": { "width": {{width}}, "height": {{height}} },
-              "camera": { "intrinsics": { "fx": {{500 * scale}}, "fy": {{500 * scale}}, "cx": {{width / 2.0}}, "cy": {{height / 2.0}} } } }
-            """);
-        var loaded = ConfigLoader.Parse(json, "benchmark.json");
-        if (!loaded.Succeeded) throw new InvalidOperationException(string.Join("\n", loaded.Diagnostics));
-
-        var gen = Stopwatch.StartNew();
-        BuildResult built = new DatasetBuilder(loaded.Spec!, dir, new BuildOptions(threads)).Build();
-        gen.Stop();
-        if (!built.Succeeded) throw new InvalidOperationException(string.Join("\n", built.Diagnostics));
-
-        // Peak memory during analysis: the process working set, sampled while the stage runs.
-        GC.Collect();
-        long before = Environment.WorkingSet, peak = before;
-        using var sampling = new CancellationTokenSource();
-        var sampler = Task.Run(async () =>
-        {
-            while (!sampling.IsCancellationRequested)
+            log.WriteLine($"synth: building {Path.GetFileName(projectFile)} as of {label} into {b.OutputDirectory}");
+            var psi = new ProcessStartInfo("dotnet")
             {
-                peak = Math.Max(peak, Environment.WorkingSet);
-                try { await Task.Delay(20, sampling.Token); } catch (TaskCanceledException) { }
-            }
-        });
-        string reports = Path.Combine(dir, QualityStage.ReportsDir);
-        if (Directory.Exists(reports)) Directory.Delete(reports, recursive: true); // measure a full analysis
-        QualityRunResult run = QualityStage.Run(dir, QualityGates.All.Select(g => new GateDeclaration(g.Name, new Dictionary<string, string>())),
-            gatesEnabled: true, new QualitySettings(Threads: threads));
-        sampling.Cancel();
-        sampler.Wait();
-        peak = Math.Max(peak, Environment.WorkingSet);
-
-        var inv = CultureInfo.InvariantCulture;
-        double genSeconds = gen.Elapsed.TotalSeconds, analysis = run.AnalysisTime.TotalSeconds, stage = run.Elapsed.TotalSeconds;
-        stdout.WriteLine(string.Create(inv, $"dataset: {samples} samples at {width}x{height}, {Environment.ProcessorCount} cores, threads {(threads == 0 ? "all" : threads.ToString(inv))}"));
-        stdout.WriteLine(string.Create(inv, $"generation: {genSeconds:F1} s ({built.Generated} generated, {built.Reused} reused; {samples / Math.Max(1e-9, genSeconds):F1} samples/s)"));
-        stdout.WriteLine(string.Create(inv, $"analysis:   {analysis:F2} s ({samples / Math.Max(1e-9, analysis):F0} samples/s) = {100 * analysis / Math.Max(1e-9, genSeconds):F1}% of generation"));
-        stdout.WriteLine(string.Create(inv, $"stage:      {stage:F2} s incl. gates and json/md/html reports = {100 * stage / Math.Max(1e-9, genSeconds):F1}% of generation"));
-        stdout.WriteLine(string.Create(inv, $"memory:     working set {before / 1048576.0:F0} MiB before, {peak / 1048576.0:F0} MiB peak during analysis (+{(peak - before) / 1048576.0:F0} MiB)"));
-        if (run.Report is { } r)
-            foreach (string line in MarkdownReport.BuildTable(r)) stdout.WriteLine(line);
-        return SynthCli.ExitOk;
+                RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+                ArgumentList = { "build", b.ProjectFile, "-t:SynthAnalyze", "-nologo", "-v:q", "-p:SynthGates=false", $"-p:SynthOutputDir={b.OutputDirectory}" },
+            };
+            using var p = Process.Start(psi) ?? throw new IOException("could not start dotnet");
+            var stdoutTask = p.StandardOutput.ReadToEndAsync();
+            string errors = p.StandardError.ReadToEnd();
+            p.WaitForExit();
+            string output = stdoutTask.Result;
+            if (p.ExitCode != 0 || !File.Exists(b.ReportFile))
+                throw new IOException($"building the project as of {label} failed (exit {p.ExitCode}):\n{output}{errors}");
+        }
+        return QualityBaseline.Load(b.ReportFile);
     }
 }

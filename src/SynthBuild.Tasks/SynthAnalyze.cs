@@ -24,6 +24,8 @@ public sealed class SynthAnalyze : MSBuildTask, ICancelableTask
     public int Threads { get; set; }
     public int ContactSheetSamples { get; set; } = 12;
     public int NearDuplicateMaxDistance { get; set; } = QualitySettings.DefaultNearDuplicateMaxDistance;
+    /// <summary>How many samples have their PNGs decoded and checked in full: a count, or "all".</summary>
+    public string Audit { get; set; } = "";
 
     [Output] public string ReportFile { get; private set; } = "";
 
@@ -32,7 +34,13 @@ public sealed class SynthAnalyze : MSBuildTask, ICancelableTask
     public override bool Execute()
     {
         var declarations = Gates.Select(Declaration).ToList();
-        var settings = new QualitySettings(NearDuplicateMaxDistance, ContactSheetSamples: ContactSheetSamples, Threads: Threads);
+        if (!QualitySettings.TryParseAudit(Audit, out int auditSamples))
+        {
+            Log.LogError(null, QualityGates.InvalidSetting, null, ProjectFile, 0, 0, 0, 0,
+                "SynthQualityAudit must be 'all' or a number of samples, found '{0}'.", Audit);
+            return false;
+        }
+        var settings = new QualitySettings(NearDuplicateMaxDistance, ContactSheetSamples: ContactSheetSamples, Threads: Threads, AuditSamples: auditSamples);
         QualityRunResult result = QualityStage.Run(DatasetDirectory, declarations, GatesEnabled, settings, _cancel.Token);
         foreach (var d in result.Diagnostics) Log.Log(d);
         if (result.Report is not QualityReport report) return false;

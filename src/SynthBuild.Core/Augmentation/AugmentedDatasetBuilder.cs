@@ -85,7 +85,10 @@ public sealed class AugmentedDatasetBuilder(DatasetSpec spec, string baseDirecto
                     (DatasetLayout.Rgb(stem), Png.EncodeRgb8(im.Rgb, im.Width, im.Height)),
                     (DatasetLayout.Depth(stem), Png.EncodeGray16(im.Depth, im.Width, im.Height)),
                     (DatasetLayout.Segmentation(stem), Png.EncodeGray16(im.Ids, im.Width, im.Height, filter: 0)),
-                    (DatasetLayout.Annotation(stem), AnnotationJson.Sample(annotation, stem, w => Provenance(w, source, variant, result))),
+                    (DatasetLayout.Annotation(stem), AnnotationJson.Sample(annotation with
+                    {
+                        Stats = ImageStatistics.Compute(im.Rgb, im.Depth, im.Ids, im.Width, im.Height, annotation.Objects.Count),
+                    }, stem, w => Provenance(w, source, variant, result))),
                 };
                 var files = DatasetBuilder.WriteSampleFiles(_root, outputs, oldByIndex.GetValueOrDefault(o), out int written);
                 Interlocked.Add(ref filesWritten, written);

@@ -49,6 +49,8 @@ public sealed record CameraAnnotation(double Fx, double Fy, double Cx, double Cy
 
 /// <param name="ExtraFiles">Optional outputs of this sample beyond rgb/depth/segmentation: (key, relative path),
 /// e.g. ("semantic", "semantic/000001.png").</param>
+/// <param name="Stats">Pixel statistics of the written images (for the quality analysis); null in samples written by
+/// engines before 0.4 and by tools that do not compute them.</param>
 public sealed record SampleAnnotation(
     long Index,
     int Width,
@@ -56,4 +58,5 @@ public sealed record SampleAnnotation(
     CameraAnnotation Camera,
     Lighting Light,
     IReadOnlyList<ObjectAnnotation> Objects,
-    IReadOnlyList<KeyValuePair<string, string>>? ExtraFiles = null);
+    IReadOnlyList<KeyValuePair<string, string>>? ExtraFiles = null,
+    ImageStatistics? Stats = null);

@@ -289,6 +289,10 @@ public sealed class DatasetBuilder(DatasetSpec spec, string outputDirectory, Bui
             sensor.ToDepth(_target.DepthMetres, _depthMm, spec.Width, RandomStream.For(spec.Seed, index, "sensor.depth"), dropout);
             t = Lap(GenerationStage.Sensor, t);
 
+            // What the quality analysis needs from these pixels, while they are in memory (docs/quality.md).
+            annotation = annotation with { Stats = ImageStatistics.Compute(_target.Rgb, _depthMm, _target.InstanceIds, spec.Width, spec.Height, annotation.Objects.Count) };
+            t = Lap(GenerationStage.ImageStats, t);
+
             string stem = DatasetLayout.Stem(index, spec.Samples);
             var outputs = new List<(string Path, ReadOnlyMemory<byte> Bytes)>(7);
             outputs.Add((DatasetLayout.Rgb(stem), Png.EncodeRgb8(_target.Rgb, spec.Width, spec.Height, _rgbPng)));

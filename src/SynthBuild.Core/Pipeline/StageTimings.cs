@@ -4,7 +4,7 @@ namespace SynthBuild.Core.Pipeline;
 
 /// <summary>The steps of generating one sample, in the order a worker runs them. EncodeMasks covers the
 /// segmentation and semantic PNGs and the optional normal map and point cloud.</summary>
-public enum GenerationStage { Scene, Render, Labels, Sensor, EncodeRgb, EncodeDepth, EncodeMasks, Annotation, HashAndWrite }
+public enum GenerationStage { Scene, Render, Labels, Sensor, ImageStats, EncodeRgb, EncodeDepth, EncodeMasks, Annotation, HashAndWrite }
 
 /// <summary>
 /// Thread time spent in each <see cref="GenerationStage"/>, summed over all workers of a build (pass one in

@@ -13,7 +13,6 @@ namespace SynthBuild.Core.Quality;
 public static class QualityAnalyzer
 {
     public const int MaxExamples = 20;
-    private const int DepthBinMillimetres = 100, DepthBins = 60; // 0–6 m; farther lands in the last bin
 
     /// <summary>What one sample contributes; small, so a 10,000-sample dataset stays a few megabytes.</summary>
     private sealed class SampleMeasure
@@ -24,24 +23,23 @@ public static class QualityAnalyzer
         public double VisibilitySum;
         public readonly List<double> Visibility = [], Truncation = [], SqrtArea = [];
         public readonly List<int> CentreCells = [];
-        public double Brightness, Contrast;
-        public readonly double[] ChannelMean = new double[3], ChannelStd = new double[3];
-        public long DepthValid, DepthPixels;
-        public double DepthSum, DepthSumSquares;
-        public int DepthMin = int.MaxValue, DepthMax;
-        public long[] DepthHistogram = [];
+        public ImageStatistics Stats = null!;
         public readonly List<string> LabelErrors = [];
-        public PerceptualHash Hash;
+        public StatsSource Source;
         public string RgbSha = "";
-        public string Key = "";
+        public string Key = "", ContentHash = "";
         public Split Split;
     }
+
+    /// <summary>Where a sample's pixel statistics came from.</summary>
+    private enum StatsSource { Stored, Audited, DecodedWithoutStats }
 
     public static QualityReport Analyze(DatasetReader reader, QualitySettings settings, CancellationToken cancel = default)
     {
         DatasetInfo info = reader.Info;
         IReadOnlyList<long> indices = reader.Indices;
         var manifestByIndex = reader.Manifest.Samples.ToDictionary(s => s.Index);
+        bool[] audit = AuditSelection(info.Digest, indices, settings.AuditSamples);
         var measures = new SampleMeasure[indices.Count];
         var options = new ParallelOptions
         {
@@ -51,9 +49,10 @@ public static class QualityAnalyzer
         Parallel.For(0, indices.Count, options, k =>
         {
             long index = indices[k];
-            var m = Measure(reader, index, settings);
+            var m = Measure(reader, index, audit[k], settings);
             var entry = manifestByIndex[index];
             m.Key = entry.Key.Length > 16 ? entry.Key[..16] : entry.Key;
+            m.ContentHash = ContentHash(entry);
             m.RgbSha = entry.Files.FirstOrDefault(f => f.Path.StartsWith(DatasetLayout.RgbDir + "/", StringComparison.Ordinal))?.Sha256 ?? "";
             m.Split = reader.SplitOf(index);
             measures[k] = m;
@@ -61,16 +60,61 @@ public static class QualityAnalyzer
         return Reduce(info, indices, measures, settings);
     }
 
-    private static SampleMeasure Measure(DatasetReader reader, long index, QualitySettings settings)
+    /// <summary>
+    /// The samples whose PNGs are decoded and checked against their stored statistics: the <paramref name="count"/>
+    /// samples with the smallest hash of (dataset digest, index). Deterministic for a dataset, and a changed dataset
+    /// audits another subset.
+    /// </summary>
+    internal static bool[] AuditSelection(string digest, IReadOnlyList<long> indices, int count)
+    {
+        var audit = new bool[indices.Count];
+        if (count >= indices.Count) { Array.Fill(audit, true); return audit; }
+        if (count <= 0) return audit;
+        ulong seed = digest.Length >= 16 && ulong.TryParse(digest.AsSpan(0, 16), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out ulong d) ? d : 0;
+        var order = new (ulong Score, int K)[indices.Count];
+        for (int k = 0; k < indices.Count; k++) order[k] = (Mix(seed ^ (ulong)indices[k] * 0x9E3779B97F4A7C15UL), k);
+        Array.Sort(order);
+        for (int i = 0; i < count; i++) audit[order[i].K] = true;
+        return audit;
+    }
+
+    private static ulong Mix(ulong z) // SplitMix64's finaliser
+    {
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        return z ^ (z >> 31);
+    }
+
+    /// <summary>A sample's content identity: hash over its files' manifest hashes (first 16 hex digits).</summary>
+    internal static string ContentHash(ManifestSample entry)
+    {
+        var text = new System.Text.StringBuilder();
+        foreach (ManifestFile f in entry.Files.OrderBy(f => f.Path, StringComparer.Ordinal)) text.Append(f.Path).Append('\t').Append(f.Sha256).Append('\n');
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text.ToString())))[..16];
+    }
+
+    private static SampleMeasure Measure(DatasetReader reader, long index, bool audit, QualitySettings settings)
     {
         DatasetInfo info = reader.Info;
         int width = info.Width, height = info.Height, categories = info.Categories.Count;
-        var m = new SampleMeasure { ClassInstances = new int[categories + 1], DepthHistogram = new long[DepthBins] };
+        var m = new SampleMeasure { ClassInstances = new int[categories + 1] };
         SampleAnnotation a = reader.ReadAnnotation(index);
-        byte[] rgb = reader.ReadRgb(index);
-        ushort[] depth = reader.ReadDepth(index);
-        ushort[] ids = reader.ReadSegmentation(index);
         string stem = reader.Stem(index);
+
+        // --- pixel statistics: stored by the generator, or decoded from the PNGs for audited samples and for
+        // samples written before the generator stored them (both give the same numbers: one implementation).
+        if (a.Stats is ImageStatistics stored && !audit)
+        {
+            m.Stats = stored;
+            m.Source = StatsSource.Stored;
+        }
+        else
+        {
+            m.Stats = Decode(reader, index, a, width, height, stem, m.LabelErrors);
+            m.Source = a.Stats is null ? StatsSource.DecodedWithoutStats : StatsSource.Audited;
+            if (a.Stats is ImageStatistics claimed && claimed.FirstDifference(m.Stats) is string difference)
+                m.LabelErrors.Add($"{stem}: imageStats in the annotation do not match the decoded images ({difference})");
+        }
 
         // --- labels
         m.Objects = a.Objects.Count;
@@ -87,48 +131,20 @@ public static class QualityAnalyzer
             int row = Math.Clamp((int)(cy / height * settings.HeatmapRows), 0, settings.HeatmapRows - 1);
             m.CentreCells.Add(row * settings.HeatmapColumns + col);
         }
-        CheckLabels(a, ids, width, height, categories, stem, m.LabelErrors);
-
-        // --- image statistics: one pass, integer sums per channel
-        long pixels = (long)width * height;
-        Span<long> sum = stackalloc long[3], sumSq = stackalloc long[3];
-        sum.Clear(); sumSq.Clear();
-        double lumaSum = 0, lumaSumSq = 0;
-        for (int p = 0; p < pixels; p++)
-        {
-            int r = rgb[3 * p], g = rgb[3 * p + 1], b = rgb[3 * p + 2];
-            sum[0] += r; sum[1] += g; sum[2] += b;
-            sumSq[0] += r * r; sumSq[1] += g * g; sumSq[2] += b * b;
-            double luma = 0.299 * r + 0.587 * g + 0.114 * b;
-            lumaSum += luma;
-            lumaSumSq += luma * luma;
-        }
-        for (int c = 0; c < 3; c++)
-        {
-            double mean = (double)sum[c] / pixels;
-            m.ChannelMean[c] = mean;
-            m.ChannelStd[c] = Math.Sqrt(Math.Max(0, (double)sumSq[c] / pixels - mean * mean));
-        }
-        m.Brightness = lumaSum / pixels;
-        m.Contrast = Math.Sqrt(Math.Max(0, lumaSumSq / pixels - m.Brightness * m.Brightness));
-        m.Hash = PerceptualHash.Of(rgb, width, height);
-
-        // --- depth
-        m.DepthPixels = pixels;
-        long depthSum = 0, depthSumSq = 0;
-        foreach (ushort d in depth)
-        {
-            if (d == 0) continue;
-            m.DepthValid++;
-            depthSum += d;
-            depthSumSq += (long)d * d;
-            if (d < m.DepthMin) m.DepthMin = d;
-            if (d > m.DepthMax) m.DepthMax = d;
-            m.DepthHistogram[Math.Min(DepthBins - 1, d / DepthBinMillimetres)]++;
-        }
-        m.DepthSum = depthSum;
-        m.DepthSumSquares = depthSumSq;
+        CheckLabels(a, m.Stats, width, height, categories, stem, m.LabelErrors);
         return m;
+    }
+
+    /// <summary>Statistics recomputed from the sample's three PNGs; a file of the wrong size is a label error.</summary>
+    private static ImageStatistics Decode(DatasetReader reader, long index, SampleAnnotation a, int width, int height, string stem, List<string> errors)
+    {
+        byte[] rgb = reader.ReadRgb(index);
+        ushort[] depth = reader.ReadDepth(index), ids = reader.ReadSegmentation(index);
+        int pixels = width * height;
+        if (rgb.Length == 3 * pixels && depth.Length == pixels && ids.Length == pixels)
+            return ImageStatistics.Compute(rgb, depth, ids, width, height, a.Objects.Count);
+        errors.Add(FormattableString.Invariant($"{stem}: rgb, depth or segmentation is not {width}×{height} ({rgb.Length / 3}, {depth.Length}, {ids.Length} px)"));
+        return ImageStatistics.Compute(new byte[3 * pixels], new ushort[pixels], new ushort[pixels], width, height, a.Objects.Count);
     }
 
     /// <summary>Fraction of the object's projected 3D box that falls outside the image (0 = wholly inside).</summary>
@@ -152,34 +168,16 @@ public static class QualityAnalyzer
 
 
     /// <summary>Boxes inside the image and non-degenerate, ids dense and known, and each box and area exactly what
-    /// the instance mask says.</summary>
-    internal static void CheckLabels(SampleAnnotation a, ushort[] ids, int width, int height, int categories, string stem, List<string> errors)
+    /// the instance mask says (its pixel counts and extents, from <paramref name="stats"/>).</summary>
+    internal static void CheckLabels(SampleAnnotation a, ImageStatistics stats, int width, int height, int categories, string stem, List<string> errors)
     {
         int n = a.Objects.Count;
         void Error(string what) => errors.Add(stem + ": " + what);
         if (a.Width != width || a.Height != height) Error(FormattableString.Invariant($"annotation says {a.Width}×{a.Height}, dataset is {width}×{height}"));
-        if (ids.Length != width * height) { Error("segmentation size does not match the image"); return; }
-
-        // Mask extent and pixel count per id, one pass.
-        var minX = new int[n + 1]; var minY = new int[n + 1]; var maxX = new int[n + 1]; var maxY = new int[n + 1]; var count = new int[n + 1];
-        Array.Fill(minX, int.MaxValue); Array.Fill(minY, int.MaxValue); Array.Fill(maxX, -1); Array.Fill(maxY, -1);
-        int unknownId = 0, unknownPixels = 0;
-        for (int y = 0; y < height; y++)
-        {
-            int row = y * width;
-            for (int x = 0; x < width; x++)
-            {
-                int id = ids[row + x];
-                if (id == 0) continue;
-                if (id > n) { unknownId = id; unknownPixels++; continue; }
-                count[id]++;
-                if (x < minX[id]) minX[id] = x;
-                if (x > maxX[id]) maxX[id] = x;
-                if (y < minY[id]) minY[id] = y;
-                if (y > maxY[id]) maxY[id] = y;
-            }
-        }
-        if (unknownPixels > 0) Error(FormattableString.Invariant($"segmentation holds id {unknownId} ({unknownPixels} px) with no annotated object"));
+        if (stats.Pixels != (long)width * height) { Error(FormattableString.Invariant($"imageStats cover {stats.Pixels} px, the image has {(long)width * height}")); return; }
+        if (stats.Instances.Length != n) { Error(FormattableString.Invariant($"imageStats count {stats.Instances.Length} instance(s), the annotation has {n}")); return; }
+        if (stats.UnknownIdPixels > 0)
+            Error(FormattableString.Invariant($"segmentation holds id {stats.UnknownId} ({stats.UnknownIdPixels} px) with no annotated object"));
 
         for (int k = 0; k < n; k++)
         {
@@ -194,11 +192,11 @@ public static class QualityAnalyzer
                 Error(FormattableString.Invariant($"{who}: box [{b[0]}, {b[1]}, {b[2]}, {b[3]}] leaves the {width}×{height} image"));
             if (o.Area <= 0) Error(FormattableString.Invariant($"{who}: area {o.Area} is not positive"));
             if (o.InstanceId < 1 || o.InstanceId > n) continue;
-            int id = o.InstanceId;
-            if (count[id] != o.Area) Error(FormattableString.Invariant($"{who}: area {o.Area} but the mask has {count[id]} px"));
-            if (count[id] > 0)
+            InstancePixels mask = stats.Instances[o.InstanceId - 1];
+            if (mask.Pixels != o.Area) Error(FormattableString.Invariant($"{who}: area {o.Area} but the mask has {mask.Pixels} px"));
+            if (mask.Pixels > 0)
             {
-                double mx = minX[id], my = minY[id], mw = maxX[id] + 1 - minX[id], mh = maxY[id] + 1 - minY[id];
+                double mx = mask.MinX, my = mask.MinY, mw = mask.MaxX + 1 - mask.MinX, mh = mask.MaxY + 1 - mask.MinY;
                 if (Math.Abs(b[0] - mx) > 1e-6 || Math.Abs(b[1] - my) > 1e-6 || Math.Abs(b[2] - mw) > 1e-6 || Math.Abs(b[3] - mh) > 1e-6)
                     Error(FormattableString.Invariant($"{who}: box [{b[0]}, {b[1]}, {b[2]}, {b[3]}] but the mask spans [{mx}, {my}, {mw}, {mh}]"));
             }
@@ -216,7 +214,7 @@ public static class QualityAnalyzer
         var visibility = Histogram.Empty(0, 0.1, 10);
         var truncation = Histogram.Empty(0, 0.1, 10);
         var brightnessHistogram = Histogram.Empty(0, 8, 32);
-        var depthHistogram = Histogram.Empty(0, DepthBinMillimetres, DepthBins);
+        var depthHistogram = Histogram.Empty(0, ImageStatistics.DepthBinMillimetres, ImageStatistics.DepthBins);
         var heat = new long[settings.HeatmapColumns * settings.HeatmapRows];
         double visibilitySum = 0;
         long truncated = 0;
@@ -227,6 +225,7 @@ public static class QualityAnalyzer
         double depthSum = 0, depthSumSq = 0, minValidRatio = n == 0 ? 0 : 1;
         int depthMin = int.MaxValue, depthMax = 0;
         long labelErrors = 0, samplesWithErrors = 0;
+        var sources = new long[3];
         var labelExamples = new List<string>();
         var splitNames = new[] { Split.Train, Split.Val, Split.Test };
         var splitSamples = new long[3]; var splitInstances = new long[3]; var splitClass = new long[3][];
@@ -250,16 +249,19 @@ public static class QualityAnalyzer
             foreach (double t in m.Truncation) { truncation.Add(t); if (t > 0) truncated++; }
             visibilitySum += m.VisibilitySum;
             foreach (int cell in m.CentreCells) heat[cell]++;
-            bSum += m.Brightness; bSumSq += m.Brightness * m.Brightness;
-            bMin = Math.Min(bMin, m.Brightness); bMax = Math.Max(bMax, m.Brightness);
-            brightnessHistogram.Add(m.Brightness);
-            cSum += m.Contrast; cSumSq += m.Contrast * m.Contrast;
-            for (int c = 0; c < 3; c++) { chSum[c] += m.ChannelMean[c]; chStdSum[c] += m.ChannelStd[c]; }
-            depthValid += m.DepthValid; depthPixels += m.DepthPixels;
-            depthSum += m.DepthSum; depthSumSq += m.DepthSumSquares;
-            minValidRatio = Math.Min(minValidRatio, m.DepthPixels == 0 ? 0 : (double)m.DepthValid / m.DepthPixels);
-            if (m.DepthValid > 0) { depthMin = Math.Min(depthMin, m.DepthMin); depthMax = Math.Max(depthMax, m.DepthMax); }
-            for (int b = 0; b < DepthBins; b++) depthHistogram.Counts[b] += m.DepthHistogram[b];
+            ImageStatistics st = m.Stats;
+            double brightness = st.Brightness, contrast = st.Contrast;
+            bSum += brightness; bSumSq += brightness * brightness;
+            bMin = Math.Min(bMin, brightness); bMax = Math.Max(bMax, brightness);
+            brightnessHistogram.Add(brightness);
+            cSum += contrast; cSumSq += contrast * contrast;
+            for (int c = 0; c < 3; c++) { chSum[c] += st.ChannelMean(c); chStdSum[c] += st.ChannelStd(c); }
+            depthValid += st.DepthValid; depthPixels += st.Pixels;
+            depthSum += st.DepthSum; depthSumSq += (double)st.DepthSumSquares;
+            minValidRatio = Math.Min(minValidRatio, st.DepthValidRatio);
+            if (st.DepthValid > 0) { depthMin = Math.Min(depthMin, st.DepthMin); depthMax = Math.Max(depthMax, st.DepthMax); }
+            for (int b = 0; b < ImageStatistics.DepthBins; b++) depthHistogram.Counts[b] += st.DepthHistogram[b];
+            sources[(int)m.Source]++;
             if (m.LabelErrors.Count > 0)
             {
                 labelErrors += m.LabelErrors.Count;
@@ -269,7 +271,7 @@ public static class QualityAnalyzer
             int si = (int)m.Split;
             splitSamples[si]++;
             splitInstances[si] += m.Objects;
-            splitBrightness[si] += m.Brightness;
+            splitBrightness[si] += brightness;
             for (int c = 1; c <= categories; c++) splitClass[si][c - 1] += m.ClassInstances[c];
         }
 
@@ -283,7 +285,7 @@ public static class QualityAnalyzer
             for (int i = 0; i < j; i++)
             {
                 bool identical = measures[i].RgbSha.Length > 0 && measures[i].RgbSha == measures[j].RgbSha;
-                int d = PerceptualHash.Distance(measures[i].Hash, measures[j].Hash);
+                int d = PerceptualHash.Distance(measures[i].Stats.Hash, measures[j].Stats.Hash);
                 if (!identical && d > settings.NearDuplicateMaxDistance) continue;
                 pairs++;
                 hasEarlier = true;
@@ -323,7 +325,9 @@ public static class QualityAnalyzer
             splits,
             new LeakageStats(identicalAcross, nearAcross, leakExamples),
             measures.Select(m => m.Key).ToList(),
-            []);
+            [],
+            measures.Select(m => m.ContentHash).ToList(),
+            new AuditStats(settings.AuditSamples >= n, sources[(int)StatsSource.Stored], sources[(int)StatsSource.Audited], sources[(int)StatsSource.DecodedWithoutStats]));
     }
 
     internal static string Format(double v) => v.ToString("0.###", CultureInfo.InvariantCulture);

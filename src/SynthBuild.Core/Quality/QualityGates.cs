@@ -17,7 +17,7 @@ public sealed record GateDeclaration(string Name, IReadOnlyDictionary<string, st
 /// <summary>Evaluates declared gates against a report. Failing gates become SYN5001 diagnostics.</summary>
 public static class QualityGates
 {
-    public const string GateFailed = "SYN5001", UnknownGate = "SYN5002", InvalidGate = "SYN5003", AnalysisFailed = "SYN5004", GatesSwitchedOff = "SYN5005";
+    public const string GateFailed = "SYN5001", UnknownGate = "SYN5002", InvalidGate = "SYN5003", AnalysisFailed = "SYN5004", GatesSwitchedOff = "SYN5005", InvalidSetting = "SYN5006";
 
     public static IReadOnlyList<GateDefinition> All { get; } =
     [

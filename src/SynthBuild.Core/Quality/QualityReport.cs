@@ -63,6 +63,13 @@ public sealed record LeakageStats(long IdenticalPairs, long NearIdenticalPairs, 
     public long Total => IdenticalPairs + NearIdenticalPairs;
 }
 
+/// <summary>
+/// Where the per-image statistics came from: read from the annotations (<see cref="Stored"/>), decoded from the PNGs
+/// and checked against the stored values (<see cref="Audited"/>), or decoded because the sample has none (written by
+/// an engine before 0.4: <see cref="DecodedWithoutStats"/>).
+/// </summary>
+public sealed record AuditStats(bool Full, long Stored, long Audited, long DecodedWithoutStats);
+
 public enum GateSeverity { Error, Warning }
 
 /// <summary>
@@ -95,7 +102,9 @@ public sealed record QualityReport(
     IReadOnlyList<SplitStats> Splits,
     LeakageStats Leakage,
     IReadOnlyList<string> SampleKeys,
-    IReadOnlyList<GateResult> Gates)
+    IReadOnlyList<GateResult> Gates,
+    IReadOnlyList<string>? SampleHashes = null,
+    AuditStats? Audit = null)
 {
     public const int CurrentSchemaVersion = 1;
 

@@ -11,9 +11,23 @@ public sealed record QualitySettings(
     int HeatmapColumns = 32,
     int HeatmapRows = 24,
     int ContactSheetSamples = 12,
-    int Threads = 0)
+    int Threads = 0,
+    int AuditSamples = QualitySettings.DefaultAuditSamples)
 {
-    /// <summary>Of <see cref="PerceptualHash.Bits"/> bits: about 3% of the hash, tight enough that two different
+    /// <summary>Samples whose PNGs are decoded to audit the stored statistics and labels; <see cref="AuditAll"/>
+    /// (<c>-p:SynthQualityAudit=all</c>) decodes every sample.</summary>
+    public const int DefaultAuditSamples = 100, AuditAll = int.MaxValue;
+
+    /// <summary>"all" or a non-negative count.</summary>
+    public static bool TryParseAudit(string? text, out int samples)
+    {
+        samples = DefaultAuditSamples;
+        if (string.IsNullOrWhiteSpace(text)) return true;
+        if (string.Equals(text.Trim(), "all", StringComparison.OrdinalIgnoreCase)) { samples = AuditAll; return true; }
+        return int.TryParse(text.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out samples);
+    }
+
+    /// <summary>Of <see cref="Labels.PerceptualHash.Bits"/> bits: about 3% of the hash, tight enough that two different
     /// table scenes rarely match and loose enough to catch re-encoded or lightly noised copies.</summary>
     public const int DefaultNearDuplicateMaxDistance = 8;
 
@@ -29,7 +43,8 @@ public sealed record QualitySettings(
             "categories=" + string.Join(",", info.Categories.Select(c => c.Id.ToString(CultureInfo.InvariantCulture) + ":" + c.Name)),
             FormattableString.Invariant($"nearDuplicateMaxDistance={NearDuplicateMaxDistance}"),
             FormattableString.Invariant($"heatmap={HeatmapColumns}x{HeatmapRows}"),
-            FormattableString.Invariant($"contactSheet={ContactSheetSamples}"));
+            FormattableString.Invariant($"contactSheet={ContactSheetSamples}"),
+            FormattableString.Invariant($"audit={Math.Min(AuditSamples, info.Samples)}"));
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
     }
 }

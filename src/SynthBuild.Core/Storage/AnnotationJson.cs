@@ -90,6 +90,7 @@ public static class AnnotationJson
                 w.WriteEndObject();
             }
             w.WriteEndArray();
+            if (a.Stats is ImageStatistics stats) WriteStats(w, stats);
             extra?.Invoke(w);
             w.WriteEndObject();
         }
@@ -216,28 +217,150 @@ public static class AnnotationJson
                 ? pls.EnumerateArray().Select(p => new PointLight(VecOf(p.GetProperty("position")), VecOf(p.GetProperty("color")), p.GetProperty("intensity").GetDouble())).ToList()
                 : null);
         var objects = new List<ObjectAnnotation>();
-        foreach (JsonElement o in r.GetProperty("objects").EnumerateArray())
-        {
-            objects.Add(new ObjectAnnotation(
-                o.GetProperty("instanceId").GetInt32(), o.GetProperty("categoryId").GetInt32(), o.GetProperty("category").GetString()!,
-                Enum.Parse<ShapeKind>(o.GetProperty("shape").GetString()!, ignoreCase: true),
-                ArrayOf(o.GetProperty("bbox")), o.GetProperty("area").GetInt32(), ArrayOf(o.GetProperty("amodalBbox")),
-                o.GetProperty("unoccludedArea").GetInt32(), o.GetProperty("visibility").GetDouble(), VecOf(o.GetProperty("dimensions")),
-                PoseOf(o.GetProperty("poseWorld")), PoseOf(o.GetProperty("poseCamera")),
-                o.TryGetProperty("truncation", out var tr) ? tr.GetDouble() : 0,
-                o.TryGetProperty("cuboid", out var cu) ? cu.EnumerateArray().Select(ArrayOf).ToArray() : null,
-                o.TryGetProperty("kind", out var kd) ? kd.GetString() : null));
-        }
+        foreach (JsonElement o in r.GetProperty("objects").EnumerateArray()) objects.Add(ReadObject(o));
         var extra = new List<KeyValuePair<string, string>>();
         foreach (JsonProperty p in image.EnumerateObject())
             if (p.Value.ValueKind == JsonValueKind.String && p.Name is not ("rgb" or "depth" or "segmentation"))
                 extra.Add(new(p.Name, p.Value.GetString()!));
         return new SampleAnnotation(r.GetProperty("index").GetInt64(), image.GetProperty("width").GetInt32(),
-            image.GetProperty("height").GetInt32(), camera, lighting, objects, extra.Count > 0 ? extra : null);
+            image.GetProperty("height").GetInt32(), camera, lighting, objects, extra.Count > 0 ? extra : null,
+            r.TryGetProperty("imageStats", out var st) ? ReadStats(st) : null);
+    }
+
+    /// <summary>One pass over the object's properties (10,000 annotations are read per quality analysis).</summary>
+    private static ObjectAnnotation ReadObject(JsonElement o)
+    {
+        int instanceId = 0, categoryId = 0, area = 0, unoccluded = 0;
+        string? category = null, kind = null;
+        ShapeKind? shape = null;
+        double[]? bbox = null, amodal = null;
+        double visibility = double.NaN, truncation = 0;
+        Vec3? dimensions = null;
+        Pose? world = null, inCamera = null;
+        double[][]? cuboid = null;
+        foreach (JsonProperty p in o.EnumerateObject())
+        {
+            JsonElement v = p.Value;
+            switch (p.Name)
+            {
+                case "instanceId": instanceId = v.GetInt32(); break;
+                case "categoryId": categoryId = v.GetInt32(); break;
+                case "category": category = v.GetString(); break;
+                case "shape": shape = Enum.Parse<ShapeKind>(v.GetString()!, ignoreCase: true); break;
+                case "kind": kind = v.GetString(); break;
+                case "bbox": bbox = ArrayOf(v); break;
+                case "area": area = v.GetInt32(); break;
+                case "amodalBbox": amodal = ArrayOf(v); break;
+                case "unoccludedArea": unoccluded = v.GetInt32(); break;
+                case "visibility": visibility = v.GetDouble(); break;
+                case "dimensions": dimensions = VecOf(v); break;
+                case "poseWorld": world = PoseOf(v); break;
+                case "poseCamera": inCamera = PoseOf(v); break;
+                case "truncation": truncation = v.GetDouble(); break;
+                case "cuboid":
+                    cuboid = new double[v.GetArrayLength()][];
+                    int k = 0;
+                    foreach (JsonElement corner in v.EnumerateArray()) cuboid[k++] = ArrayOf(corner);
+                    break;
+            }
+        }
+        static T Required<T>(T? value, string name) where T : class => value ?? throw new KeyNotFoundException($"object property '{name}' is missing");
+        static T RequiredValue<T>(T? value, string name) where T : struct => value ?? throw new KeyNotFoundException($"object property '{name}' is missing");
+        if (double.IsNaN(visibility)) throw new KeyNotFoundException("object property 'visibility' is missing");
+        return new ObjectAnnotation(instanceId, categoryId, Required(category, "category"), RequiredValue(shape, "shape"),
+            Required(bbox, "bbox"), area, Required(amodal, "amodalBbox"), unoccluded, visibility, RequiredValue(dimensions, "dimensions"),
+            Required(world, "poseWorld"), Required(inCamera, "poseCamera"), truncation, cuboid, kind);
+    }
+
+    /// <summary>
+    /// <c>imageStats</c>: exact integer sums of the written images (see <see cref="ImageStatistics"/>), so the
+    /// quality analysis needs no PNG decoding. Instances are [pixels, minX, minY, maxX, maxY] per instance id 1..N.
+    /// </summary>
+    private static void WriteStats(Utf8JsonWriter w, ImageStatistics s)
+    {
+        w.WriteStartObject("imageStats");
+        w.WriteNumber("pixels", s.Pixels);
+        w.WriteStartObject("rgb");
+        Longs(w, "sum", s.ChannelSum);
+        Longs(w, "sumSquares", s.ChannelSumSquares);
+        w.WriteNumber("lumaSum", s.LumaSum);
+        w.WriteNumber("lumaSumSquares", s.LumaSumSquares);
+        w.WriteString("dHash", s.Hash.ToHex());
+        w.WriteEndObject();
+        w.WriteStartObject("depth");
+        w.WriteNumber("valid", s.DepthValid);
+        w.WriteNumber("sum", s.DepthSum);
+        w.WriteNumber("sumSquares", s.DepthSumSquares);
+        w.WriteNumber("min", s.DepthMin);
+        w.WriteNumber("max", s.DepthMax);
+        w.WriteNumber("binMm", ImageStatistics.DepthBinMillimetres);
+        Longs(w, "histogram", s.DepthHistogram);
+        w.WriteEndObject();
+        w.WriteStartObject("segmentation");
+        w.WriteStartArray("instances");
+        foreach (InstancePixels p in s.Instances)
+        {
+            w.WriteStartArray();
+            w.WriteNumberValue(p.Pixels); w.WriteNumberValue(p.MinX); w.WriteNumberValue(p.MinY); w.WriteNumberValue(p.MaxX); w.WriteNumberValue(p.MaxY);
+            w.WriteEndArray();
+        }
+        w.WriteEndArray();
+        w.WriteNumber("unknownIdPixels", s.UnknownIdPixels);
+        w.WriteNumber("largestUnknownId", s.UnknownId);
+        w.WriteEndObject();
+        w.WriteEndObject();
+    }
+
+    /// <exception cref="InvalidDataException">The object is not what <see cref="WriteStats"/> writes.</exception>
+    private static ImageStatistics ReadStats(JsonElement s)
+    {
+        try
+        {
+            JsonElement rgb = s.GetProperty("rgb"), depth = s.GetProperty("depth"), seg = s.GetProperty("segmentation");
+            if (depth.GetProperty("binMm").GetInt32() != ImageStatistics.DepthBinMillimetres || depth.GetProperty("histogram").GetArrayLength() != ImageStatistics.DepthBins)
+                throw new InvalidDataException("imageStats.depth uses another histogram layout");
+            if (!PerceptualHash.TryParse(rgb.GetProperty("dHash").GetString(), out PerceptualHash hash))
+                throw new InvalidDataException("imageStats.rgb.dHash is not 64 hex digits");
+            var instances = new InstancePixels[seg.GetProperty("instances").GetArrayLength()];
+            int k = 0;
+            foreach (JsonElement p in seg.GetProperty("instances").EnumerateArray())
+                instances[k++] = new InstancePixels(p[0].GetInt32(), p[1].GetInt32(), p[2].GetInt32(), p[3].GetInt32(), p[4].GetInt32());
+            return new ImageStatistics(s.GetProperty("pixels").GetInt64(), LongsOf(rgb.GetProperty("sum"), 3), LongsOf(rgb.GetProperty("sumSquares"), 3),
+                rgb.GetProperty("lumaSum").GetInt64(), rgb.GetProperty("lumaSumSquares").GetInt64(), hash,
+                depth.GetProperty("valid").GetInt64(), depth.GetProperty("sum").GetInt64(), depth.GetProperty("sumSquares").GetInt64(),
+                depth.GetProperty("min").GetInt32(), depth.GetProperty("max").GetInt32(), LongsOf(depth.GetProperty("histogram"), ImageStatistics.DepthBins),
+                instances, seg.GetProperty("unknownIdPixels").GetInt64(), seg.GetProperty("largestUnknownId").GetInt32());
+        }
+        catch (Exception ex) when (ex is KeyNotFoundException or InvalidOperationException or FormatException or IndexOutOfRangeException)
+        {
+            throw new InvalidDataException($"imageStats is malformed: {ex.Message}", ex);
+        }
+    }
+
+    private static long[] LongsOf(JsonElement a, int length)
+    {
+        if (a.GetArrayLength() != length) throw new FormatException($"expected {length} numbers, found {a.GetArrayLength()}");
+        var values = new long[length];
+        int i = 0;
+        foreach (JsonElement e in a.EnumerateArray()) values[i++] = e.GetInt64();
+        return values;
+    }
+
+    private static void Longs(Utf8JsonWriter w, string name, long[] values)
+    {
+        w.WriteStartArray(name);
+        foreach (long v in values) w.WriteNumberValue(v);
+        w.WriteEndArray();
     }
 
     private static Vec3 VecOf(JsonElement a) => new(a[0].GetDouble(), a[1].GetDouble(), a[2].GetDouble());
-    private static double[] ArrayOf(JsonElement a) => a.EnumerateArray().Select(e => e.GetDouble()).ToArray();
+    private static double[] ArrayOf(JsonElement a)
+    {
+        var values = new double[a.GetArrayLength()];
+        int i = 0;
+        foreach (JsonElement e in a.EnumerateArray()) values[i++] = e.GetDouble();
+        return values;
+    }
     private static Pose PoseOf(JsonElement p)
     {
         double[] q = ArrayOf(p.GetProperty("quaternion"));

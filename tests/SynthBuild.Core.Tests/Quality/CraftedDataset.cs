@@ -21,7 +21,9 @@ internal static class CraftedDataset
         return r.Spec!;
     }
 
-    public static string Write(IReadOnlyList<CraftedSample> samples)
+    /// <param name="withStats">Store each sample's <see cref="ImageStatistics"/> in its annotation, as the generator
+    /// does; without them the annotations look like an engine before 0.4 wrote them.</param>
+    public static string Write(IReadOnlyList<CraftedSample> samples, bool withStats = false)
     {
         string root = Pipeline.SmallDataset.TempDir();
         var spec = Spec(samples.Count);
@@ -32,7 +34,8 @@ internal static class CraftedDataset
             string stem = DatasetLayout.Stem(i, samples.Count);
             var annotation = new SampleAnnotation(i, Width, Height,
                 new CameraAnnotation(50, 50, Width / 2.0, Height / 2.0, RigidTransform.Identity, Vec3.Zero),
-                new Lighting(Vec3.UnitZ, new Vec3(1, 1, 1), 500, 0.3), s.Objects);
+                new Lighting(Vec3.UnitZ, new Vec3(1, 1, 1), 500, 0.3), s.Objects,
+                Stats: withStats ? ImageStatistics.Compute(s.Rgb, s.Depth, s.Ids, Width, Height, s.Objects.Count) : null);
             var files = new (string Path, byte[] Bytes)[]
             {
                 (DatasetLayout.Rgb(stem), Png.EncodeRgb8(s.Rgb, Width, Height)),

@@ -30,12 +30,28 @@ public class HtmlReportTests
     }
 
     [Fact]
-    public async Task Html_renders_in_headless_chromium()
+    public async Task Html_renders_in_headless_chromium_with_its_plots()
     {
         BuiltReport(out string root);
         string html = Path.Combine(root, "reports", "quality.html");
         string shot = Path.Combine(root, "reports", "quality-screenshot.png");
-        string profile = Path.Combine(root, "chromium-profile");
+        var (colours, saturated) = await Screenshot(html, shot, Path.Combine(root, "chromium-profile"));
+        // Not a blank page: the plots and thumbnails give many distinct colours.
+        Assert.True(colours > 500, $"only {colours} colours in the screenshot");
+        File.Copy(shot, Path.Combine(Path.GetTempPath(), "synthbuild-quality-screenshot.png"), overwrite: true);
+
+        // The same page with every embedded image emptied: the coloured areas (bars, heatmap, thumbnails) come from
+        // the plots Chromium decoded from the data: URIs; the bare page has only a few coloured words (pass/FAIL).
+        string bare = Path.Combine(root, "reports", "bare.html");
+        File.WriteAllText(bare, Regex.Replace(File.ReadAllText(html), "src=\"data:image/png;base64,[^\"]*\"", "src=\"\""));
+        var (_, bareSaturated) = await Screenshot(bare, Path.Combine(root, "reports", "bare.png"), Path.Combine(root, "chromium-profile-2"));
+        Assert.True(saturated > 100_000 && saturated > 20 * bareSaturated, $"{saturated} coloured pixels with the images, {bareSaturated} without");
+    }
+
+    /// <summary>A 1280×2000 headless Chromium screenshot of <paramref name="html"/>: distinct colours in it (sampled)
+    /// and pixels of a clearly saturated colour (max − min channel &gt; 60).</summary>
+    private static async Task<(int Colours, int Saturated)> Screenshot(string html, string shot, string profile)
+    {
         Directory.CreateDirectory(profile);
         string chromium = new[] { "/usr/bin/chromium", "/usr/bin/chromium-browser" }.FirstOrDefault(File.Exists)
             ?? throw new InvalidOperationException("Debian's chromium is required (apt-get install chromium; .ci/run installs it).");
@@ -56,12 +72,13 @@ public class HtmlReportTests
         Assert.True(File.Exists(shot), $"no screenshot; chromium exit {p.ExitCode}\n{await stdout}\n{await stderr}");
         var png = SynthBuild.Core.Storage.Png.Decode(File.ReadAllBytes(shot));
         Assert.Equal((1280, 2000), (png.Width, png.Height));
-        // Not a blank page: the plots and thumbnails give many distinct colours.
         var colours = new HashSet<int>();
         byte[] px = png.Bytes!;
         int bpp = png.Format == SynthBuild.Core.Storage.PngPixelFormat.Rgba8 ? 4 : 3;
         for (int i = 0; i + 2 < px.Length; i += bpp * 7) colours.Add(px[i] << 16 | px[i + 1] << 8 | px[i + 2]);
-        Assert.True(colours.Count > 500, $"only {colours.Count} colours in the screenshot");
-        File.Copy(shot, Path.Combine(Path.GetTempPath(), "synthbuild-quality-screenshot.png"), overwrite: true);
+        int saturated = 0;
+        for (int i = 0; i + 2 < px.Length; i += bpp)
+            if (Math.Max(px[i], Math.Max(px[i + 1], px[i + 2])) - Math.Min(px[i], Math.Min(px[i + 1], px[i + 2])) > 60) saturated++;
+        return (colours.Count, saturated);
     }
 }

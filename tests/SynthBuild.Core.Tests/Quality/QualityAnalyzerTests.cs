@@ -12,7 +12,7 @@ public class QualityAnalyzerTests
     /// 1: falling gray gradient (mean 155.5), depth 2000 everywhere, one small box (cat 1) at the top-left corner.
     /// 2: the same RGB bytes as 0 (an exact duplicate), one sphere (cat 3) whose box is one pixel too wide.
     /// </summary>
-    internal static string ThreeSamples()
+    internal static string ThreeSamples(bool withStats = false)
     {
         var ids0 = new ushort[Width * Height];
         Paint(ids0, 1, 2, 20, 10, 8);
@@ -27,7 +27,7 @@ public class QualityAnalyzerTests
                 [Object(1, 1, [2, 20, 10, 8], 80, 1.0), Object(2, 2, [20, 14, 40, 32], 1280, 0.5)]),
             new CraftedSample(FallingGradient(), Depth(2000), ids1, [Object(1, 1, [0, 0, 10, 10], 100, 0.8)]),
             new CraftedSample(Uniform(100, 100, 100), Depth(1000), ids2, [Object(1, 3, [30, 30, 11, 10], 100, 0.6)]),
-        ]);
+        ], withStats);
     }
 
     [Fact]
@@ -97,7 +97,8 @@ public class QualityAnalyzerTests
             Object(2, 9, [60, 40, 10, 0], 0, 1), // unknown category, degenerate, leaves the image, area 0
         ]);
         var errors = new List<string>();
-        QualityAnalyzer.CheckLabels(a, ids, Width, Height, categories: 3, "000000", errors);
+        var stats = ImageStatistics.Compute(new byte[Width * Height * 3], new ushort[Width * Height], ids, Width, Height, a.Objects.Count);
+        QualityAnalyzer.CheckLabels(a, stats, Width, Height, categories: 3, "000000", errors);
         Assert.Contains(errors, e => e.Contains("segmentation holds id 3 (4 px)"));
         Assert.Contains(errors, e => e.Contains("category id 9 is not in 1..3"));
         Assert.Contains(errors, e => e.Contains("degenerate box"));

@@ -42,24 +42,39 @@ public class QualityStageTests
     }
 
     [Fact]
-    public void Comparison_shows_samples_classes_and_gate_changes()
+    public void Comparison_shows_samples_classes_distributions_and_gate_changes_as_markdown()
     {
         string root = QualityAnalyzerTests.ThreeSamples();
         var gates = new[] { new GateDeclaration("class-balance", new Dictionary<string, string> { ["Max"] = "1.5" }) };
         QualityReport after = QualityStage.Run(root, gates, true, new QualitySettings()).Report!;
+        Assert.Equal(3, after.SampleHashes!.Count);
         QualityReport before = after with
         {
-            SampleKeys = ["key0000", "changed"],
+            SampleHashes = [after.SampleHashes[0], "0000000000000000"],
             Classes = [after.Classes[0] with { Instances = 1 }, after.Classes[1], after.Classes[2]],
             Gates = [after.Gates[0] with { Passed = true, Low = 1, High = 1 }],
         };
-        var c = QualityComparison.Of(before, after);
-        Assert.Equal((1, 0, 1, 1), (c.Added, c.Removed, c.Changed, c.Unchanged));
+        var c = QualityComparison.Of(before, after, "main", "this build");
+        Assert.Equal([2], c.Added);
+        Assert.Empty(c.Removed);
+        Assert.Equal([1], c.Changed);
+        Assert.Equal(1, c.Unchanged);
+        Assert.True(c.ByContent);
         Assert.Equal(["class-balance"], c.Regressions);
-        string text = c.Render();
-        Assert.Contains("Samples: 1 added, 0 removed, 1 changed, 1 unchanged", text);
-        Assert.Matches(@"box\s+1 ->\s+2\s+\+1", text);
-        Assert.Contains("class-balance          1 [<= 1.5] pass -> 2 [<= 1.5] FAIL", text);
-        Assert.Contains("Regressed gates: class-balance", text);
+        string md = c.Render();
+        Assert.Contains("❌ gates that regressed: class-balance", md);
+        Assert.Contains("**Samples:** 1 added, 0 removed, 1 changed, 1 unchanged (by content", md);
+        Assert.Contains("- added: 2", md);
+        Assert.Contains("- changed: 1", md);
+        Assert.Contains("| box | 1 | 2 | +1 | 33.3% | 50.0% |", md);
+        Assert.Contains("| class balance (max/min) | 1 | 2 | +1 |", md);
+        Assert.Contains("| class-balance | 1 | 2 | <= 1.5 | <= 1.5 | pass → **FAIL** |", md);
+
+        // The other way round the gate is fixed and a sample is removed; reports without content hashes use input keys.
+        var back = QualityComparison.Of(after with { SampleHashes = null }, before with { SampleKeys = after.SampleKeys.Take(2).ToList() });
+        Assert.False(back.ByContent);
+        Assert.Equal([2], back.Removed);
+        Assert.Equal(["class-balance"], back.Fixed);
+        Assert.Contains("✅ gates that now pass: class-balance", back.Render());
     }
 }
