@@ -71,6 +71,8 @@ void Generate(int samples)
         // Warm-up on a separate folder so JIT tiering is not charged to the measurement.
         new DatasetBuilder(spec with { Samples = Math.Min(8, samples) }, TempDir()).Build();
         long startAlloc = GC.GetTotalAllocatedBytes();
+        TimeSpan pauseBefore = GC.GetTotalPauseDuration();
+        int gen2Before = GC.CollectionCount(2);
         var timings = new StageTimings();
         TimeSpan cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var result = new DatasetBuilder(spec, dir, new BuildOptions(threads, Timings: timings)).Build();
@@ -83,6 +85,7 @@ void Generate(int samples)
         Console.WriteLine($"  process CPU time {cpuPerSample:F1} ms/sample (all threads, GC included) = {Threads() * 1000 / cpuPerSample:F1} samples/s on {Threads()} otherwise idle cores");
         Console.WriteLine($"  peak working set {Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0:F0} MiB");
         Console.WriteLine($"  allocated        {(GC.GetTotalAllocatedBytes() - startAlloc) / 1048576.0 / samples:F1} MiB/sample");
+        Console.WriteLine($"  GC pauses        {(GC.GetTotalPauseDuration() - pauseBefore).TotalMilliseconds / samples:F2} ms/sample, {GC.CollectionCount(2) - gen2Before} gen-2 collections");
         long bytes = Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length);
         Console.WriteLine($"  dataset size     {bytes / 1048576.0:F1} MiB ({bytes / 1024.0 / samples:F0} KiB/sample)");
         Console.WriteLine("  thread time per stage (all workers; with both cores busy each stage runs slower than alone, see `stages`):");
