@@ -1,6 +1,5 @@
 using System.Globalization;
 using SynthBuild.Core.Labels;
-using SynthBuild.Core.Scene;
 using SynthBuild.Core.Storage;
 
 namespace SynthBuild.Core.Quality;
@@ -125,7 +124,7 @@ public static class QualityAnalyzer
             m.SqrtArea.Add(Math.Sqrt(o.Area));
             m.Visibility.Add(o.Visibility);
             m.VisibilitySum += o.Visibility;
-            m.Truncation.Add(Truncation(o, a.Camera, width, height));
+            m.Truncation.Add(o.Truncation); // the generator's label: the projected mesh's share outside the image
             double cx = o.Bbox[0] + o.Bbox[2] / 2, cy = o.Bbox[1] + o.Bbox[3] / 2;
             int col = Math.Clamp((int)(cx / width * settings.HeatmapColumns), 0, settings.HeatmapColumns - 1);
             int row = Math.Clamp((int)(cy / height * settings.HeatmapRows), 0, settings.HeatmapRows - 1);
@@ -146,26 +145,6 @@ public static class QualityAnalyzer
         errors.Add(FormattableString.Invariant($"{stem}: rgb, depth or segmentation is not {width}×{height} ({rgb.Length / 3}, {depth.Length}, {ids.Length} px)"));
         return ImageStatistics.Compute(new byte[3 * pixels], new ushort[pixels], new ushort[pixels], width, height, a.Objects.Count);
     }
-
-    /// <summary>Fraction of the object's projected 3D box that falls outside the image (0 = wholly inside).</summary>
-    internal static double Truncation(ObjectAnnotation o, CameraAnnotation camera, int width, int height)
-    {
-        Mat3 r = o.PoseCamera.Rotation.ToMatrix();
-        double minU = double.MaxValue, minV = double.MaxValue, maxU = double.MinValue, maxV = double.MinValue;
-        for (int i = 0; i < 8; i++)
-        {
-            Vec3 local = ObjectBox.Corner(o.Dimensions, i);
-            Vec3 p = r * local + o.PoseCamera.Position;
-            if (p.Z <= 1e-6) return 1; // behind the camera: the projection is unbounded
-            double u = camera.Fx * p.X / p.Z + camera.Cx, v = camera.Fy * p.Y / p.Z + camera.Cy;
-            minU = Math.Min(minU, u); maxU = Math.Max(maxU, u); minV = Math.Min(minV, v); maxV = Math.Max(maxV, v);
-        }
-        double full = (maxU - minU) * (maxV - minV);
-        if (full <= 0) return 0;
-        double inside = Math.Max(0, Math.Min(maxU, width) - Math.Max(minU, 0)) * Math.Max(0, Math.Min(maxV, height) - Math.Max(minV, 0));
-        return Math.Clamp(1 - inside / full, 0, 1);
-    }
-
 
     /// <summary>Boxes inside the image and non-degenerate, ids dense and known, and each box and area exactly what
     /// the instance mask says (its pixel counts and extents, from <paramref name="stats"/>).</summary>

@@ -85,11 +85,11 @@ internal static class CraftedDataset
     }
 
     public static ObjectAnnotation Object(int instance, int category, double[] bbox, int area, double visibility,
-        double depthMetres = 1, double size = 0.05, double lateral = 0)
+        double depthMetres = 1, double size = 0.05, double truncation = 0)
     {
-        var pose = new Pose(new Vec3(lateral, 0, depthMetres), new Quaternion(1, 0, 0, 0));
+        var pose = new Pose(new Vec3(0, 0, depthMetres), new Quaternion(1, 0, 0, 0));
         string name = category switch { 1 => "box", 2 => "cylinder", _ => "sphere" };
         return new ObjectAnnotation(instance, category, name, (ShapeKind)(category - 1), bbox, area, bbox, area, visibility,
-            new Vec3(size, size, size), pose, pose);
+            new Vec3(size, size, size), pose, pose, Truncation: truncation);
     }
 }

@@ -108,14 +108,25 @@ public class QualityAnalyzerTests
     }
 
     [Fact]
-    public void Truncation_is_the_share_of_the_projected_box_outside_the_image()
+    public void Truncation_statistics_are_the_annotated_truncations()
     {
-        var camera = new CameraAnnotation(50, 50, Width / 2.0, Height / 2.0, SynthBuild.Core.Scene.RigidTransform.Identity, SynthBuild.Core.Scene.Vec3.Zero);
-        Assert.Equal(0, QualityAnalyzer.Truncation(Object(1, 1, [0, 0, 1, 1], 1, 1), camera, Width, Height));
-        // Centre projected onto the right edge (u = 50·0.64/1 + 32 = 64): about half outside.
-        double half = QualityAnalyzer.Truncation(Object(1, 1, [0, 0, 1, 1], 1, 1, lateral: 0.64), camera, Width, Height);
-        Assert.InRange(half, 0.4, 0.6);
-        Assert.Equal(1, QualityAnalyzer.Truncation(Object(1, 1, [0, 0, 1, 1], 1, 1, depthMetres: -1), camera, Width, Height));
+        var ids = new ushort[Width * Height];
+        Paint(ids, 1, 0, 0, 4, 4);
+        Paint(ids, 2, 10, 10, 4, 4);
+        Paint(ids, 3, 20, 20, 4, 4);
+        string dir = Write(
+        [
+            new CraftedSample(Uniform(100, 100, 100), Depth(1000), ids,
+                [Object(1, 1, [0, 0, 4, 4], 16, 1), Object(2, 2, [10, 10, 4, 4], 16, 1, truncation: 0.45),
+                 Object(3, 3, [20, 20, 4, 4], 16, 1, truncation: 1)]),
+        ]);
+        QualityReport r = QualityAnalyzer.Analyze(DatasetReader.Open(dir), new QualitySettings());
+        Assert.Equal(2.0 / 3, r.Visibility.TruncatedShare, 12);
+        Histogram h = r.Visibility.Truncation;
+        Assert.Equal(3, h.Counts.Sum());
+        Assert.Equal(1, h.Counts[h.BinOf(0)]);
+        Assert.Equal(1, h.Counts[h.BinOf(0.45)]);
+        Assert.Equal(1, h.Counts[h.BinOf(1)]);
     }
 
     [Fact]
