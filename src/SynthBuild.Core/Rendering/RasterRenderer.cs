@@ -631,10 +631,10 @@ public sealed class RasterRenderer
                 double vl = Math.Sqrt(va * va + vb * vb + 1);
                 double num = ndl * vl - (nx * va + ny * vb + nz);
                 double den = 2 * vl * (vl - (Lx * va + Ly * vb + Lz));
-                if (num > 0 && den > 0)
+                // Most pixels are far from the highlight: compare before dividing (den > 0, so the test is the same).
+                if (num > 0 && den > 0 && num * num > SpecLo * den)
                 {
                     double ndh2 = num * num / den;
-                    if (ndh2 > SpecLo)
                     {
                         double f = (ndh2 - SpecLo) * SpecScale;
                         int k = SpecSteps;
