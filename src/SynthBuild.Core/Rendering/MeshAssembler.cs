@@ -10,17 +10,34 @@ namespace SynthBuild.Core.Rendering;
 /// </summary>
 internal sealed class MeshAssembler
 {
-    private readonly List<MeshVertex> _vertices = new(1024);
-    private readonly List<int> _indices = new(4096);
+    // Scenes build several meshes per sample: the working lists are handed from one assembler to the next on the
+    // same thread (taken here, given back by Build), so only the finished arrays are allocated. An assembler created
+    // while another is still open simply gets lists of its own.
+    [ThreadStatic] private static List<MeshVertex>? t_vertices;
+    [ThreadStatic] private static List<int>? t_indices;
+    private readonly List<MeshVertex> _vertices;
+    private readonly List<int> _indices;
+    private bool _finished;
+    private const int MaxKeptVertices = 1 << 14; // large user meshes do not pin their lists to the thread
+
+    public MeshAssembler()
+    {
+        _vertices = t_vertices ?? new(1024);
+        _indices = t_indices ?? new(4096);
+        t_vertices = null;
+        t_indices = null;
+    }
 
     public int Add(Vec3 position, Vec3 normal, double u, double v)
     {
+        ObjectDisposedException.ThrowIf(_finished, this); // its lists now belong to the next assembler
         _vertices.Add(new MeshVertex(position, normal.Normalized(), u, v));
         return _vertices.Count - 1;
     }
 
     public void Triangle(int a, int b, int c)
     {
+        ObjectDisposedException.ThrowIf(_finished, this);
         Vec3 pa = _vertices[a].Position, pb = _vertices[b].Position, pc = _vertices[c].Position;
         if (pa == pb || pb == pc || pa == pc) return;
         Vec3 geometric = Vec3.Cross(pb - pa, pc - pa);
@@ -69,6 +86,15 @@ internal sealed class MeshAssembler
             MeshVertex v = _vertices[i];
             vertices[i] = v with { Position = v.Position - centre };
         }
-        return (new Mesh(vertices, _indices.ToArray()), new Vec3(maxX - minX, maxY - minY, maxZ - minZ));
+        var mesh = new Mesh(vertices, _indices.ToArray());
+        _finished = true;
+        if (_vertices.Capacity <= MaxKeptVertices && _indices.Capacity <= 6 * MaxKeptVertices)
+        {
+            _vertices.Clear();
+            _indices.Clear();
+            t_vertices = _vertices;
+            t_indices = _indices;
+        }
+        return (mesh, new Vec3(maxX - minX, maxY - minY, maxZ - minZ));
     }
 }

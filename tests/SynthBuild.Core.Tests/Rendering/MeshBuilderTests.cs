@@ -51,4 +51,32 @@ public class MeshBuilderTests
         // Lit from above-ish: brighter than the ambient-only colour (NaN normals would give black).
         Assert.True(target.Rgb[o] > Srgb.EncodeExact(Matte.Albedo.X * DefaultLight.Ambient));
     }
+
+    [Fact]
+    public void Meshes_built_one_after_another_on_a_thread_stay_independent()
+    {
+        // Assemblers hand their working lists on to the next one: a finished mesh must not see the next build.
+        var (first, firstDims) = ProceduralMeshes.Box(new Vec3(0.1, 0.2, 0.3));
+        MeshVertex[] vertices = first.Vertices.ToArray();
+        int[] indices = first.Indices.ToArray();
+        var (second, _) = ProceduralMeshes.Sphere(0.05);
+        var (third, _) = ProceduralMeshes.Mug(0.04, 0.1);
+
+        Assert.Equal(vertices, first.Vertices);
+        Assert.Equal(indices, first.Indices);
+        Assert.Equal(new Vec3(0.1, 0.2, 0.3), firstDims);
+        Assert.NotSame(first.Vertices, second.Vertices);
+        Assert.NotSame(second.Indices, third.Indices);
+        Assert.Equal(ProceduralMeshes.Sphere(0.05).Mesh.Vertices, second.Vertices); // the same mesh again, bit for bit
+    }
+
+    [Fact]
+    public void An_assembler_cannot_be_used_after_it_has_built_its_mesh()
+    {
+        var m = new MeshAssembler();
+        m.FlatQuad(new Vec3(0, 0, 0), new Vec3(1, 0, 0), new Vec3(1, 1, 0), new Vec3(0, 1, 0), new Vec3(0, 0, 1));
+        m.Build();
+        Assert.Throws<ObjectDisposedException>(() => m.Add(Vec3.Zero, new Vec3(0, 0, 1), 0, 0));
+        Assert.Throws<ObjectDisposedException>(() => m.Triangle(0, 1, 2));
+    }
 }
