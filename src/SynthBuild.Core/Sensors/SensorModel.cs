@@ -1,3 +1,5 @@
+using System.Numerics;
+using System.Runtime.InteropServices;
 using SynthBuild.Core.Config;
 using SynthBuild.Core.Randomness;
 
@@ -23,18 +25,39 @@ public sealed class SensorModel
     public void ApplyRgbNoise(Span<byte> rgb, RandomStream rng)
     {
         if (_spec.GaussianNoiseStd <= 0) return;
-        int i = 0;
-        // Four 16-bit table lookups per 64-bit draw: noise is rounded to whole 8-bit levels anyway.
-        for (; i + 4 <= rgb.Length; i += 4)
+        // Four 16-bit table lookups per 64-bit draw (noise is rounded to whole 8-bit levels anyway): byte i takes
+        // bits 16·(i mod 4) of draw i / 4. Draws come in blocks; the clamped addition is vectorised.
+        int whole = BitConverter.IsLittleEndian ? rgb.Length & ~3 : 0;
+        Span<ulong> draws = stackalloc ulong[NoiseBlock / 4];
+        Span<sbyte> noise = stackalloc sbyte[NoiseBlock];
+        for (int start = 0; start < whole; start += NoiseBlock)
         {
-            ulong r = rng.NextUInt64();
-            rgb[i] = AddClamped(rgb[i], _noiseTable[(int)(r & 0xFFFF)]);
-            rgb[i + 1] = AddClamped(rgb[i + 1], _noiseTable[(int)((r >> 16) & 0xFFFF)]);
-            rgb[i + 2] = AddClamped(rgb[i + 2], _noiseTable[(int)((r >> 32) & 0xFFFF)]);
-            rgb[i + 3] = AddClamped(rgb[i + 3], _noiseTable[(int)(r >> 48)]);
+            int n = Math.Min(NoiseBlock, whole - start);
+            rng.Fill(draws[..(n / 4)]);
+            ReadOnlySpan<ushort> slots = MemoryMarshal.Cast<ulong, ushort>(draws); // little-endian: low bits first
+            for (int j = 0; j < n; j++) noise[j] = _noiseTable[slots[j]];
+            AddClamped(rgb.Slice(start, n), noise[..n]);
         }
-        for (; i < rgb.Length; i++)
+        for (int i = whole; i < rgb.Length; i++)
             rgb[i] = AddClamped(rgb[i], _noiseTable[(int)(rng.NextUInt64() & 0xFFFF)]);
+    }
+
+    private const int NoiseBlock = 4096;
+
+    /// <summary>values[i] = clamp(values[i] + noise[i], 0, 255): shifted into signed bytes, the saturating add clamps.</summary>
+    private static void AddClamped(Span<byte> values, ReadOnlySpan<sbyte> noise)
+    {
+        int i = 0, lanes = Vector<byte>.Count;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var bias = new Vector<byte>(0x80);
+            for (; i + lanes <= values.Length; i += lanes)
+            {
+                var shifted = Vector.AsVectorSByte(new Vector<byte>(values[i..]) ^ bias);
+                (Vector.AsVectorByte(Vector.AddSaturate(shifted, new Vector<sbyte>(noise[i..]))) ^ bias).CopyTo(values[i..]);
+            }
+        }
+        for (; i < values.Length; i++) values[i] = AddClamped(values[i], noise[i]);
     }
 
     /// <summary>
@@ -53,29 +76,40 @@ public sealed class SensorModel
         uint dropThreshold = (uint)Math.Min(uint.MaxValue, Math.Round(dropout * 4294967296.0));
         double edge = _spec.DepthEdgeThreshold, noise = _spec.DepthNoise, step = _spec.DepthQuantization;
         int height = metres.Length / width;
+        Span<ulong> draws = width <= 4096 ? stackalloc ulong[width] : new ulong[width];
+        Span<double> gauss = width <= 4096 ? stackalloc double[width] : new double[width];
         for (int y = 0, i = 0; y < height; y++)
+        {
+            rng.Fill(draws);
+            // Table lookups first, in a loop without branches, so their cache misses overlap; inside the branchy
+            // loop below each mispredicted branch would make them wait on each other.
+            for (int x = 0; x < width; x++) gauss[x] = StandardNormal[(int)(draws[x] >> 48)];
             for (int x = 0; x < width; x++, i++)
             {
-                ulong r = rng.NextUInt64();
+                ulong r = draws[x];
                 double z = metres[i];
                 if (z <= 0 || (uint)r < dropThreshold) { mm[i] = 0; continue; }
-                if (edge > 0 && (Jump(metres, i, x > 0 ? i - 1 : i, edge) || Jump(metres, i, x < width - 1 ? i + 1 : i, edge)
-                                 || Jump(metres, i, y > 0 ? i - width : i, edge) || Jump(metres, i, y < height - 1 ? i + width : i, edge)))
+                if (edge > 0)
                 {
-                    mm[i] = 0;
-                    continue;
+                    // Outside the image a neighbour counts as the pixel itself (no jump). Non-short-circuit `|`:
+                    // one unpredictable branch instead of eight.
+                    float a = metres[i];
+                    float left = x > 0 ? metres[i - 1] : a, right = x < width - 1 ? metres[i + 1] : a;
+                    float up = y > 0 ? metres[i - width] : a, down = y < height - 1 ? metres[i + width] : a;
+                    if (Jump(a, left, edge) | Jump(a, right, edge) | Jump(a, up, edge) | Jump(a, down, edge))
+                    {
+                        mm[i] = 0;
+                        continue;
+                    }
                 }
-                z += noise * z * z * StandardNormal[(int)(r >> 48)];
-                double v = Math.Round(z * 1000.0 / step) * step;
+                z += noise * z * z * gauss[x];
+                double v = step == 1 ? Math.Round(z * 1000.0) : Math.Round(z * 1000.0 / step) * step; // same value; no division
                 mm[i] = v >= 1 && v <= ushort.MaxValue ? (ushort)v : (ushort)0;
             }
+        }
     }
 
-    private static bool Jump(ReadOnlySpan<float> m, int i, int j, double edge)
-    {
-        float a = m[i], b = m[j];
-        return b <= 0 || Math.Abs(a - b) > edge;
-    }
+    private static bool Jump(float a, float b, double edge) => (b <= 0) | (Math.Abs(a - b) > edge);
 
     /// <summary>Dead pixels: always black, at the same positions in every sample of a dataset (a sensor property).</summary>
     public void ApplyDeadPixels(Span<byte> rgb, int width, int height, ulong seed)
