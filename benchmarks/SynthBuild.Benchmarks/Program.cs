@@ -30,6 +30,7 @@ switch (command)
     case "augment-loader": AugmentBenchmark.RunLoader(args[1], int.Parse(args[2], CultureInfo.InvariantCulture)); break;
     case "export": Export(Option("--samples", 1000)); break;
     case "stages": Stages(Option("--samples", 40)); break;
+    case "render": Render(Option("--samples", 100), Option("--repeat", 5)); break;
     case "quality": QualityBenchmark.Run(Load(Option("--samples", 10000)), threads, args.Contains("--full-audit"), TextOption("--keep")); break;
     default:
         Console.WriteLine("""
@@ -38,6 +39,9 @@ switch (command)
                            samples/s and peak memory of a clean build, and the encode+write floor for the same files
               stages       [--samples N=40] [--config synth.json]
                            the real pipeline on one thread: milliseconds per sample in each stage
+              render       [--samples N=100] [--repeat R=5] [--config synth.json]
+                           scene sampling and rendering alone on one thread, the same N scenes R times: best and
+                           median ms/sample over the passes (steadier than `stages` for comparing renderer changes)
               incremental  [--samples N=1000] [--threads T] [--config synth.json]
                            clean build of N, then no-op rebuild time and time to add 10% more samples
               augment      [--samples N=32] [--images I=300] [--epochs E=2] [--preview out.png] [--config synth.json]
@@ -191,6 +195,30 @@ void Stages(int samples)
         PrintStages(timings, samples);
     }
     finally { Directory.Delete(dir, true); }
+}
+
+void Render(int samples, int repeat)
+{
+    var spec = Load(samples);
+    var sampler = new SynthBuild.Core.Scene.SceneSampler(spec);
+    var renderer = new SynthBuild.Core.Rendering.RasterRenderer();
+    var target = new SynthBuild.Core.Rendering.RenderTarget(spec.Width, spec.Height);
+    var scenes = new SynthBuild.Core.Scene.SceneDescription[samples];
+    long start = Stopwatch.GetTimestamp();
+    for (int i = 0; i < samples; i++) scenes[i] = sampler.Sample(i);
+    double sceneMs = Stopwatch.GetElapsedTime(start).TotalMilliseconds / samples;
+    foreach (var scene in scenes.Take(8)) renderer.Render(scene, target); // JIT warm-up
+    var passes = new List<double>();
+    for (int r = 0; r < repeat; r++)
+    {
+        start = Stopwatch.GetTimestamp();
+        foreach (var scene in scenes) renderer.Render(scene, target);
+        passes.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds / samples);
+    }
+    passes.Sort();
+    Console.WriteLine($"render: {samples} scenes at {spec.Width}x{spec.Height}, 1 thread, {repeat} passes");
+    Console.WriteLine($"  scene sampling   {sceneMs:F2} ms/sample (first pass, includes JIT)");
+    Console.WriteLine($"  render           best {passes[0]:F2}, median {passes[passes.Count / 2]:F2} ms/sample");
 }
 
 static void PrintStages(StageTimings timings, int samples)

@@ -7,5 +7,5 @@ public static class EngineInfo
     /// sensor model, encoding, annotation layout), so incremental builds regenerate what the new engine would
     /// write differently.
     /// </summary>
-    public const string Version = "synthbuild-engine/0.5.0";
+    public const string Version = "synthbuild-engine/0.6.0";
 }
