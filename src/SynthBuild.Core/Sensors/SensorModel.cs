@@ -78,38 +78,65 @@ public sealed class SensorModel
         int height = metres.Length / width;
         Span<ulong> draws = width <= 4096 ? stackalloc ulong[width] : new ulong[width];
         Span<double> gauss = width <= 4096 ? stackalloc double[width] : new double[width];
-        for (int y = 0, i = 0; y < height; y++)
+        Span<int> jumps = width <= 4096 ? stackalloc int[width] : new int[width];
+        for (int y = 0, i = 0; y < height; y++, i += width)
         {
             rng.Fill(draws);
-            // Table lookups first, in a loop without branches, so their cache misses overlap; inside the branchy
-            // loop below each mispredicted branch would make them wait on each other.
+            // Table lookups and the discontinuity test first, in loops without branches (the cache misses of the
+            // lookups overlap; the test is vectorised); the per-pixel loop then branches on rare events only.
             for (int x = 0; x < width; x++) gauss[x] = StandardNormal[(int)(draws[x] >> 48)];
-            for (int x = 0; x < width; x++, i++)
+            if (edge > 0) MarkJumps(metres, width, height, y, edge, jumps);
+            for (int x = 0; x < width; x++)
             {
-                ulong r = draws[x];
-                double z = metres[i];
-                if (z <= 0 || (uint)r < dropThreshold) { mm[i] = 0; continue; }
-                if (edge > 0)
-                {
-                    // Outside the image a neighbour counts as the pixel itself (no jump). Non-short-circuit `|`:
-                    // one unpredictable branch instead of eight.
-                    float a = metres[i];
-                    float left = x > 0 ? metres[i - 1] : a, right = x < width - 1 ? metres[i + 1] : a;
-                    float up = y > 0 ? metres[i - width] : a, down = y < height - 1 ? metres[i + width] : a;
-                    if (Jump(a, left, edge) | Jump(a, right, edge) | Jump(a, up, edge) | Jump(a, down, edge))
-                    {
-                        mm[i] = 0;
-                        continue;
-                    }
-                }
+                double z = metres[i + x];
+                if (z <= 0 || (uint)draws[x] < dropThreshold || (edge > 0 && jumps[x] != 0)) { mm[i + x] = 0; continue; }
                 z += noise * z * z * gauss[x];
                 double v = step == 1 ? Math.Round(z * 1000.0) : Math.Round(z * 1000.0 / step) * step; // same value; no division
-                mm[i] = v >= 1 && v <= ushort.MaxValue ? (ushort)v : (ushort)0;
+                mm[i + x] = v >= 1 && v <= ushort.MaxValue ? (ushort)v : (ushort)0;
             }
         }
     }
 
-    private static bool Jump(float a, float b, double edge) => (b <= 0) | (Math.Abs(a - b) > edge);
+    /// <summary>
+    /// jumps[x] ≠ 0 where pixel (x, y) has a 4-neighbour with no depth or a depth differing by more than
+    /// <paramref name="edge"/> metres; outside the image a neighbour counts as the pixel itself.
+    /// </summary>
+    private static void MarkJumps(ReadOnlySpan<float> metres, int width, int height, int y, double edge, Span<int> jumps)
+    {
+        int row = y * width;
+        ReadOnlySpan<float> here = metres.Slice(row, width);
+        ReadOnlySpan<float> up = y > 0 ? metres.Slice(row - width, width) : here;
+        ReadOnlySpan<float> down = y < height - 1 ? metres.Slice(row + width, width) : here;
+        // (double)d > edge ⇔ d > limit for floats d, with limit the largest float not above edge.
+        float limit = (float)edge;
+        if (limit > edge) limit = MathF.BitDecrement(limit);
+        int x = 1, lanes = Vector<float>.Count;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var zero = Vector<float>.Zero;
+            var max = new Vector<float>(limit);
+            for (; x + lanes < width; x += lanes)
+            {
+                var a = new Vector<float>(here[x..]);
+                var l = new Vector<float>(here[(x - 1)..]);
+                var r = new Vector<float>(here[(x + 1)..]);
+                var u = new Vector<float>(up[x..]);
+                var d = new Vector<float>(down[x..]);
+                Vector<int> bad = Vector.LessThanOrEqual(l, zero) | Vector.LessThanOrEqual(r, zero)
+                    | Vector.LessThanOrEqual(u, zero) | Vector.LessThanOrEqual(d, zero)
+                    | Vector.GreaterThan(Vector.Abs(a - l), max) | Vector.GreaterThan(Vector.Abs(a - r), max)
+                    | Vector.GreaterThan(Vector.Abs(a - u), max) | Vector.GreaterThan(Vector.Abs(a - d), max);
+                bad.CopyTo(jumps[x..]);
+            }
+        }
+        for (; x < width - 1; x++) jumps[x] = Jump(here[x], here[x - 1], limit) | Jump(here[x], here[x + 1], limit) | Jump(here[x], up[x], limit) | Jump(here[x], down[x], limit) ? 1 : 0;
+        // The image's left and right columns: the missing neighbour is the pixel itself.
+        jumps[0] = Jump(here[0], width > 1 ? here[1] : here[0], limit) | Jump(here[0], up[0], limit) | Jump(here[0], down[0], limit) ? 1 : 0;
+        int last = width - 1;
+        if (last > 0) jumps[last] = Jump(here[last], here[last - 1], limit) | Jump(here[last], up[last], limit) | Jump(here[last], down[last], limit) ? 1 : 0;
+    }
+
+    private static bool Jump(float a, float b, float limit) => (b <= 0) | (Math.Abs(a - b) > limit);
 
     /// <summary>Dead pixels: always black, at the same positions in every sample of a dataset (a sensor property).</summary>
     public void ApplyDeadPixels(Span<byte> rgb, int width, int height, ulong seed)

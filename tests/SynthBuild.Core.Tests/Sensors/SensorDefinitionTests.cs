@@ -66,9 +66,11 @@ public class SensorDefinitionTests
         var metres = new float[width * height];
         for (int y = 0; y < height; y++)
             for (int x = 0; x < width; x++)
-                // A slanted floor, a nearer block (depth discontinuities) and a hole with no hit.
+                // A slanted floor, a nearer block (depth discontinuities), a hole with no hit, and a band raised by
+                // about the edge threshold itself (float differences on either side of 0.05 m).
                 metres[y * width + x] = x is > 60 and < 70 && y is > 20 and < 30 ? 0f
-                    : x is > 20 and < 45 && y is > 10 and < 50 ? 0.6f : 1.2f + 0.004f * y;
+                    : x is > 20 and < 45 && y is > 10 and < 50 ? 0.6f
+                    : x is >= 80 and < 86 ? 1.2f + 0.004f * y + (0.05f + 1e-7f * (y % 3 - 1)) : 1.2f + 0.004f * y;
 
         var expected = new ushort[metres.Length];
         var rng = RandomStream.For(4, 4, "sensor.depth");
