@@ -64,6 +64,9 @@ public sealed class RasterRenderer
             RowB = s.RowB,
             HitX = s.HitX,
             HitZ = s.HitZ,
+            HitR = s.HitR,
+            HitG = s.HitG,
+            HitB = s.HitB,
             UvScaleU = 1,
             UvScaleV = 1,
             Normals = target.Normals,
@@ -447,6 +450,7 @@ public sealed class RasterRenderer
         public double[] ColA, RowB;
         public int[] HitX; // per row run: the pixels that passed the depth test and their depth (scratch)
         public double[] HitZ;
+        public double[] HitR, HitG, HitB; // per hit of the run: textured albedo (scratch)
         public double Lx, Ly, Lz;
 
         public ushort Id;
@@ -563,16 +567,44 @@ public sealed class RasterRenderer
                 hitZ[hits] = zc;
                 hits++;
             }
+            if (hits == 0) return;
+            if (Textured)
+            {
+                // Texture lookups as a pass of their own: short loops keep several pixels in flight at once.
+                for (int h = 0; h < hits; h++)
+                {
+                    long k = hitX[h] - xStart;
+                    TextureAt(h, hitZ[h], w0 + k * dw0, w1 + k * dw1, w2 + k * dw2);
+                }
+            }
             for (int h = 0; h < hits; h++)
             {
                 long k = hitX[h] - xStart;
-                Shade(hitX[h], y, hitZ[h], w0 + k * dw0, w1 + k * dw1, w2 + k * dw2);
+                Shade(h, hitX[h], y, hitZ[h], w0 + k * dw0, w1 + k * dw1, w2 + k * dw2);
             }
+        }
+
+        /// <summary>Albedo of hit <paramref name="h"/> of the current run from the material's texture.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private void TextureAt(int h, double zc, long w0, long w1, long w2)
+        {
+            double ar = AlbR, ag = AlbG, ab = AlbB;
+            double tu = (w0 * Ku0 + w1 * Ku1 + w2 * Ku2) * zc, tv = (w0 * Kv0 + w1 * Kv1 + w2 * Kv2) * zc;
+            if (Tex.Texture.Picture is ImageData picture)
+            {
+                Textures.SampleImage(picture, tu * Tex.Texture.Scale, tv * Tex.Texture.Scale, out ar, out ag, out ab);
+            }
+            else
+            {
+                double t = Tex.Sample(tu, tv);
+                ar += (TexR - ar) * t; ag += (TexG - ag) * t; ab += (TexB - ab) * t;
+            }
+            HitR[h] = ar; HitG[h] = ag; HitB[h] = ab;
         }
 
         /// <summary>Colour of a visible pixel at camera depth <paramref name="zc"/> with edge functions w0..w2.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private void Shade(int x, int y, double zc, long w0, long w1, long w2)
+        private void Shade(int h, int x, int y, double zc, long w0, long w1, long w2)
         {
             int i = y * Width + x;
             double nx, ny, nz, ndl;
@@ -595,19 +627,7 @@ public sealed class RasterRenderer
                 nb[i * 3] = (float)nx; nb[i * 3 + 1] = (float)ny; nb[i * 3 + 2] = (float)nz;
             }
             double ar = AlbR, ag = AlbG, ab = AlbB;
-            if (Textured)
-            {
-                double tu = (w0 * Ku0 + w1 * Ku1 + w2 * Ku2) * zc, tv = (w0 * Kv0 + w1 * Kv1 + w2 * Kv2) * zc;
-                if (Tex.Texture.Picture is ImageData picture)
-                {
-                    Textures.SampleImage(picture, tu * Tex.Texture.Scale, tv * Tex.Texture.Scale, out ar, out ag, out ab);
-                }
-                else
-                {
-                    double t = Tex.Sample(tu, tv);
-                    ar += (TexR - ar) * t; ag += (TexG - ag) * t; ab += (TexB - ab) * t;
-                }
-            }
+            if (Textured) { ar = HitR[h]; ag = HitG[h]; ab = HitB[h]; }
             double r = ar * Amb, g = ag * Amb, b = ab * Amb;
             if (ndl > 0 && ShadowMap is float[] map)
             {
@@ -705,6 +725,7 @@ public sealed class RasterRenderer
         public double[] ColA = [], RowB = [];
         public int[] HitX = [];
         public double[] HitZ = [];
+        public double[] HitR = [], HitG = [], HitB = [];
         public readonly double[] SpecLut = new double[ShadeSink.SpecSteps + 2];
         public readonly ShadowMapper Shadows = new();
         public int[] Order = new int[16];
@@ -718,7 +739,7 @@ public sealed class RasterRenderer
         {
             int w = cam.Width, h = cam.Height;
             if (Stamps.Length != w * h) { Stamps = new int[w * h]; _stamp = 0; }
-            if (ColA.Length != w) { ColA = new double[w]; HitX = new int[w]; HitZ = new double[w]; }
+            if (ColA.Length != w) { ColA = new double[w]; HitX = new int[w]; HitZ = new double[w]; HitR = new double[w]; HitG = new double[w]; HitB = new double[w]; }
             if (RowB.Length != h) RowB = new double[h];
             for (int x = 0; x < w; x++) ColA[x] = (x + 0.5 - cam.Cx) / cam.Fx;
             for (int y = 0; y < h; y++) RowB[y] = (y + 0.5 - cam.Cy) / cam.Fy;
