@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
@@ -59,8 +60,9 @@ public sealed record ImageStatistics(
         if (rgb.Length != pixels * 3 || depthMm.Length != pixels || ids.Length != pixels)
             throw new ArgumentException($"image buffers do not match {width}×{height}");
 
-        // --- RGB and the perceptual hash in one pass. Each row is walked cell by cell of the hash grid so a cell's
-        // luma sum stays in a register (no per-pixel read-modify-write of the cell array).
+        // --- RGB and the perceptual hash. Each row is split into planes while each hash cell's channel sums are
+        // taken (a cell's luma sum is 299·R + 587·G + 114·B of them); the squares, and the cross products that make
+        // up the sum of luma², are then taken over the planes with vectors. All integer, so exact.
         Span<int> columnStart = stackalloc int[PerceptualHash.GridWidth + 1];
         for (int c = 0, x = 0; c <= PerceptualHash.GridWidth; c++)
         {
@@ -71,33 +73,37 @@ public sealed record ImageStatistics(
         Span<int> cellCounts = stackalloc int[PerceptualHash.Cells];
         cellSums.Clear();
         cellCounts.Clear();
-        long r1 = 0, g1 = 0, b1 = 0, r2 = 0, g2 = 0, b2 = 0, lumaSum = 0, lumaSq = 0;
+        long r1 = 0, g1 = 0, b1 = 0, lumaSum = 0;
+        var products = new ChannelProducts();
+        byte[]? rented = width > 4096 ? ArrayPool<byte>.Shared.Rent(3 * width) : null;
+        Span<byte> planes = rented is null ? stackalloc byte[3 * width] : rented.AsSpan(0, 3 * width);
+        Span<byte> red = planes[..width], green = planes.Slice(width, width), blue = planes.Slice(2 * width, width);
         ref byte pixel0 = ref MemoryMarshal.GetReference(rgb);
         for (int y = 0; y < height; y++)
         {
             int cellRow = PerceptualHash.CellRow(y, height);
+            ref byte p = ref Unsafe.Add(ref pixel0, (nint)3 * y * width);
             for (int c = 0; c < PerceptualHash.GridWidth; c++)
             {
-                // Within one cell's run of a row the sums fit an int (a run is width/17 pixels); luma² needs a long.
-                int r1c = 0, g1c = 0, b1c = 0, r2c = 0, g2c = 0, b2c = 0, cell = 0;
-                long sqc = 0;
-                int start = columnStart[c], end = columnStart[c + 1];
-                ref byte p = ref Unsafe.Add(ref pixel0, (nint)3 * ((nint)y * width + start));
+                int rc = 0, gc = 0, bc = 0, start = columnStart[c], end = columnStart[c + 1];
                 for (int x = start; x < end; x++, p = ref Unsafe.Add(ref p, 3))
                 {
-                    int r = p, g = Unsafe.Add(ref p, 1), b = Unsafe.Add(ref p, 2);
-                    r1c += r; g1c += g; b1c += b;
-                    r2c += r * r; g2c += g * g; b2c += b * b;
-                    int luma = 299 * r + 587 * g + 114 * b;
-                    cell += luma;
-                    sqc += (long)luma * luma;
+                    byte r = p, g = Unsafe.Add(ref p, 1), b = Unsafe.Add(ref p, 2);
+                    red[x] = r; green[x] = g; blue[x] = b;
+                    rc += r; gc += g; bc += b;
                 }
-                r1 += r1c; g1 += g1c; b1 += b1c; r2 += r2c; g2 += g2c; b2 += b2c; lumaSq += sqc;
+                long cell = 299L * rc + 587L * gc + 114L * bc;
+                r1 += rc; g1 += gc; b1 += bc;
                 cellSums[cellRow + c] += cell;
                 cellCounts[cellRow + c] += end - start;
                 lumaSum += cell;
             }
+            products.AddRow(red, green, blue);
         }
+        if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
+        long r2 = products.RR, g2 = products.GG, b2 = products.BB;
+        long lumaSq = 299L * 299 * r2 + 587L * 587 * g2 + 114L * 114 * b2
+                      + 2L * 299 * 587 * products.RG + 2L * 299 * 114 * products.RB + 2L * 587 * 114 * products.GB;
 
         // --- depth, without branches (dropout scatters zeros at random, which would defeat branch prediction):
         // zeros add nothing to the sums and land in bin 0 of the histogram, from which they are taken out after.
@@ -163,6 +169,52 @@ public sealed record ImageStatistics(
         {
             ArrayPool<int>.Shared.Return(count); ArrayPool<int>.Shared.Return(minX); ArrayPool<int>.Shared.Return(minY);
             ArrayPool<int>.Shared.Return(maxX); ArrayPool<int>.Shared.Return(maxY);
+        }
+    }
+
+    /// <summary>Sums of the squares and pairwise products of three 8-bit planes, accumulated row by row.</summary>
+    private struct ChannelProducts
+    {
+        public long RR, GG, BB, RG, RB, GB;
+
+        public void AddRow(ReadOnlySpan<byte> r, ReadOnlySpan<byte> g, ReadOnlySpan<byte> b)
+        {
+            int x = 0, lanes = Vector<byte>.Count;
+            if (Vector.IsHardwareAccelerated && r.Length >= lanes)
+            {
+                // 8-bit × 8-bit fits 16 bits; a 32-bit lane gains four products (≤ 4 · 65025) per step of
+                // Vector<byte>.Count pixels, so rows up to 500,000 pixels wide cannot overflow it.
+                Vector<uint> rr = default, gg = default, bb = default, rg = default, rb = default, gb = default;
+                for (; x + lanes <= r.Length; x += lanes)
+                {
+                    Vector.Widen(new Vector<byte>(r[x..]), out Vector<ushort> rLo, out Vector<ushort> rHi);
+                    Vector.Widen(new Vector<byte>(g[x..]), out Vector<ushort> gLo, out Vector<ushort> gHi);
+                    Vector.Widen(new Vector<byte>(b[x..]), out Vector<ushort> bLo, out Vector<ushort> bHi);
+                    rr += Pairs(rLo * rLo, rHi * rHi); gg += Pairs(gLo * gLo, gHi * gHi); bb += Pairs(bLo * bLo, bHi * bHi);
+                    rg += Pairs(rLo * gLo, rHi * gHi); rb += Pairs(rLo * bLo, rHi * bHi); gb += Pairs(gLo * bLo, gHi * bHi);
+                }
+                RR += Total(rr); GG += Total(gg); BB += Total(bb);
+                RG += Total(rg); RB += Total(rb); GB += Total(gb);
+            }
+            for (; x < r.Length; x++)
+            {
+                int rv = r[x], gv = g[x], bv = b[x];
+                RR += rv * rv; GG += gv * gv; BB += bv * bv; RG += rv * gv; RB += rv * bv; GB += gv * bv;
+            }
+        }
+
+        /// <summary>Both halves' 16-bit products widened and added lane-wise into 32 bits.</summary>
+        private static Vector<uint> Pairs(Vector<ushort> lo, Vector<ushort> hi)
+        {
+            Vector.Widen(lo, out Vector<uint> a, out Vector<uint> b);
+            Vector.Widen(hi, out Vector<uint> c, out Vector<uint> d);
+            return (a + b) + (c + d);
+        }
+
+        private static long Total(Vector<uint> v)
+        {
+            Vector.Widen(v, out Vector<ulong> lo, out Vector<ulong> hi);
+            return (long)Vector.Sum(lo + hi);
         }
     }
 

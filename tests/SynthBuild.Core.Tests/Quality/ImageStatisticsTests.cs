@@ -53,6 +53,53 @@ public class ImageStatisticsTests
         Assert.Equal((3L, 5), (s.UnknownIdPixels, s.UnknownId));
     }
 
+    [Theory]
+    [InlineData(37, 23)]  // narrower than one vector of pixels
+    [InlineData(641, 9)]  // vectors and a scalar tail in every row
+    public void Statistics_of_random_buffers_equal_their_per_pixel_definitions(int width, int height)
+    {
+        var random = new Random(width);
+        var rgb = new byte[width * height * 3];
+        random.NextBytes(rgb);
+        var depth = new ushort[width * height];
+        var ids = new ushort[width * height];
+        for (int p = 0; p < depth.Length; p++)
+        {
+            depth[p] = (ushort)(random.Next(10) == 0 ? 0 : random.Next(1, 9000));
+            ids[p] = (ushort)(p % width / 7);
+        }
+
+        var s = ImageStatistics.Compute(rgb, depth, ids, width, height, instances: 3);
+
+        var sum = new long[3];
+        var squares = new long[3];
+        long luma = 0, lumaSq = 0;
+        for (int p = 0; p < width * height; p++)
+        {
+            long l = 0;
+            for (int c = 0; c < 3; c++)
+            {
+                int v = rgb[3 * p + c];
+                sum[c] += v;
+                squares[c] += v * v;
+                l += new[] { 299, 587, 114 }[c] * v;
+            }
+            luma += l;
+            lumaSq += l * l;
+        }
+        Assert.Equal(sum, s.ChannelSum);
+        Assert.Equal(squares, s.ChannelSumSquares);
+        Assert.Equal((luma, lumaSq), (s.LumaSum, s.LumaSumSquares));
+        Assert.Equal(PerceptualHash.Of(rgb, width, height), s.Hash);
+        Assert.Equal(depth.Count(d => d != 0), s.DepthValid);
+        Assert.Equal(depth.Sum(d => (long)d), s.DepthSum);
+        Assert.Equal(depth.Sum(d => (long)d * d), s.DepthSumSquares);
+        Assert.Equal(depth.Where(d => d != 0).Min(), s.DepthMin);
+        Assert.Equal(depth.Max(), s.DepthMax);
+        Assert.Equal(ids.Count(i => i == 2), s.Instances[1].Pixels);
+        Assert.Equal(ids.Count(i => i > 3), s.UnknownIdPixels);
+    }
+
     [Fact]
     public void Statistics_round_trip_through_the_annotation_json()
     {
