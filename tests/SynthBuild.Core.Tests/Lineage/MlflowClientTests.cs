@@ -59,8 +59,11 @@ public class MlflowClientTests
     public async Task Two_builds_racing_to_create_the_experiment_both_get_its_id()
     {
         using var server = new FakeMlflowServer { GetByNameDelay = TimeSpan.FromMilliseconds(200) };
-        using var a = new MlflowClient(Fast(server.Uri));
-        using var b = new MlflowClient(Fast(server.Uri));
+        // A generous timeout: a retry after a slow answer (a busy machine running the whole suite) would add a
+        // third create request and blur what this test counts.
+        var patient = Fast(server.Uri) with { RequestTimeout = TimeSpan.FromSeconds(60) };
+        using var a = new MlflowClient(patient);
+        using var b = new MlflowClient(patient);
         var ids = await Task.WhenAll(a.GetOrCreateExperimentAsync("race"), b.GetOrCreateExperimentAsync("race"));
         Assert.Equal(ids[0], ids[1]);
         Assert.Single(server.Experiments);
