@@ -295,7 +295,7 @@ public sealed class DatasetBuilder(DatasetSpec spec, string outputDirectory, Bui
 
             string stem = DatasetLayout.Stem(index, spec.Samples);
             var outputs = new List<(string Path, ReadOnlyMemory<byte> Bytes)>(7);
-            outputs.Add((DatasetLayout.Rgb(stem), Png.EncodeRgb8(_target.Rgb, spec.Width, spec.Height, _rgbPng)));
+            outputs.Add((DatasetLayout.Rgb(stem), Png.EncodeRgb8(_target.Rgb, spec.Width, spec.Height, _rgbPng, noisy: spec.Sensor.GaussianNoiseStd > 0)));
             t = Lap(GenerationStage.EncodeRgb, t);
             outputs.Add((DatasetLayout.Depth(stem), Png.EncodeGray16(_depthMm, spec.Width, spec.Height, filter: 1, _depthPng)));
             t = Lap(GenerationStage.EncodeDepth, t);

@@ -40,6 +40,8 @@ public class PngTests
         var r = Png.Decode(Png.EncodeRgb8(rgb, W, H));
         Assert.Equal((W, H, PngPixelFormat.Rgb8), (r.Width, r.Height, r.Format));
         Assert.Equal(rgb, r.Bytes);
+        var noisy = Png.Decode(Png.EncodeRgb8(rgb, W, H, new MemoryStream(), noisy: true).Span);
+        Assert.Equal(rgb, noisy.Bytes);
 
         foreach (int filter in new[] { 0, 1 })
         {
