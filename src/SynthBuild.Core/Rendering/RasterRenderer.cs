@@ -665,7 +665,8 @@ public sealed class RasterRenderer
                     }
                 }
             }
-            if (PointCount > 0) AddPointLights(x, y, zc, nx, ny, nz, ar, ag, ab, ref r, ref g, ref b);
+            // Passed and returned by value: a ref would pin r, g and b to memory for the whole of this method.
+            if (PointCount > 0) (r, g, b) = AddPointLights(x, y, zc, nx, ny, nz, ar, ag, ab, r, g, b);
             int o = i * 3;
             Rgb[o] = Srgb.Encode(r);
             Rgb[o + 1] = Srgb.Encode(g);
@@ -677,8 +678,8 @@ public sealed class RasterRenderer
         /// zc, with inverse-square falloff. Point lights cast no shadows. Kept out of <see cref="Shade"/> so scenes
         /// without point lights pay one branch.
         /// </summary>
-        private readonly void AddPointLights(int x, int y, double zc, double nx, double ny, double nz,
-            double ar, double ag, double ab, ref double r, ref double g, ref double b)
+        private readonly (double R, double G, double B) AddPointLights(int x, int y, double zc, double nx, double ny, double nz,
+            double ar, double ag, double ab, double r, double g, double b)
         {
             double px = ColA[x] * zc, py = RowB[y] * zc, pz = zc;
             double pl = Math.Sqrt(px * px + py * py + pz * pz);
@@ -707,6 +708,7 @@ public sealed class RasterRenderer
                 double sp = lo + (SpecLut[step + 1] - lo) * (f - step);
                 r += F0R * er * sp; g += F0G * eg * sp; b += F0B * eb * sp;
             }
+            return (r, g, b);
         }
     }
 

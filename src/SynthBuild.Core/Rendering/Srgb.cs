@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
 namespace SynthBuild.Core.Rendering;
 
 /// <summary>Linear → 8-bit sRGB through a 65536-entry table (within one code of the exact curve, usually equal).</summary>
@@ -6,11 +9,12 @@ internal static class Srgb
     private const int Steps = 65535;
     private static readonly byte[] Lut = BuildLut();
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static byte Encode(double linear)
     {
-        if (!(linear > 0)) return 0; // also maps NaN to black
-        if (linear >= 1) return 255;
-        return Lut[(int)(linear * Steps + 0.5)];
+        // Without branches: the conversion saturates (NaN gives 0), the clamp maps ≤ 0 to code 0 and ≥ 1 to 255.
+        int k = Math.Clamp((int)(linear * Steps + 0.5), 0, Steps);
+        return Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(Lut), k);
     }
 
     /// <summary>Exact sRGB transfer function, rounded.</summary>

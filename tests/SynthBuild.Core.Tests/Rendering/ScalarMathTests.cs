@@ -31,6 +31,9 @@ public class ScalarMathTests
         }
         Assert.Equal(0, Srgb.Encode(double.NaN));
         Assert.Equal(255, Srgb.Encode(7.0));
+        // Out of range and extreme values clamp (the table index is clamped after a saturating conversion).
+        foreach (double below in new[] { 0.0, -1e-12, -0.5, -1e300, double.NegativeInfinity }) Assert.Equal(0, Srgb.Encode(below));
+        foreach (double above in new[] { 1.0, 1 + 1e-12, 1e300, double.PositiveInfinity }) Assert.Equal(255, Srgb.Encode(above));
         Assert.Equal(188, Srgb.EncodeExact(0.5)); // 1.055·0.5^(1/2.4) − 0.055 = 0.7354 → 187.5 rounds up
     }
 }
