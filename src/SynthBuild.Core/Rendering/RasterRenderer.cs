@@ -638,7 +638,9 @@ public sealed class RasterRenderer
                 {
                     double sd = S20 * px + S21 * py + S22 * zc + S23;
                     double bias = Flat ? FlatShadowBias : ShadowBias(ndl);
-                    if (sd - bias > map[ShadowMapper.Index((int)sx, (int)sy)]) ndl = 0;
+                    // In range, so the CPU's conversion equals C#'s saturating cast.
+                    int tx = double.ConvertToIntegerNative<int>(sx), ty = double.ConvertToIntegerNative<int>(sy);
+                    if (sd - bias > map[ShadowMapper.Index(tx, ty)]) ndl = 0;
                 }
             }
             if (ndl > 0)
@@ -658,7 +660,7 @@ public sealed class RasterRenderer
                     {
                         double f = (ndh2 - SpecLo) * SpecScale;
                         int k = SpecSteps;
-                        if (f < SpecSteps) k = (int)f; else f = k; // (N·H)² may round above 1
+                        if (f < SpecSteps) k = double.ConvertToIntegerNative<int>(f); else f = k; // (N·H)² may round above 1; f > 0
                         double lo = SpecLut[k];
                         double sp = (lo + (SpecLut[k + 1] - lo) * (f - k)) * ndl;
                         r += SpeR * sp; g += SpeG * sp; b += SpeB * sp;

@@ -12,8 +12,10 @@ internal static class Srgb
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static byte Encode(double linear)
     {
-        // Without branches: the conversion saturates (NaN gives 0), the clamp maps ≤ 0 to code 0 and ≥ 1 to 255.
-        int k = Math.Clamp((int)(linear * Steps + 0.5), 0, Steps);
+        // NaN and everything ≤ 0 give code 0, everything ≥ 1 code 255 (the table's ends). Inside the range the CPU's
+        // own conversion is exact, without the fix-ups C#'s saturating cast adds for out-of-range values.
+        double v = linear * Steps + 0.5;
+        int k = v > 0 ? (v < Steps ? double.ConvertToIntegerNative<int>(v) : Steps) : 0;
         return Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(Lut), k);
     }
 
