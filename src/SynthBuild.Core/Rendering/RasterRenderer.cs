@@ -93,6 +93,7 @@ public sealed class RasterRenderer
         {
             s.Shadows.Build(scene, cam);
             sink.ShadowMap = s.Shadows.Map;
+            sink.ShadowTiles = s.Shadows.TileUsed;
             s.Shadows.CopyLookupTo(ref sink);
         }
 
@@ -474,6 +475,7 @@ public sealed class RasterRenderer
 
         // Shadow map lookup: camera point → (texel x, texel y, depth along the light) is an affine map.
         public float[]? ShadowMap;
+        public byte[]? ShadowTiles; // which tiles of the map any caster covers
         public float[]? Normals;
         public ulong[]? Coverage; // the current object's unoccluded silhouette, when the target records it
         public int ShadowSize;
@@ -636,11 +638,15 @@ public sealed class RasterRenderer
                 double sx = S00 * px + S01 * py + S02 * zc + S03, sy = S10 * px + S11 * py + S12 * zc + S13;
                 if (sx >= 0 && sy >= 0 && sx < ShadowSize && sy < ShadowSize)
                 {
-                    double sd = S20 * px + S21 * py + S22 * zc + S23;
-                    double bias = Flat ? FlatShadowBias : ShadowBias(ndl);
-                    // In range, so the CPU's conversion equals C#'s saturating cast.
+                    // In range, so the CPU's conversion equals C#'s saturating cast. Tiles no caster covers hold
+                    // nothing: the map itself (a likely cache miss) is read only where a shadow can be.
                     int tx = double.ConvertToIntegerNative<int>(sx), ty = double.ConvertToIntegerNative<int>(sy);
-                    if (sd - bias > map[ShadowMapper.Index(tx, ty)]) ndl = 0;
+                    if (ShadowTiles![ShadowMapper.Tile(tx, ty)] != 0)
+                    {
+                        double sd = S20 * px + S21 * py + S22 * zc + S23;
+                        double bias = Flat ? FlatShadowBias : ShadowBias(ndl);
+                        if (sd - bias > map[ShadowMapper.Index(tx, ty)]) ndl = 0;
+                    }
                 }
             }
             if (ndl > 0)

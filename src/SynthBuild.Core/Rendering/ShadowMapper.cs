@@ -23,7 +23,24 @@ internal sealed class ShadowMapper
     public static int Index(int x, int y) =>
         ((y >> TileBits) * TilesPerRow + (x >> TileBits)) << (2 * TileBits) | (y & TileMask) << TileBits | (x & TileMask);
 
-    public float[] Map { get; } = new float[Size * Size];
+    /// <summary>Tile t of the map is t·64 … t·64 + 63 in <see cref="Map"/>.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public static int Tile(int x, int y) => (y >> TileBits) * TilesPerRow + (x >> TileBits);
+
+    public float[] Map { get; } = NewMap();
+
+    /// <summary>
+    /// Non-zero for the tiles some caster covers; the others hold only "nothing" (float.MaxValue). Receivers read
+    /// this 9 KiB table first and the 2.3 MiB map only where a shadow can be; the next build clears these tiles alone.
+    /// </summary>
+    public byte[] TileUsed { get; } = new byte[TilesPerRow * TilesPerRow];
+
+    private static float[] NewMap()
+    {
+        var map = new float[Size * Size];
+        Array.Fill(map, float.MaxValue);
+        return map;
+    }
     private Vec3 _right, _up, _forward;
     private double _minX, _minY, _texel;
     private RigidTransform _cameraToWorld;
@@ -51,9 +68,14 @@ internal sealed class ShadowMapper
         _texel = extent / Size;
         _minX = minX - 0.01 * extent;
         _minY = minY - 0.01 * extent;
-        Array.Fill(Map, float.MaxValue);
+        for (int t = 0; t < TileUsed.Length; t++)
+        {
+            if (TileUsed[t] == 0) continue;
+            Map.AsSpan(t << (2 * TileBits), 1 << (2 * TileBits)).Fill(float.MaxValue);
+            TileUsed[t] = 0;
+        }
 
-        var sink = new DepthSink { Map = Map };
+        var sink = new DepthSink { Map = Map, TileUsed = TileUsed };
         foreach (SceneObject o in Casters(scene))
         {
             Mesh mesh = o.Mesh ?? MeshBuilder.Unit(o.Shape);
@@ -106,10 +128,12 @@ internal sealed class ShadowMapper
     private struct DepthSink : ICoverageSink
     {
         public float[] Map;
+        public byte[] TileUsed;
         public double K0, K1, K2;
 
         public void CoverRow(int y, int xStart, int xEnd, long w0, long w1, long w2, long dw0, long dw1, long dw2)
         {
+            for (int t = Tile(xStart, y), last = Tile(xEnd, y); t <= last; t++) TileUsed[t] = 1;
             for (int x = xStart; x <= xEnd; x++, w0 += dw0, w1 += dw1, w2 += dw2)
             {
                 float d = (float)(w0 * K0 + w1 * K1 + w2 * K2);

@@ -1,5 +1,6 @@
 using SynthBuild.Core.Rendering;
 using SynthBuild.Core.Scene;
+using static SynthBuild.Core.Tests.Rendering.TestScenes;
 
 namespace SynthBuild.Core.Tests.Rendering;
 
@@ -45,5 +46,33 @@ public class TextureSamplerTests
                 Assert.False(seen[i], $"texel ({x}, {y}) shares slot {i}");
                 seen[i] = true;
             }
+    }
+
+    [Fact]
+    public void A_reused_shadow_map_equals_a_fresh_one_and_marks_exactly_the_covered_tiles()
+    {
+        // Builds clear only the tiles the previous build used; nothing of the first scene may survive into the second.
+        var cam = Camera(new Vec3(0, -0.8, 0.8), new Vec3(0, 0, 0));
+        var light = new Lighting(new Vec3(0.4, -0.3, 1).Normalized(), new Vec3(1, 1, 1), 800, 0.2, Shadows: true);
+        SceneDescription Scene(params SceneObject[] objects) => MakeScene(cam, Table(), objects) with { Light = light };
+        var first = Scene(Object(1, ShapeKind.Box, new Vec3(0.3, 0.1, 0.2), new Vec3(0.2, 0.1, 0.1)),
+                          Object(2, ShapeKind.Sphere, new Vec3(0.2, 0.2, 0.2), new Vec3(-0.3, 0, 0.1)));
+        var second = Scene(Object(1, ShapeKind.Cylinder, new Vec3(0.1, 0.1, 0.25), new Vec3(0, -0.1, 0.125)));
+
+        var reused = new ShadowMapper();
+        reused.Build(first, cam);
+        reused.Build(second, cam);
+        var fresh = new ShadowMapper();
+        fresh.Build(second, cam);
+
+        Assert.Equal(fresh.Map, reused.Map);
+        Assert.Equal(fresh.TileUsed, reused.TileUsed);
+        int tiles = ShadowMapper.Size / 8;
+        for (int t = 0; t < tiles * tiles; t++)
+        {
+            bool anyDepth = fresh.Map.AsSpan(t * 64, 64).ContainsAnyExcept(float.MaxValue);
+            Assert.True(anyDepth == (fresh.TileUsed[t] != 0), $"tile {t}: depth {anyDepth}, marked {fresh.TileUsed[t]}");
+        }
+        Assert.Contains(fresh.TileUsed, b => b != 0);
     }
 }
