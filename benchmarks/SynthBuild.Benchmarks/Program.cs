@@ -113,7 +113,7 @@ void Generate(int samples)
         Parallel.For(0, floorSamples, new ParallelOptions { MaxDegreeOfParallelism = Threads() }, i =>
         {
             string stem = DatasetLayout.Stem(i, samples);
-            Write(floorDir, DatasetLayout.Rgb(stem), Png.EncodeRgb8(rgb[i], spec.Width, spec.Height, new MemoryStream(), noisy: spec.Sensor.GaussianNoiseStd > 0).ToArray());
+            Write(floorDir, DatasetLayout.Rgb(stem), Png.EncodeRgb8(rgb[i], spec.Width, spec.Height, noisy: spec.Sensor.GaussianNoiseStd > 0));
             Write(floorDir, DatasetLayout.Depth(stem), Png.EncodeGray16(depth[i], spec.Width, spec.Height));
             Write(floorDir, DatasetLayout.Segmentation(stem), Png.EncodeGray16(seg[i], spec.Width, spec.Height, filter: 0));
             if (sem[i] is ushort[] semantic) Write(floorDir, DatasetLayout.Semantic(stem), Png.EncodeGray16(semantic, spec.Width, spec.Height, filter: 0));

@@ -36,8 +36,8 @@ public static class Png
     // and so allocates nothing per image (large arrays would otherwise churn the large-object heap).
     [ThreadStatic] private static MemoryStream? t_file;
 
-    public static byte[] EncodeRgb8(ReadOnlySpan<byte> rgb, int width, int height) =>
-        EncodeRgb8(rgb, width, height, t_file ??= new MemoryStream()).ToArray();
+    public static byte[] EncodeRgb8(ReadOnlySpan<byte> rgb, int width, int height, bool noisy = false) =>
+        EncodeRgb8(rgb, width, height, t_file ??= new MemoryStream(), noisy).ToArray();
 
     /// <summary>Encodes into <paramref name="destination"/> (its content is replaced); the result is a view of its
     /// buffer, valid until the stream is written again.</summary>
