@@ -105,7 +105,7 @@ public static class Png
             Span<byte> written = file.GetBuffer().AsSpan(idat, (int)file.Length - idat);
             BinaryPrimitives.WriteInt32BigEndian(written, written.Length - 8);
             Span<byte> crc = stackalloc byte[4];
-            BinaryPrimitives.WriteUInt32BigEndian(crc, Crc32.Update(0xFFFFFFFFu, written[4..]) ^ 0xFFFFFFFFu);
+            BinaryPrimitives.WriteUInt32BigEndian(crc, Crc32.Of(written[4..]));
             file.Write(crc);
             WriteChunk(file, "IEND"u8, []);
             return file.GetBuffer().AsMemory(0, (int)file.Length);
@@ -131,7 +131,7 @@ public static class Png
         type.CopyTo(head[4..]);
         s.Write(head);
         s.Write(data);
-        uint crc = Crc32.Update(Crc32.Update(0xFFFFFFFFu, type), data) ^ 0xFFFFFFFFu;
+        uint crc = Crc32.Of(type, data);
         Span<byte> tail = stackalloc byte[4];
         BinaryPrimitives.WriteUInt32BigEndian(tail, crc);
         s.Write(tail);
@@ -149,7 +149,7 @@ public static class Png
             if (len < 0 || pos + 12 + len > file.Length) throw new InvalidDataException("Truncated PNG chunk.");
             ReadOnlySpan<byte> type = file.Slice(pos + 4, 4), data = file.Slice(pos + 8, len);
             uint expected = BinaryPrimitives.ReadUInt32BigEndian(file[(pos + 8 + len)..]);
-            if ((Crc32.Update(Crc32.Update(0xFFFFFFFFu, type), data) ^ 0xFFFFFFFFu) != expected)
+            if (Crc32.Of(type, data) != expected)
                 throw new InvalidDataException($"CRC mismatch in PNG chunk {System.Text.Encoding.ASCII.GetString(type)}.");
             if (type.SequenceEqual("IHDR"u8))
             {
@@ -230,42 +230,15 @@ public static class Png
     }
 }
 
-/// <summary>
-/// CRC-32 (ISO-HDLC, as PNG and zlib use), slicing-by-8: eight table lookups per 8 bytes instead of one per byte,
-/// about four times faster on the ~600 KB IDAT chunk of a noisy RGB image.
-/// </summary>
+/// <summary>CRC-32 (ISO-HDLC, as PNG and zlib use) of one or two spans in sequence.</summary>
 internal static class Crc32
 {
-    private static readonly uint[] Tables = BuildTables();
-
-    public static uint Update(uint crc, ReadOnlySpan<byte> data)
+    public static uint Of(ReadOnlySpan<byte> first, ReadOnlySpan<byte> second = default)
     {
-        uint[] t = Tables;
-        int i = 0;
-        for (; i + 8 <= data.Length; i += 8)
-        {
-            uint lo = crc ^ BinaryPrimitives.ReadUInt32LittleEndian(data[i..]);
-            uint hi = BinaryPrimitives.ReadUInt32LittleEndian(data[(i + 4)..]);
-            crc = t[7 * 256 + (lo & 0xFF)] ^ t[6 * 256 + ((lo >> 8) & 0xFF)] ^ t[5 * 256 + ((lo >> 16) & 0xFF)] ^ t[4 * 256 + (lo >> 24)]
-                ^ t[3 * 256 + (hi & 0xFF)] ^ t[2 * 256 + ((hi >> 8) & 0xFF)] ^ t[256 + ((hi >> 16) & 0xFF)] ^ t[hi >> 24];
-        }
-        for (; i < data.Length; i++) crc = t[(crc ^ data[i]) & 0xFF] ^ (crc >> 8);
-        return crc;
-    }
-
-    /// <summary>Table k gives the CRC contribution of a byte followed by k zero bytes.</summary>
-    private static uint[] BuildTables()
-    {
-        var t = new uint[8 * 256];
-        for (uint n = 0; n < 256; n++)
-        {
-            uint c = n;
-            for (int k = 0; k < 8; k++) c = (c & 1) != 0 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-            t[n] = c;
-        }
-        for (int k = 1; k < 8; k++)
-            for (int n = 0; n < 256; n++)
-                t[k * 256 + n] = t[(k - 1) * 256 + n] >> 8 ^ t[t[(k - 1) * 256 + n] & 0xFF];
-        return t;
+        if (second.IsEmpty) return System.IO.Hashing.Crc32.HashToUInt32(first);
+        var crc = new System.IO.Hashing.Crc32();
+        crc.Append(first);
+        crc.Append(second);
+        return crc.GetCurrentHashAsUInt32();
     }
 }
