@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using SynthBuild.Core.Scene;
 
 namespace SynthBuild.Core.Rendering;
@@ -134,11 +136,15 @@ internal sealed class ShadowMapper
         public void CoverRow(int y, int xStart, int xEnd, long w0, long w1, long w2, long dw0, long dw1, long dw2)
         {
             for (int t = Tile(xStart, y), last = Tile(xEnd, y); t <= last; t++) TileUsed[t] = 1;
-            for (int x = xStart; x <= xEnd; x++, w0 += dw0, w1 += dw1, w2 += dw2)
+            // Depth is affine along the row: start plus steps, without three integer conversions per texel.
+            double start = w0 * K0 + w1 * K1 + w2 * K2, step = dw0 * K0 + dw1 * K1 + dw2 * K2;
+            ref float map = ref MemoryMarshal.GetArrayDataReference(Map);
+            int rowBase = Index(0, y); // the rasterizer keeps 0 ≤ x, y < Size
+            for (int x = xStart; x <= xEnd; x++)
             {
-                float d = (float)(w0 * K0 + w1 * K1 + w2 * K2);
-                int i = Index(x, y);
-                if (d < Map[i]) Map[i] = d;
+                float d = (float)(start + (x - xStart) * step);
+                ref float texel = ref Unsafe.Add(ref map, rowBase + ((x >> TileBits) << (2 * TileBits)) + (x & TileMask)); // = Index(x, y)
+                if (d < texel) texel = d;
             }
         }
     }
