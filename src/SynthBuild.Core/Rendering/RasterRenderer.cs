@@ -662,15 +662,8 @@ public sealed class RasterRenderer
                 // Most pixels are far from the highlight: compare before dividing (den > 0, so the test is the same).
                 if (num > 0 && den > 0 && num * num > SpecLo * den)
                 {
-                    double ndh2 = num * num / den;
-                    {
-                        double f = (ndh2 - SpecLo) * SpecScale;
-                        int k = SpecSteps;
-                        if (f < SpecSteps) k = double.ConvertToIntegerNative<int>(f); else f = k; // (N·H)² may round above 1; f > 0
-                        double lo = SpecLut[k];
-                        double sp = (lo + (SpecLut[k + 1] - lo) * (f - k)) * ndl;
-                        r += SpeR * sp; g += SpeG * sp; b += SpeB * sp;
-                    }
+                    double sp = Highlight(num * num / den) * ndl;
+                    r += SpeR * sp; g += SpeG * sp; b += SpeB * sp;
                 }
             }
             // Passed and returned by value: a ref would pin r, g and b to memory for the whole of this method.
@@ -709,14 +702,21 @@ public sealed class RasterRenderer
                 if (ndh <= 0 || hh <= 0) continue;
                 double ndh2 = ndh * ndh / hh;
                 if (ndh2 <= SpecLo) continue;
-                double f = (ndh2 - SpecLo) * SpecScale;
-                int step = SpecSteps;
-                if (f < SpecSteps) step = (int)f; else f = step;
-                double lo = SpecLut[step];
-                double sp = lo + (SpecLut[step + 1] - lo) * (f - step);
+                double sp = Highlight(ndh2);
                 r += F0R * er * sp; g += F0G * eg * sp; b += F0B * eb * sp;
             }
             return (r, g, b);
+        }
+
+        /// <summary>(N·H)^s from the table, for (N·H)² = <paramref name="ndh2"/> above <see cref="SpecLo"/>.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private readonly double Highlight(double ndh2)
+        {
+            double f = (ndh2 - SpecLo) * SpecScale; // > 0, so in range for the CPU's own conversion below
+            int k = SpecSteps;
+            if (f < SpecSteps) k = double.ConvertToIntegerNative<int>(f); else f = k; // (N·H)² may round above 1
+            double lo = SpecLut[k];
+            return lo + (SpecLut[k + 1] - lo) * (f - k);
         }
     }
 

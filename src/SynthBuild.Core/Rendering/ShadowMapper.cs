@@ -21,12 +21,11 @@ internal sealed class ShadowMapper
     /// Where texel (x, y) is stored: the map is laid out in 8 × 8 tiles, so the lookups of neighbouring pixels,
     /// which walk the map diagonally, stay in a few cache lines instead of touching a new 4 KiB row each time.
     /// </summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-    public static int Index(int x, int y) =>
-        ((y >> TileBits) * TilesPerRow + (x >> TileBits)) << (2 * TileBits) | (y & TileMask) << TileBits | (x & TileMask);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int Index(int x, int y) => Tile(x, y) << (2 * TileBits) | (y & TileMask) << TileBits | (x & TileMask);
 
     /// <summary>Tile t of the map is t·64 … t·64 + 63 in <see cref="Map"/>.</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int Tile(int x, int y) => (y >> TileBits) * TilesPerRow + (x >> TileBits);
 
     public float[] Map { get; } = NewMap();
@@ -139,11 +138,10 @@ internal sealed class ShadowMapper
             // Depth is affine along the row: start plus steps, without three integer conversions per texel.
             double start = w0 * K0 + w1 * K1 + w2 * K2, step = dw0 * K0 + dw1 * K1 + dw2 * K2;
             ref float map = ref MemoryMarshal.GetArrayDataReference(Map);
-            int rowBase = Index(0, y); // the rasterizer keeps 0 ≤ x, y < Size
             for (int x = xStart; x <= xEnd; x++)
             {
                 float d = (float)(start + (x - xStart) * step);
-                ref float texel = ref Unsafe.Add(ref map, rowBase + ((x >> TileBits) << (2 * TileBits)) + (x & TileMask)); // = Index(x, y)
+                ref float texel = ref Unsafe.Add(ref map, Index(x, y)); // the rasterizer keeps 0 ≤ x, y < Size
                 if (d < texel) texel = d;
             }
         }

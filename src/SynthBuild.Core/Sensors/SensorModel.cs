@@ -76,9 +76,11 @@ public sealed class SensorModel
         uint dropThreshold = (uint)Math.Min(uint.MaxValue, Math.Round(dropout * 4294967296.0));
         double edge = _spec.DepthEdgeThreshold, noise = _spec.DepthNoise, step = _spec.DepthQuantization;
         int height = metres.Length / width;
-        Span<ulong> draws = width <= 4096 ? stackalloc ulong[width] : new ulong[width];
-        Span<double> gauss = width <= 4096 ? stackalloc double[width] : new double[width];
-        Span<int> jumps = width <= 4096 ? stackalloc int[width] : new int[width];
+        // Row scratch: 20 bytes a pixel, on the stack up to 1024 pixels wide (20 KiB).
+        bool small = width <= 1024;
+        Span<ulong> draws = small ? stackalloc ulong[width] : new ulong[width];
+        Span<double> gauss = small ? stackalloc double[width] : new double[width];
+        Span<int> jumps = small ? stackalloc int[width] : new int[width];
         for (int y = 0, i = 0; y < height; y++, i += width)
         {
             rng.Fill(draws);
