@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using SynthBuild.Core.Augmentation;
+using SynthBuild.Augmentation;
 using SynthBuild.Core.Config;
 using SynthBuild.Core.Pipeline;
 using SynthBuild.Core.Storage;
@@ -39,7 +39,7 @@ internal static class AugmentBenchmark
                 samples, images, reuse: true,
                 RgbOnly(im0, (src, dst) => Warp(src, dst, OpenCvSharp.Cv2.GetRotationMatrix2D(new OpenCvSharp.Point2f(319.5f, 239.5f), 13, 1.1)), images * 3));
 
-            var aug = Parse(Typical).Augmentation!;
+            var aug = AugmentationConfig.Bind(Parse(Typical))!;
             // The loader runs in a child process so its peak memory is its own (not the generator's above).
             var child = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true };
             if (Path.GetFileNameWithoutExtension(Environment.ProcessPath!) == "dotnet") child.ArgumentList.Add(typeof(AugmentBenchmark).Assembly.Location);
@@ -65,7 +65,7 @@ internal static class AugmentBenchmark
     public static void RunLoader(string root, int epochs)
     {
         var reader = DatasetReader.Open(root);
-        var aug = Parse(Typical).Augmentation!;
+        var aug = AugmentationConfig.Bind(Parse(Typical))!;
         var loader = new AugmentedLoader(reader, aug, reader.Info.Seed, new LoaderOptions(BatchSize: 8, Prefetch: 2, Mean: LoaderOptions.ImageNetMean, Std: LoaderOptions.ImageNetStd));
         foreach (var b in loader.Epoch(0)) b.Dispose(); // warm-up: JIT, OpenCV, page cache
         long before = Process.GetCurrentProcess().WorkingSet64;
@@ -113,7 +113,7 @@ internal static class AugmentBenchmark
     private static void Rate(string name, string json, (SampleImages, SynthBuild.Core.Labels.SampleAnnotation)[] samples, int images, bool reuse,
         double rgbOnly = 0)
     {
-        var pipeline = new AugmentationPipeline(Parse(json).Augmentation!);
+        var pipeline = new AugmentationPipeline(AugmentationConfig.Bind(Parse(json))!);
         PixelBuffers? buffers = reuse ? new PixelBuffers() : null;
         for (int i = 0; i < 10; i++) pipeline.Apply(samples[i % samples.Length].Item1, samples[i % samples.Length].Item2, 1, i, 0, buffers); // warm-up
         var clock = Stopwatch.StartNew();

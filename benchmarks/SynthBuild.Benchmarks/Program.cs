@@ -157,16 +157,16 @@ void Export(int samples)
         Console.WriteLine($"export: {samples} samples at {spec.Width}x{spec.Height}, {Threads()} threads");
         Console.WriteLine($"  generation       {gen.Elapsed.TotalSeconds:F2} s ({gen.SamplesPerSecond:F1} samples/s), peak working set {genPeak / 1048576.0:F0} MiB");
         var diagnostics = new List<SynthBuild.Core.Diagnostics.Diagnostic>();
-        IReadOnlyList<SynthBuild.Core.Export.ExportRequest> Select(params string[] names) =>
-            SynthBuild.Core.Export.ExportOptions.Parse(names.Select(n => (n, (IReadOnlyDictionary<string, string>)new Dictionary<string, string>())), null, diagnostics)!;
+        IReadOnlyList<SynthBuild.Export.ExportRequest> Select(params string[] names) =>
+            SynthBuild.Export.ExportOptions.Parse(names.Select(n => (n, (IReadOnlyDictionary<string, string>)new Dictionary<string, string>())), null, diagnostics)!;
 
-        void Measure(string label, IReadOnlyList<SynthBuild.Core.Export.ExportRequest> requests)
+        void Measure(string label, IReadOnlyList<SynthBuild.Export.ExportRequest> requests)
         {
             string exports = Path.Combine(dir, "exports-" + label.Replace(' ', '_').Replace('+', '_'));
             GC.Collect();
             long baseline = Process.GetCurrentProcess().WorkingSet64, peak = baseline;
             using var sampler = new Timer(_ => { long ws = Process.GetCurrentProcess().WorkingSet64; if (ws > Interlocked.Read(ref peak)) Interlocked.Exchange(ref peak, ws); }, null, 0, 20);
-            var r = SynthBuild.Core.Export.DatasetExporter.Run(dir, exports, requests, threads);
+            var r = SynthBuild.Export.DatasetExporter.Run(dir, exports, requests, threads);
             if (!r.Succeeded) throw new InvalidOperationException(string.Join("\n", r.Diagnostics));
             long bytes = Directory.EnumerateFiles(exports, "*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length);
             Console.WriteLine($"  {label,-28} {r.Elapsed.TotalSeconds,7:F2} s = {100 * r.Elapsed.TotalSeconds / gen.Elapsed.TotalSeconds,5:F0}% of generation, {bytes / 1048576.0,7:F0} MiB written, peak working set {Interlocked.Read(ref peak) / 1048576.0:F0} MiB (before: {baseline / 1048576.0:F0} MiB)");

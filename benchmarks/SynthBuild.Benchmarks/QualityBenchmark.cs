@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using SynthBuild.Core.Config;
 using SynthBuild.Core.Pipeline;
-using SynthBuild.Core.Quality;
+using SynthBuild.Quality;
 
 /// <summary>
 /// Issue 3's figure: analysis time and peak memory for N samples versus their generation time (target: under 10%).

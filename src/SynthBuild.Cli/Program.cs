@@ -2,8 +2,8 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using SynthBuild.Core.Diagnostics;
-using SynthBuild.Core.Evaluation;
-using SynthBuild.Core.Lineage;
+using SynthBuild.Evaluation;
+using SynthBuild.Lineage;
 
 namespace SynthBuild.Cli;
 
@@ -112,7 +112,7 @@ public static class SynthCli
         if (output is null) throw new UsageException("missing -o OUT.png");
         try
         {
-            var (w, h) = SynthBuild.Core.Preview.ContactSheet.Write(dataset, output, count);
+            var (w, h) = SynthBuild.Quality.Preview.ContactSheet.Write(dataset, output, count);
             stdout.WriteLine($"contact sheet: {output} ({w}x{h})");
             return ExitOk;
         }

@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using System.Globalization;
-using SynthBuild.Core.Quality;
+using SynthBuild.Lineage;
+using SynthBuild.Quality;
 
 namespace SynthBuild.Cli;
 

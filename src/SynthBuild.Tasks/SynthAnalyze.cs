@@ -1,6 +1,6 @@
 using System.Globalization;
 using Microsoft.Build.Framework;
-using SynthBuild.Core.Quality;
+using SynthBuild.Quality;
 using MSBuildTask = Microsoft.Build.Utilities.Task;
 
 namespace SynthBuild.Tasks;

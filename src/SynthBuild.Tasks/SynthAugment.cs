@@ -1,6 +1,6 @@
 using System.Globalization;
 using Microsoft.Build.Framework;
-using SynthBuild.Core.Augmentation;
+using SynthBuild.Augmentation;
 using SynthBuild.Core.Config;
 using SynthBuild.Core.Pipeline;
 using MSBuildTask = Microsoft.Build.Utilities.Task;

@@ -1,6 +1,7 @@
 using Microsoft.Build.Framework;
+using SynthBuild.Lineage;
 using SynthBuild.Core.Diagnostics;
-using SynthBuild.Core.Quality;
+using SynthBuild.Quality;
 using MSBuildTask = Microsoft.Build.Utilities.Task;
 
 namespace SynthBuild.Tasks;

@@ -1,7 +1,7 @@
 using System.Globalization;
 using Microsoft.Build.Framework;
 using SynthBuild.Core.Diagnostics;
-using SynthBuild.Core.Export;
+using SynthBuild.Export;
 using MSBuildTask = Microsoft.Build.Utilities.Task;
 
 namespace SynthBuild.Tasks;

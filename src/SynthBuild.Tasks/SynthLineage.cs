@@ -1,6 +1,6 @@
 using Microsoft.Build.Framework;
 using SynthBuild.Core.Config;
-using SynthBuild.Core.Lineage;
+using SynthBuild.Lineage;
 using MSBuildTask = Microsoft.Build.Utilities.Task;
 
 namespace SynthBuild.Tasks;

@@ -1,5 +1,5 @@
 using Microsoft.Build.Framework;
-using SynthBuild.Core.Lineage;
+using SynthBuild.Lineage;
 using MSBuildTask = Microsoft.Build.Utilities.Task;
 
 namespace SynthBuild.Tasks;

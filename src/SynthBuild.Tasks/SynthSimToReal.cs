@@ -1,5 +1,5 @@
 using Microsoft.Build.Framework;
-using SynthBuild.Core.Evaluation;
+using SynthBuild.Evaluation;
 using SynthBuild.Core.Storage;
 using MSBuildTask = Microsoft.Build.Utilities.Task;
 
@@ -21,7 +21,7 @@ public sealed class SynthSimToReal : MSBuildTask
 
     public override bool Execute()
     {
-        var iou = IouType switch { "bbox" => Core.Evaluation.IouType.Bbox, "segm" => Core.Evaluation.IouType.Segm, _ => (Core.Evaluation.IouType?)null };
+        var iou = IouType switch { "bbox" => Evaluation.IouType.Bbox, "segm" => Evaluation.IouType.Segm, _ => (Evaluation.IouType?)null };
         if (iou is null)
         {
             Log.LogError(null, EvaluationCodes.WrongShape, null, ProjectFile, 0, 0, 0, 0, "SynthIouType must be 'bbox' or 'segm', found '{0}'.", IouType);

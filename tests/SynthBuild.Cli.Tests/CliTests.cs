@@ -1,6 +1,6 @@
 using System.Text.Json;
 using SynthBuild.Cli;
-using SynthBuild.Core.Evaluation;
+using SynthBuild.Evaluation;
 
 namespace SynthBuild.Cli.Tests;
 

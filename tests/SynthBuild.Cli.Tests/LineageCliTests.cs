@@ -1,6 +1,6 @@
 using SynthBuild.Cli;
 using SynthBuild.Core.Config;
-using SynthBuild.Core.Lineage;
+using SynthBuild.Lineage;
 using SynthBuild.Core.Pipeline;
 
 namespace SynthBuild.Cli.Tests;

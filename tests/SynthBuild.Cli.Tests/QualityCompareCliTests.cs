@@ -1,7 +1,7 @@
 using SynthBuild.Cli;
 using SynthBuild.Core.Config;
 using SynthBuild.Core.Pipeline;
-using SynthBuild.Core.Quality;
+using SynthBuild.Quality;
 
 namespace SynthBuild.Cli.Tests;
 

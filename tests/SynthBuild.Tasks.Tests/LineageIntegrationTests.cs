@@ -1,6 +1,6 @@
 using System.Text.Json;
 using LibGit2Sharp;
-using SynthBuild.Core.Tests.Lineage;
+using SynthBuild.Lineage.Tests;
 
 namespace SynthBuild.Tasks.Tests;
 

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using SynthBuild.Core.Evaluation;
+using SynthBuild.Evaluation;
 
 namespace SynthBuild.Tasks.Tests;
 

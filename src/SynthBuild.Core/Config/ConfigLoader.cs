@@ -3,10 +3,9 @@ using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
 using NJsonSchema;
 using NJsonSchema.Validation;
-using SynthBuild.Core.Augmentation;
 using SynthBuild.Core.Diagnostics;
-using SynthBuild.Core.Rendering;
-using SynthBuild.Core.Scene;
+using SynthBuild.Core.Geometry;
+using SynthBuild.Core.Assets;
 
 namespace SynthBuild.Core.Config;
 
@@ -351,7 +350,8 @@ public static class ConfigLoader
             if (splits is not null && Math.Abs(splitSpec.Train + splitSpec.Val + splitSpec.Test - 1) > 1e-9)
                 Error(Contradictory, splits, $"splits: train + val + test must add up to 1, found {Fmt(splitSpec.Train + splitSpec.Val + splitSpec.Test)}.");
 
-            AugmentationSpec? augmentation = AugmentationConfig.Bind(root["augmentation"] as JObject, source, width, height, Diagnostics);
+            // Bound by the augmentation stage (SynthBuild.Augmentation), which owns its meaning.
+            ConfigSection? augmentation = root["augmentation"] is JObject aug ? new ConfigSection("augmentation", aug, source) : null;
             // The schema restricts the value to "weighted" | "balanced".
             var balance = Str(root, "categoryBalance") == "balanced" ? CategoryBalance.Balanced : CategoryBalance.Weighted;
 

@@ -1,7 +1,13 @@
-using SynthBuild.Core.Rendering;
-using SynthBuild.Core.Scene;
+using SynthBuild.Core.Geometry;
+using SynthBuild.Core.Assets;
 
 namespace SynthBuild.Core.Config;
+
+/// <summary>The shapes the generator knows how to build meshes for (append only: names are written to annotations).</summary>
+public enum ShapeKind { Box, Cylinder, Sphere, Mug, Bottle, Tool, Part, Mesh }
+
+/// <summary>Texture patterns (append only): procedural ones, and <see cref="Image"/> from a user folder.</summary>
+public enum TexturePattern { None, Checker, Stripes, Noise, Wood, Image }
 
 /// <summary>A closed interval [Min, Max].</summary>
 public readonly record struct ValueRange(double Min, double Max)
@@ -154,7 +160,7 @@ public sealed record DatasetSpec(
     SensorSpec Sensor,
     BackgroundSpec Background,
     SplitSpec Splits,
-    Augmentation.AugmentationSpec? Augmentation = null,
+    ConfigSection? Augmentation = null,
     CategoryBalance CategoryBalance = CategoryBalance.Weighted,
     PlacementSpec? Placement = null,
     RenderSpec? Render = null,

@@ -1,7 +1,8 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using SynthBuild.Core.Scene;
+using SynthBuild.Core.Geometry;
+using SynthBuild.Core.Assets;
 
 namespace SynthBuild.Core.Config;
 
@@ -131,7 +132,7 @@ public static class SpecFingerprint
     }
 
     /// <summary>The images' names and content hashes, not the folder's path: moving the dataset keeps its keys.</summary>
-    private static void Images(Utf8JsonWriter w, string name, Rendering.ImageFolder? folder)
+    private static void Images(Utf8JsonWriter w, string name, ImageFolder? folder)
     {
         w.WriteStartArray(name);
         foreach (var img in folder?.Images ?? [])

@@ -1,5 +1,6 @@
 using SynthBuild.Core.Rendering;
 using SynthBuild.Core.Scene;
+using SynthBuild.Core.Geometry;
 
 namespace SynthBuild.Core.Labels;
 

@@ -20,9 +20,9 @@ public static class DatasetCleaner
         paths.Add(Path.Combine(root, DatasetLayout.DatasetFile));
         paths.Add(manifestPath);
         // What the later stages write beside the samples.
-        foreach (string report in new[] { Quality.QualityStage.JsonFile, Quality.QualityStage.MarkdownFile, Quality.QualityStage.HtmlFile, Evaluation.SimToRealValidator.ReportFile })
-            paths.Add(Path.Combine(root, Quality.QualityStage.ReportsDir, report));
-        paths.Add(Path.Combine(root, Lineage.LineageRecorder.LegacyProvenanceFile));
+        foreach (string report in new[] { DatasetLayout.QualityJson, DatasetLayout.QualityMarkdown, DatasetLayout.QualityHtml, DatasetLayout.SimToRealReport })
+            paths.Add(Path.Combine(root, DatasetLayout.ReportsDir, report));
+        paths.Add(Path.Combine(root, DatasetLayout.LegacyProvenanceFile));
         foreach (string p in paths)
         {
             if (!File.Exists(p)) continue;
@@ -31,7 +31,7 @@ public static class DatasetCleaner
         }
         AtomicFile.RemoveLeftovers(root);
         removed += CleanExports(Path.Combine(root, DatasetLayout.ExportsDir));
-        foreach (string dir in DatasetLayout.SampleDirs.Append(Quality.QualityStage.ReportsDir).Append(DatasetLayout.ExportsDir).Select(d => Path.Combine(root, d)).Append(root))
+        foreach (string dir in DatasetLayout.SampleDirs.Append(DatasetLayout.ReportsDir).Append(DatasetLayout.ExportsDir).Select(d => Path.Combine(root, d)).Append(root))
             if (Directory.Exists(dir) && !Directory.EnumerateFileSystemEntries(dir).Any())
                 Directory.Delete(dir);
         return removed;
@@ -45,7 +45,7 @@ public static class DatasetCleaner
         foreach (string dir in Directory.EnumerateDirectories(exportRoot))
         {
             string name = Path.GetFileName(dir);
-            bool ours = File.Exists(Path.Combine(dir, Export.DatasetExporter.StampFile)) || (name.StartsWith('.') && name.EndsWith(".staging", StringComparison.Ordinal));
+            bool ours = File.Exists(Path.Combine(dir, DatasetLayout.ExportStampFile)) || (name.StartsWith('.') && name.EndsWith(".staging", StringComparison.Ordinal));
             if (!ours) continue;
             removed += Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories).Count();
             Directory.Delete(dir, recursive: true);

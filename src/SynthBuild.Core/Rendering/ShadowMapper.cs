@@ -1,6 +1,8 @@
+using SynthBuild.Core.Assets;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using SynthBuild.Core.Scene;
+using SynthBuild.Core.Geometry;
 
 namespace SynthBuild.Core.Rendering;
 

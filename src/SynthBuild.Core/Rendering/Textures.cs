@@ -1,5 +1,7 @@
 using System.Runtime.CompilerServices;
 using SynthBuild.Core.Scene;
+using SynthBuild.Core.Assets;
+using SynthBuild.Core.Config;
 
 namespace SynthBuild.Core.Rendering;
 

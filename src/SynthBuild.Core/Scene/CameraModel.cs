@@ -1,3 +1,4 @@
+using SynthBuild.Core.Geometry;
 namespace SynthBuild.Core.Scene;
 
 /// <summary>
@@ -13,7 +14,7 @@ public sealed record CameraModel(
     LensDistortion Lens = default)
 {
     /// <summary>Camera-frame point → pixel coordinates in the delivered (distorted) image.</summary>
-    public (double U, double V) ProjectDistorted(Vec3 pc) => Lens.IsZero ? Project(pc) : Lens.Project(this, pc);
+    public (double U, double V) ProjectDistorted(Vec3 pc) => Lens.IsZero ? Project(pc) : Lens.Project(Fx, Fy, Cx, Cy, pc);
 
     /// <summary>Camera centre in world coordinates.</summary>
     public Vec3 Position => WorldToCamera.Inverse().Translation;

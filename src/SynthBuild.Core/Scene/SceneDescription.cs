@@ -1,13 +1,7 @@
+using SynthBuild.Core.Geometry;
+using SynthBuild.Core.Assets;
+using SynthBuild.Core.Config;
 namespace SynthBuild.Core.Scene;
-
-using SynthBuild.Core.Rendering;
-
-/// <summary>The shapes the generator knows how to build meshes for (append only: names are written to annotations).</summary>
-public enum ShapeKind { Box, Cylinder, Sphere, Mug, Bottle, Tool, Part, Mesh }
-
-/// <summary>Texture patterns (append only): procedural ones, and <see cref="Image"/> from a user folder.</summary>
-public enum TexturePattern { None, Checker, Stripes, Noise, Wood, Image }
-
 /// <summary>
 /// A texture. Procedural: the albedo is mixed from the material's albedo towards <see cref="Color"/> by the
 /// pattern's value at the surface's UV (metres) times <see cref="Scale"/> (cycles per metre). Image: the albedo is
@@ -68,26 +62,6 @@ public sealed record Background(Vec3 Top, Vec3 Bottom, Texture Pattern = default
 /// independent, so supersampled and native renders show the same crop.
 /// </summary>
 public sealed record BackgroundCrop(ImageData Picture, double OffsetX, double OffsetY, double SpanX, double SpanY);
-
-/// <summary>A decoded 8-bit sRGB image (R, G, B per pixel, row-major) with its file's SHA-256.</summary>
-public sealed class ImageData(string name, string sha256, byte[] rgb, int width, int height)
-{
-    public string Name { get; } = name;
-    public string Sha256 { get; } = sha256;
-    public byte[] Rgb { get; } = rgb;
-    public int Width { get; } = width;
-    public int Height { get; } = height;
-    /// <summary>Linear RGB per texel (3 floats per pixel), for shading with image textures.</summary>
-    public float[] Linear => _linear ??= ToLinear();
-    private float[]? _linear;
-
-    private float[] ToLinear()
-    {
-        var l = new float[Rgb.Length];
-        for (int i = 0; i < l.Length; i++) l[i] = (float)Rendering.Srgb.Decode(Rgb[i]);
-        return l;
-    }
-}
 
 /// <summary>The support plane z = 0, a rectangle centred at the origin.</summary>
 public sealed record Table(double SizeX, double SizeY, Material Material);

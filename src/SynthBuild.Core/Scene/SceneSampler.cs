@@ -1,6 +1,7 @@
 using SynthBuild.Core.Config;
 using SynthBuild.Core.Randomness;
-using SynthBuild.Core.Rendering;
+using SynthBuild.Core.Geometry;
+using SynthBuild.Core.Assets;
 
 namespace SynthBuild.Core.Scene;
 

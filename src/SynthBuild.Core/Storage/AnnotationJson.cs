@@ -2,6 +2,7 @@ using System.Text.Json;
 using SynthBuild.Core.Config;
 using SynthBuild.Core.Labels;
 using SynthBuild.Core.Scene;
+using SynthBuild.Core.Geometry;
 
 namespace SynthBuild.Core.Storage;
 

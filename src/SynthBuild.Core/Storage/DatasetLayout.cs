@@ -14,6 +14,14 @@ public static class DatasetLayout
     public const string DatasetFile = "dataset.json";
     /// <summary>Default export folder inside the dataset (SynthExportDir).</summary>
     public const string ExportsDir = "exports";
+    /// <summary>Marks an export folder as the exporter's own (a clean removes only stamped folders).</summary>
+    public const string ExportStampFile = ".synthexport";
+    /// <summary>Reports the later stages write beside the samples: quality analysis and sim-to-real.</summary>
+    public const string ReportsDir = "reports";
+    public const string QualityJson = "quality.json", QualityMarkdown = "quality.md", QualityHtml = "quality.html";
+    public const string SimToRealReport = "sim2real.json";
+    /// <summary>Git provenance file of engines before 0.5 (now a member of dataset.json); a clean still removes it.</summary>
+    public const string LegacyProvenanceFile = "provenance.json";
     public static readonly string[] SampleDirs = [RgbDir, DepthDir, SegmentationDir, AnnotationsDir, SemanticDir, PointCloudDir, NormalsDir];
 
     /// <summary>Zero-padded to 6 digits, wider only for datasets of a million samples or more.</summary>

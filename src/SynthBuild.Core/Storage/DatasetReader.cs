@@ -2,7 +2,6 @@ using System.Text.Json;
 using SynthBuild.Core.Config;
 using SynthBuild.Core.Diagnostics;
 using SynthBuild.Core.Labels;
-using SynthBuild.Core.Scene;
 
 namespace SynthBuild.Core.Storage;
 

@@ -1,6 +1,8 @@
+using SynthBuild.TestSupport;
 using SynthBuild.Core.Config;
 using SynthBuild.Core.Diagnostics;
 using SynthBuild.Core.Scene;
+using SynthBuild.Core.Geometry;
 
 namespace SynthBuild.Core.Tests.Config;
 

@@ -1,3 +1,4 @@
+using SynthBuild.TestSupport;
 using System.Text.Json;
 using SynthBuild.Core.Pipeline;
 using SynthBuild.Core.Storage;

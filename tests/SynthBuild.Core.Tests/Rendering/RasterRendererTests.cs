@@ -1,6 +1,9 @@
 using SynthBuild.Core.Rendering;
 using SynthBuild.Core.Scene;
 using static SynthBuild.Core.Tests.Rendering.TestScenes;
+using SynthBuild.Core.Geometry;
+using SynthBuild.Core.Assets;
+using SynthBuild.Core.Config;
 
 namespace SynthBuild.Core.Tests.Rendering;
 

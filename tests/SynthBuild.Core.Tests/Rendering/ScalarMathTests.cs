@@ -1,4 +1,6 @@
+using SynthBuild.Core.Geometry;
 using SynthBuild.Core.Rendering;
+using SynthBuild.Core.Assets;
 
 namespace SynthBuild.Core.Tests.Rendering;
 

@@ -1,5 +1,7 @@
 using SynthBuild.Core.Rendering;
 using SynthBuild.Core.Scene;
+using SynthBuild.Core.Geometry;
+using SynthBuild.Core.Config;
 
 namespace SynthBuild.Core.Tests.Rendering;
 

@@ -1,7 +1,7 @@
 using SynthBuild.Core.Diagnostics;
 using SynthBuild.Core.Pipeline;
 using SynthBuild.Core.Storage;
-using SynthBuild.Core.Tests.Pipeline;
+using SynthBuild.TestSupport;
 
 namespace SynthBuild.Core.Tests.Storage;
 

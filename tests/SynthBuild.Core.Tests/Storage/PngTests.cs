@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using SynthBuild.Core.Storage;
-using SynthBuild.Core.Tests.Export;
+using SynthBuild.TestSupport;
 
 namespace SynthBuild.Core.Tests.Storage;
 

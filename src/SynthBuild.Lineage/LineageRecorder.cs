@@ -1,0 +1,135 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using SynthBuild.Core.Config;
+using SynthBuild.Core.Diagnostics;
+using SynthBuild.Core.Storage;
+
+namespace SynthBuild.Lineage;
+
+/// <summary>Everything the lineage stage needs from one build.</summary>
+public sealed record LineageRequest(
+    string ProjectFile,
+    string ConfigFile,
+    string DatasetRoot,
+    ConfigOverrides Overrides,
+    string? Version,
+    GenerationFigures Generation,
+    string Status,
+    string LogFile,
+    IReadOnlyList<string> InputFiles,
+    string? TrackingUri = null,
+    string? Experiment = null,
+    bool Required = false,
+    Func<string, string?>? Environment = null,
+    MlflowSettings? SettingsOverride = null,
+    IReadOnlyList<string>? IgnoredPaths = null);
+
+public sealed record LineageOutcome(LineageRecord? Record, IReadOnlyList<Diagnostic> Diagnostics)
+{
+    public bool Succeeded => !Diagnostics.Any(d => d.IsError);
+}
+
+/// <summary>
+/// The lineage stage of a build that created or changed a dataset: reads git provenance, writes it into the
+/// dataset's dataset.json, logs an MLflow run when a server is named, and appends the record to the offline log.
+/// </summary>
+public static class LineageRecorder
+{
+    /// <summary>Where older builds kept git provenance (now in dataset.json); removed when found.</summary>
+    public const string LegacyProvenanceFile = DatasetLayout.LegacyProvenanceFile;
+    public const string MlflowFailed = "SYN6002", MlflowRequiredFailed = "SYN6003", MlflowRequiredMissing = "SYN6004";
+    public const string ArtifactsNotUploaded = "SYN6006";
+
+    public static LineageOutcome Record(LineageRequest req, CancellationToken ct = default)
+    {
+        var diagnostics = new List<Diagnostic>();
+        var loaded = ConfigLoader.Load(req.ConfigFile, req.Overrides);
+        if (!loaded.Succeeded) return new LineageOutcome(null, loaded.Diagnostics);
+
+        var ignored = new List<string> { req.LogFile };
+        ignored.AddRange(req.IgnoredPaths ?? []);
+        var inputs = req.InputFiles.Concat(ProjectInputs.FromConfig(req.ConfigFile)).ToList();
+        GitProvenance git = GitProvenance.Read(Path.GetDirectoryName(Path.GetFullPath(req.ProjectFile))!, inputs, ignored);
+        if (!git.InRepository)
+            diagnostics.Add(Diagnostic.Warning(GitProvenance.NotARepository,
+                "The project is not inside a git repository: the lineage record has no commit, branch or remote.", req.ProjectFile));
+
+        LineageRecord record;
+        try
+        {
+            record = LineageRecord.Create(loaded.Spec!, req.DatasetRoot, req.ProjectFile, req.Version, git, req.Generation, req.Status, DateTimeOffset.UtcNow);
+        }
+        catch (DiagnosticException ex)
+        {
+            diagnostics.Add(ex.Diagnostic);
+            return new LineageOutcome(null, diagnostics);
+        }
+        WriteProvenance(req.DatasetRoot, record);
+
+        MlflowSettings? settings = req.SettingsOverride ?? MlflowSettings.FromEnvironment(req.TrackingUri, req.Environment);
+        if (settings is null)
+        {
+            if (req.Required)
+                diagnostics.Add(Diagnostic.Error(MlflowRequiredMissing,
+                    "Lineage is required (SynthLineageRequired=true) but no MLflow server is named: set MLFLOW_TRACKING_URI or SynthMlflowTrackingUri.", req.ProjectFile));
+        }
+        else
+        {
+            string experiment = string.IsNullOrWhiteSpace(req.Experiment) ? record.Dataset.Name : req.Experiment;
+            try
+            {
+                using var client = new MlflowClient(settings);
+                var artifacts = new List<(string, string)>
+                {
+                    ("config/" + Path.GetFileName(req.ConfigFile), req.ConfigFile),
+                    ("dataset/manifest.json", Path.Combine(req.DatasetRoot, Manifest.FileName)),
+                    ("dataset/dataset.json", Path.Combine(req.DatasetRoot, DatasetLayout.DatasetFile)),
+                };
+                string effective = Path.Combine(Path.GetTempPath(), "synthbuild-effective-" + Guid.NewGuid().ToString("N") + ".json");
+                File.WriteAllText(effective, EffectiveConfig.Json(loaded.Spec!));
+                artifacts.Add(("config/effective-config.json", effective));
+                string reports = Path.Combine(req.DatasetRoot, "reports");
+                if (Directory.Exists(reports))
+                    foreach (string f in Directory.EnumerateFiles(reports, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+                        artifacts.Add(("reports/" + Path.GetRelativePath(reports, f).Replace('\\', '/'), f));
+                try
+                {
+                    var result = MlflowTracker.LogAsync(client, settings.SafeUri, experiment, record, artifacts, ct).GetAwaiter().GetResult();
+                    record = record with { Mlflow = result.Run };
+                    foreach (string w in result.Warnings) diagnostics.Add(Diagnostic.Warning(ArtifactsNotUploaded, w, req.ProjectFile));
+                }
+                finally { File.Delete(effective); }
+            }
+            catch (MlflowException ex)
+            {
+                diagnostics.Add(req.Required
+                    ? Diagnostic.Error(MlflowRequiredFailed, $"Lineage is required but the MLflow run could not be logged: {ex.Message}", req.ProjectFile)
+                    : Diagnostic.Warning(MlflowFailed, $"MLflow run not logged (the build goes on; the record is in the local lineage log): {ex.Message}", req.ProjectFile));
+            }
+        }
+
+        LineageLog.Append(req.LogFile, record);
+        return new LineageOutcome(record, diagnostics);
+    }
+
+    /// <summary>
+    /// Sets the "provenance" member of dataset.json: the git state of the build that last created or changed the
+    /// dataset (commit, branch, remote, detached, dirty, modified inputs, changed files) and the DatasetVersion it was
+    /// built as. Nothing that varies between machines or runs (no time, host, user or absolute path: those are in the
+    /// lineage record), so clean builds of one commit give byte-identical dataset folders. dataset.json is not in the
+    /// manifest, so the digest, and every stage keyed on it, is unaffected; the generator keeps the member while the
+    /// digest stays the same.
+    /// </summary>
+    public static void WriteProvenance(string datasetRoot, LineageRecord r)
+    {
+        string file = Path.Combine(datasetRoot, DatasetLayout.DatasetFile);
+        var provenance = new JsonObject();
+        if (r.Dataset.Version is { } v) provenance["datasetVersion"] = v;
+        provenance["git"] = r.Git.ToDatasetJson();
+        using var doc = JsonDocument.Parse(provenance.ToJsonString());
+        AtomicFile.WriteIfChanged(file, AnnotationJson.WithProvenance(File.ReadAllBytes(file), doc.RootElement));
+        // Builds before provenance moved into dataset.json wrote it beside it; a stale copy must not outlive it.
+        string legacy = Path.Combine(datasetRoot, LegacyProvenanceFile);
+        if (File.Exists(legacy)) File.Delete(legacy);
+    }
+}

@@ -1,0 +1,95 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+
+namespace SynthBuild.Lineage;
+
+public sealed record MlflowLogResult(MlflowRunRef Run, IReadOnlyList<string> Warnings);
+
+/// <summary>Turns one <see cref="LineageRecord"/> into one MLflow run, which never stays RUNNING.</summary>
+public static class MlflowTracker
+{
+    /// <summary>The dataset input's digest: 12 hex of the dataset digest (MLflow allows 36; the UI shows it beside the name).</summary>
+    public const int InputDigestLength = 12;
+
+    /// <param name="artifacts">(path inside the run's artifacts, file on disk); missing files are skipped.</param>
+    public static async Task<MlflowLogResult> LogAsync(MlflowClient client, string trackingUri, string experiment, LineageRecord record,
+        IReadOnlyList<(string ArtifactPath, string File)> artifacts, CancellationToken ct = default)
+    {
+        var warnings = new List<string>();
+        string experimentId = await client.GetOrCreateExperimentAsync(experiment, ct);
+        var run = await client.CreateRunAsync(experimentId, record.RunName, record.User, record.TimeUtc, Tags(record), ct);
+        try
+        {
+            await client.LogBatchAsync(run.RunId, record.Params, record.Metrics, [], record.TimeUtc, ct);
+            await client.LogInputsAsync(run.RunId, DatasetInput(record), ct);
+            foreach (var (path, file) in artifacts)
+            {
+                if (!File.Exists(file)) continue;
+                try { await client.UploadArtifactAsync(run.ArtifactUri, path, await File.ReadAllBytesAsync(file, ct), ct); }
+                catch (NotSupportedException ex)
+                {
+                    warnings.Add(ex.Message);
+                    break;
+                }
+            }
+            await client.UpdateRunAsync(run.RunId, record.Status, DateTimeOffset.UtcNow, ct);
+        }
+        catch
+        {
+            // No run is left RUNNING: a run whose logging broke off is marked FAILED (best effort: the server may be gone).
+            try { await client.UpdateRunAsync(run.RunId, LineageRecord.Failed, DateTimeOffset.UtcNow, CancellationToken.None); }
+            catch (MlflowException) { }
+            throw;
+        }
+        return new MlflowLogResult(new MlflowRunRef(trackingUri, experimentId, run.RunId), warnings);
+    }
+
+    public static IReadOnlyList<KeyValuePair<string, string>> Tags(LineageRecord r)
+    {
+        var tags = new List<KeyValuePair<string, string>>
+        {
+            new("mlflow.runName", r.RunName),
+            new("mlflow.user", r.User),
+            new("mlflow.source.name", r.ProjectFile),
+            new("mlflow.source.type", "LOCAL"),
+            new("synth.dataset.name", r.Dataset.Name),
+            new("synth.dataset.digest", r.Dataset.Digest),
+            new("synth.engine.version", r.Dataset.Engine),
+            new("synth.build.host", r.Host),
+            new("synth.git.dirty", r.Git.Dirty ? "true" : "false"),
+        };
+        if (r.Dataset.Version is { } v) tags.Add(new("synth.dataset.version", v));
+        if (r.Git.Commit is { } c) tags.Add(new("mlflow.source.git.commit", c));
+        if (r.Git.Branch is { } b) tags.Add(new("mlflow.source.git.branch", b));
+        if (r.Git.RemoteUrl is { } u) tags.Add(new("mlflow.source.git.repoURL", u));
+        if (r.Failure is { } why) tags.Add(new("synth.failure", why));
+        if (r.Git.ModifiedInputs.Count > 0) tags.Add(new("synth.git.modifiedInputs", string.Join(", ", r.Git.ModifiedInputs)));
+        tags.Add(new("mlflow.note.content", string.Create(CultureInfo.InvariantCulture,
+            $"SynthBuild dataset **{r.Dataset.Name}**{(r.Dataset.Version is null ? "" : " v" + r.Dataset.Version)}: {r.Profile.Samples} samples " +
+            $"({r.Generation.Generated} generated, {r.Generation.Reused} reused, {r.Generation.Removed} removed), digest `{r.Dataset.Digest}`.")));
+        return tags;
+    }
+
+    public static MlflowClient.DatasetInput DatasetInput(LineageRecord r)
+    {
+        var p = r.Profile;
+        var profile = new JsonObject
+        {
+            ["num_rows"] = p.Samples, ["num_objects"] = p.Objects, ["width"] = p.Width, ["height"] = p.Height,
+            ["num_categories"] = p.Categories, ["train"] = p.Train, ["val"] = p.Val, ["test"] = p.Test,
+            ["dataset_digest"] = r.Dataset.Digest,
+        };
+        // One row per sample: the files it consists of and its annotation.
+        var columns = new JsonArray(
+            Col("long", "index"), Col("string", "split"), Col("string", "rgb"), Col("string", "depth"),
+            Col("string", "segmentation"), Col("string", "annotation"));
+        string uri = new Uri(Path.GetFullPath(r.Dataset.Root)).AbsoluteUri;
+        return new MlflowClient.DatasetInput(
+            r.Dataset.Name, r.Dataset.Digest[..Math.Min(InputDigestLength, r.Dataset.Digest.Length)], "local",
+            new JsonObject { ["uri"] = uri }.ToJsonString(),
+            new JsonObject { ["mlflow_colspec"] = columns }.ToJsonString(),
+            profile.ToJsonString());
+
+        static JsonNode Col(string type, string name) => new JsonObject { ["type"] = type, ["name"] = name };
+    }
+}
