@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using SynthBuild.Core.Randomness;
 
 namespace SynthBuild.Evaluation;
 
@@ -14,7 +15,8 @@ public static class CocoFixtureGenerator
 
     public static Fixture Generate(int images = 100, int seed = 1, int categories = 10, double detectionsPerImage = 7)
     {
-        var rng = new SplitMix(seed);
+        // The seeding the fixture has always used, so its numbers (and the tests pinned to them) stay the same.
+        var rng = RandomStream.FromState((ulong)seed * RandomStream.Golden + 0x632BE59BD9B4E019UL);
         var gt = new StringBuilder();
         var dt = new StringBuilder();
         var inv = CultureInfo.InvariantCulture;
@@ -22,7 +24,7 @@ public static class CocoFixtureGenerator
         var sizes = new (int W, int H)[images];
         for (int i = 0; i < images; i++)
         {
-            int w = 320 + (int)(rng.Next() * 320), h = 240 + (int)(rng.Next() * 240);
+            int w = 320 + (int)(rng.NextDouble() * 320), h = 240 + (int)(rng.NextDouble() * 240);
             sizes[i] = (w, h);
             if (i > 0) gt.Append(',');
             gt.Append(inv, $"{{\"id\":{i + 1},\"width\":{w},\"height\":{h},\"file_name\":\"{i + 1:D6}.png\"}}");
@@ -40,16 +42,16 @@ public static class CocoFixtureGenerator
         for (int i = 0; i < images; i++)
         {
             var (W, H) = sizes[i];
-            int objects = (int)(rng.Next() * 9); // 0..8, so some images have no ground truth
+            int objects = (int)(rng.NextDouble() * 9); // 0..8, so some images have no ground truth
             for (int o = 0; o < objects; o++)
             {
-                int cat = 1 + (int)(rng.Next() * categories);
+                int cat = 1 + (int)(rng.NextDouble() * categories);
                 // Size classes: small / medium / large.
-                double u = rng.Next();
-                double side = u < 0.4 ? 6 + rng.Next() * 26 : u < 0.8 ? 32 + rng.Next() * 64 : 96 + rng.Next() * 120;
-                double bw = Math.Min(side * (0.6 + rng.Next() * 0.8), W - 2), bh = Math.Min(side * (0.6 + rng.Next() * 0.8), H - 2);
-                double x = rng.Next() * (W - bw - 1), y = rng.Next() * (H - bh - 1);
-                bool crowd = rng.Next() < 0.06;
+                double u = rng.NextDouble();
+                double side = u < 0.4 ? 6 + rng.NextDouble() * 26 : u < 0.8 ? 32 + rng.NextDouble() * 64 : 96 + rng.NextDouble() * 120;
+                double bw = Math.Min(side * (0.6 + rng.NextDouble() * 0.8), W - 2), bh = Math.Min(side * (0.6 + rng.NextDouble() * 0.8), H - 2);
+                double x = rng.NextDouble() * (W - bw - 1), y = rng.NextDouble() * (H - bh - 1);
+                bool crowd = rng.NextDouble() < 0.06;
                 string seg;
                 double area;
                 if (crowd)
@@ -80,24 +82,24 @@ public static class CocoFixtureGenerator
                 nAnn++;
 
                 // Detections: usually one jittered hit, sometimes a duplicate, sometimes a miss.
-                int copies = rng.Next() < 0.15 ? 0 : rng.Next() < 0.2 ? 2 : 1;
+                int copies = rng.NextDouble() < 0.15 ? 0 : rng.NextDouble() < 0.2 ? 2 : 1;
                 for (int c = 0; c < copies; c++)
                 {
-                    double j = 0.5 * rng.Next();
-                    double dx = x + (rng.Next() - 0.5) * j * bw, dy = y + (rng.Next() - 0.5) * j * bh;
-                    double dw = bw * (1 + (rng.Next() - 0.5) * j), dh = bh * (1 + (rng.Next() - 0.5) * j);
-                    int dcat = rng.Next() < 0.08 ? 1 + (int)(rng.Next() * categories) : cat;
-                    AppendDet(dt, ref firstDet, i + 1, dcat, dx, dy, dw, dh, Math.Round(0.3 + 0.7 * rng.Next(), 3), H, W);
+                    double j = 0.5 * rng.NextDouble();
+                    double dx = x + (rng.NextDouble() - 0.5) * j * bw, dy = y + (rng.NextDouble() - 0.5) * j * bh;
+                    double dw = bw * (1 + (rng.NextDouble() - 0.5) * j), dh = bh * (1 + (rng.NextDouble() - 0.5) * j);
+                    int dcat = rng.NextDouble() < 0.08 ? 1 + (int)(rng.NextDouble() * categories) : cat;
+                    AppendDet(dt, ref firstDet, i + 1, dcat, dx, dy, dw, dh, Math.Round(0.3 + 0.7 * rng.NextDouble(), 3), H, W);
                     nDet++;
                 }
             }
             // Background false positives.
-            int fps = (int)(rng.Next() * 2 * (detectionsPerImage - 4));
+            int fps = (int)(rng.NextDouble() * 2 * (detectionsPerImage - 4));
             for (int f = 0; f < fps; f++)
             {
-                double bw = 8 + rng.Next() * 100, bh = 8 + rng.Next() * 100;
-                double x = rng.Next() * (W - bw - 1), y = rng.Next() * (H - bh - 1);
-                AppendDet(dt, ref firstDet, i + 1, 1 + (int)(rng.Next() * categories), x, y, bw, bh, Math.Round(0.05 + 0.6 * rng.Next(), 3), H, W);
+                double bw = 8 + rng.NextDouble() * 100, bh = 8 + rng.NextDouble() * 100;
+                double x = rng.NextDouble() * (W - bw - 1), y = rng.NextDouble() * (H - bh - 1);
+                AppendDet(dt, ref firstDet, i + 1, 1 + (int)(rng.NextDouble() * categories), x, y, bw, bh, Math.Round(0.05 + 0.6 * rng.NextDouble(), 3), H, W);
                 nDet++;
             }
         }
@@ -116,19 +118,5 @@ public static class CocoFixtureGenerator
         if (!first) dt.Append(',');
         first = false;
         dt.Append(inv, $"{{\"image_id\":{image},\"category_id\":{cat},\"bbox\":[{x.ToString("R", inv)},{y.ToString("R", inv)},{w.ToString("R", inv)},{h.ToString("R", inv)}],\"score\":{score.ToString("R", inv)},\"segmentation\":{{\"size\":[{H},{W}],\"counts\":\"{rle.ToCompressedString().Replace("\\", "\\\\")}\"}}}}");
-    }
-
-    /// <summary>SplitMix64 → uniform double in [0, 1).</summary>
-    private sealed class SplitMix(int seed)
-    {
-        private ulong _s = (ulong)seed * 0x9E3779B97F4A7C15UL + 0x632BE59BD9B4E019UL;
-        public double Next()
-        {
-            ulong z = _s += 0x9E3779B97F4A7C15UL;
-            z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-            z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-            z ^= z >> 31;
-            return (z >> 11) * (1.0 / (1UL << 53));
-        }
     }
 }

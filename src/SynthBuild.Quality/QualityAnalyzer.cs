@@ -1,5 +1,6 @@
 using System.Globalization;
 using SynthBuild.Core.Labels;
+using SynthBuild.Core.Randomness;
 using SynthBuild.Core.Storage;
 
 namespace SynthBuild.Quality;
@@ -71,17 +72,10 @@ public static class QualityAnalyzer
         if (count <= 0) return audit;
         ulong seed = digest.Length >= 16 && ulong.TryParse(digest.AsSpan(0, 16), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out ulong d) ? d : 0;
         var order = new (ulong Score, int K)[indices.Count];
-        for (int k = 0; k < indices.Count; k++) order[k] = (Mix(seed ^ (ulong)indices[k] * 0x9E3779B97F4A7C15UL), k);
+        for (int k = 0; k < indices.Count; k++) order[k] = (RandomStream.Mix(seed ^ (ulong)indices[k] * RandomStream.Golden), k);
         Array.Sort(order);
         for (int i = 0; i < count; i++) audit[order[i].K] = true;
         return audit;
-    }
-
-    private static ulong Mix(ulong z) // SplitMix64's finaliser
-    {
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        return z ^ (z >> 31);
     }
 
     /// <summary>A sample's content identity: hash over its files' manifest hashes (first 16 hex digits).</summary>

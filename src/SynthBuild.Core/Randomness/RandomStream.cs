@@ -22,6 +22,12 @@ public struct RandomStream
         return new RandomStream(h);
     }
 
+    /// <summary>
+    /// A plain SplitMix64 sequence from a raw 64-bit state, for deterministic data that is not a sample's (test and
+    /// benchmark fixtures): the next value is <see cref="Mix"/>(state += golden ratio).
+    /// </summary>
+    public static RandomStream FromState(ulong state) => new(state);
+
     /// <summary>A child stream for a sub-component (e.g. one object inside a sample).</summary>
     public readonly RandomStream Derive(string component, long index = 0) =>
         new(Mix(Mix(_state ^ HashName(component)) ^ (ulong)index));
@@ -74,7 +80,8 @@ public struct RandomStream
         return Math.Sqrt(-2.0 * Math.Log(u1)) * Math.Cos(2.0 * Math.PI * u2);
     }
 
-    private const ulong Golden = 0x9E3779B97F4A7C15UL;
+    /// <summary>2^64 / φ, SplitMix64's increment.</summary>
+    public const ulong Golden = 0x9E3779B97F4A7C15UL;
 
     private static Vector<ulong> Mix(Vector<ulong> z)
     {
@@ -83,7 +90,8 @@ public struct RandomStream
         return z ^ (z >> 31);
     }
 
-    private static ulong Mix(ulong z)
+    /// <summary>SplitMix64's finaliser: a bijective 64-bit mix; also a stable hash of an integer key.</summary>
+    public static ulong Mix(ulong z)
     {
         z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
         z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
