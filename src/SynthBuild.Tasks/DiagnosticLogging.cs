@@ -16,3 +16,20 @@ internal static class DiagnosticLogging
             log.LogMessage(Microsoft.Build.Framework.MessageImportance.High, "{0}", d.ToString());
     }
 }
+
+/// <summary>
+/// Which of the task folder's assemblies a task has loaded: the generation task should load only the managed engine,
+/// never the native-backed stages (OpenCV, libgit2, Skia). Logged at low importance (-v:detailed) and tested.
+/// </summary>
+internal static class TaskAssemblies
+{
+    public static void LogLoaded(this TaskLoggingHelper log, string task)
+    {
+        string folder = Path.GetDirectoryName(typeof(TaskAssemblies).Assembly.Location) ?? "";
+        var names = AppDomain.CurrentDomain.GetAssemblies()
+            .Where(a => !a.IsDynamic && a.Location.Length > 0 && Path.GetDirectoryName(a.Location) == folder)
+            .Select(a => a.GetName().Name)
+            .Order(StringComparer.Ordinal);
+        log.LogMessage(Microsoft.Build.Framework.MessageImportance.Low, "{0}: assemblies loaded from the task folder: {1}", task, string.Join(", ", names));
+    }
+}

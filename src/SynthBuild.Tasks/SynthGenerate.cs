@@ -71,6 +71,7 @@ public sealed class SynthGenerate : MSBuildTask, ICancelableTask
                 : "  {0}: {2} generated, {1} total, {3} reused, {4} removed in {5:F1} s ({8:F1} samples/s), digest {6} -> {7}",
             spec.Name, spec.Samples, result.Generated, result.Reused, result.Removed, result.Elapsed.TotalSeconds,
             result.Digest.Length >= 12 ? result.Digest[..12] : result.Digest, OutputDirectory, result.SamplesPerSecond));
+        Log.LogLoaded(nameof(SynthGenerate));
         return result.Succeeded && !Log.HasLoggedErrors;
     }
 }

@@ -24,6 +24,23 @@ public class BuildIntegrationTests
     }
 
     [Fact]
+    public void Generation_loads_the_managed_engine_alone()
+    {
+        // A shard worker or a generate-only build must not drag in OpenCV, libgit2 or Skia (ARCHITECTURE.md).
+        var p = new TempDatasetProject(TempDatasetProject.SmallConfig(samples: 2));
+        var r = p.Build("-t:SynthGenerate -v:detailed");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        var line = Regex.Match(r.Output, @"SynthGenerate: assemblies loaded from the task folder: (.*)");
+        Assert.True(line.Success, r.Output);
+        var loaded = line.Groups[1].Value.Trim().Split(", ");
+        Assert.Contains("SynthBuild.Core", loaded);
+        Assert.Contains("SynthBuild.Tasks", loaded);
+        foreach (string heavy in new[] { "OpenCvSharp", "LibGit2Sharp", "SkiaSharp", "ScottPlot", "HarfBuzzSharp",
+                     "SynthBuild.Augmentation", "SynthBuild.Quality", "SynthBuild.Lineage", "SynthBuild.Export", "SynthBuild.Evaluation" })
+            Assert.DoesNotContain(heavy, loaded);
+    }
+
+    [Fact]
     public void No_op_rebuild_renders_and_rewrites_nothing()
     {
         var p = new TempDatasetProject(TempDatasetProject.SmallConfig(samples: 6));
