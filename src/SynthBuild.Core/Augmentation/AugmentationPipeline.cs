@@ -1,4 +1,5 @@
 using OpenCvSharp;
+using SynthBuild.Core.Diagnostics;
 using SynthBuild.Core.Labels;
 using SynthBuild.Core.Randomness;
 
@@ -27,10 +28,6 @@ public sealed record AugmentedSample(SampleImages Images, SampleAnnotation Annot
 /// </summary>
 public sealed class AugmentationPipeline(AugmentationSpec spec)
 {
-    /// <summary>Augmentation runtime codes: SYN2100–2199.</summary>
-    public const string CropTooLarge = "SYN2101";
-    public const string SampleUnreadable = "SYN2102";
-    public const string AugmentationFailed = "SYN2103";
 
     public AugmentationSpec Spec { get; } = spec;
 
@@ -48,7 +45,7 @@ public sealed class AugmentationPipeline(AugmentationSpec spec)
         for (int i = 0; i < Spec.Pipeline.Count; i++)
         {
             if (Spec.Pipeline[i] is RandomCrop crop && (crop.Width > width || crop.Height > height))
-                return Diagnostics.Diagnostic.Error(CropTooLarge,
+                return Diagnostics.Diagnostic.Error(SynCodes.CropTooLarge,
                     $"augmentation.pipeline[{i}]: randomCrop {crop.Width}×{crop.Height} does not fit the {width}×{height} image it receives from this dataset.", file);
             if (Spec.Pipeline[i] is GeometricTransform g) (width, height) = g.OutputSize(width, height);
         }

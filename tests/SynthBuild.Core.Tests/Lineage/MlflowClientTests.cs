@@ -1,4 +1,5 @@
 using System.Text;
+using SynthBuild.Core.Diagnostics;
 using SynthBuild.Core.Lineage;
 
 namespace SynthBuild.Core.Tests.Lineage;
@@ -141,7 +142,7 @@ public class MlflowClientTests
         var outcome = LineageRecorder.Record(new LineageRequest(f.ProjectFile, f.ConfigFile, f.DatasetRoot, new(), null,
             new GenerationFigures(3, 0, 0, 1), LineageRecord.Finished, f.LogFile, [], SettingsOverride: Fast(deadUri)));
         Assert.True(outcome.Succeeded);
-        var w = Assert.Single(outcome.Diagnostics, d => d.Code == LineageRecorder.MlflowFailed);
+        var w = Assert.Single(outcome.Diagnostics, d => d.Code == SynCodes.MlflowFailed);
         Assert.Contains("after 3 attempt(s)", w.Message);
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20));
         Assert.Null(Assert.Single(LineageLog.Read(f.LogFile)).Mlflow);
@@ -149,7 +150,7 @@ public class MlflowClientTests
         var required = LineageRecorder.Record(new LineageRequest(f.ProjectFile, f.ConfigFile, f.DatasetRoot, new(), null,
             new GenerationFigures(3, 0, 0, 1), LineageRecord.Finished, f.LogFile, [], Required: true, SettingsOverride: Fast(deadUri)));
         Assert.False(required.Succeeded);
-        Assert.Contains(required.Diagnostics, d => d.Code == LineageRecorder.MlflowRequiredFailed && d.IsError);
+        Assert.Contains(required.Diagnostics, d => d.Code == SynCodes.MlflowRequiredFailed && d.IsError);
     }
 
     [Fact]
