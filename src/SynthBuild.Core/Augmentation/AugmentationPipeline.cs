@@ -28,7 +28,6 @@ public sealed record AugmentedSample(SampleImages Images, SampleAnnotation Annot
 /// </summary>
 public sealed class AugmentationPipeline(AugmentationSpec spec)
 {
-
     public AugmentationSpec Spec { get; } = spec;
 
     public (int Width, int Height) OutputSize(int width, int height)

@@ -25,7 +25,6 @@ public sealed record ConfigLoadResult(DatasetSpec? Spec, IReadOnlyList<Diagnosti
 /// </summary>
 public static class ConfigLoader
 {
-
     internal static readonly Lazy<JsonSchema> Schema = new(() =>
         JsonSchema.FromJsonAsync(SchemaText!).GetAwaiter().GetResult());
 

@@ -24,7 +24,6 @@ public sealed record ExportRequest(ExportFormat Format, IReadOnlyDictionary<stri
 /// <summary>Parses export selections (name + options, e.g. from MSBuild item metadata) into <see cref="ExportRequest"/>s.</summary>
 public static class ExportOptions
 {
-
     private sealed record OptionSpec(string Default, Func<string, string?> Validate, string Expected);
 
     private static readonly OptionSpec Bool = new("true", v => v.ToLowerInvariant() is "true" or "false" ? v.ToLowerInvariant() : null, "true or false");

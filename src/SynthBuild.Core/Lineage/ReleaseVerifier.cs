@@ -19,7 +19,6 @@ public sealed record VerifyReport(string Path, int FilesChecked, IReadOnlyList<D
 /// </summary>
 public static class ReleaseVerifier
 {
-
     public static VerifyReport Verify(string path)
     {
         path = System.IO.Path.GetFullPath(path);

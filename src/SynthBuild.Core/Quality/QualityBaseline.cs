@@ -22,7 +22,6 @@ public sealed record GitBaseline(string Ref, string Commit, string ProjectFile, 
 /// </summary>
 public static class QualityBaseline
 {
-
     /// <summary>
     /// Reads the report at <paramref name="path"/>: a quality.json, a built dataset folder (its reports/quality.json),
     /// a release archive (.tar.gz, read without extracting) or an extracted release folder.

@@ -17,7 +17,6 @@ public sealed record GateDeclaration(string Name, IReadOnlyDictionary<string, st
 /// <summary>Evaluates declared gates against a report. Failing gates become SYN5001 diagnostics.</summary>
 public static class QualityGates
 {
-
     public static IReadOnlyList<GateDefinition> All { get; } =
     [
         new("class-balance", "largest / smallest instance count over categories", null, 1.15, r => Same(r.ClassBalanceRatio)),

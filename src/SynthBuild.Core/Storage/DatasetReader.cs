@@ -19,7 +19,6 @@ public sealed record DatasetInfo(
 /// </summary>
 public sealed class DatasetReader
 {
-
     private DatasetReader(string root, DatasetInfo info, Manifest manifest)
     {
         Root = root;
