@@ -49,13 +49,13 @@ public static class AugmentationConfig
         {
             double min = range.Value<double>("min"), max = range.Value<double>("max");
             if (min > max)
-                Error(ConfigLoader.Contradictory, range.Property("min")!, $"{range.Path}: min ({Fmt(min)}) is greater than max ({Fmt(max)}).");
+                Error(SynCodes.ConfigContradictory, range.Property("min")!, $"{range.Path}: min ({Fmt(min)}) is greater than max ({Fmt(max)}).");
         }
         int w = width, h = height;
         for (int i = 0; i < steps.Count; i++)
         {
             if (steps[i] is RandomCrop crop && (crop.Width > w || crop.Height > h))
-                Error(ConfigLoader.Contradictory, pipeline[i],
+                Error(SynCodes.ConfigContradictory, pipeline[i],
                     $"augmentation.pipeline[{i}]: randomCrop {crop.Width}×{crop.Height} does not fit the {w}×{h} image it receives.");
             if (steps[i] is GeometricTransform g) (w, h) = g.OutputSize(w, h);
         }

@@ -28,11 +28,6 @@ public sealed record AugmentedSample(SampleImages Images, SampleAnnotation Annot
 /// </summary>
 public sealed class AugmentationPipeline(AugmentationSpec spec)
 {
-    /// <summary>Augmentation runtime codes: SYN2100–2199.</summary>
-    public const string CropTooLarge = "SYN2101";
-    public const string SampleUnreadable = "SYN2102";
-    public const string AugmentationFailed = "SYN2103";
-
     public AugmentationSpec Spec { get; } = spec;
 
     public (int Width, int Height) OutputSize(int width, int height)
@@ -49,7 +44,7 @@ public sealed class AugmentationPipeline(AugmentationSpec spec)
         for (int i = 0; i < Spec.Pipeline.Count; i++)
         {
             if (Spec.Pipeline[i] is RandomCrop crop && (crop.Width > width || crop.Height > height))
-                return Diagnostic.Error(CropTooLarge,
+                return Diagnostic.Error(SynCodes.CropTooLarge,
                     $"augmentation.pipeline[{i}]: randomCrop {crop.Width}×{crop.Height} does not fit the {width}×{height} image it receives from this dataset.", file);
             if (Spec.Pipeline[i] is GeometricTransform g) (width, height) = g.OutputSize(width, height);
         }

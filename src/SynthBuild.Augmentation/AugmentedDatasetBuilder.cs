@@ -104,7 +104,7 @@ public sealed class AugmentedDatasetBuilder(DatasetSpec spec, string baseDirecto
             WriteManifest(manifestPath, augHash, entries);
             Exception first = ex is AggregateException a ? a.Flatten().InnerExceptions[0] : ex;
             Diagnostic d = first is DiagnosticException de ? de.Diagnostic with { File = de.Diagnostic.File ?? _root }
-                : Diagnostic.Error(AugmentationPipeline.AugmentationFailed, $"Augmentation failed: {first.GetType().Name}: {first.Message}", _root);
+                : Diagnostic.Error(SynCodes.AugmentationFailed, $"Augmentation failed: {first.GetType().Name}: {first.Message}", _root);
             return new BuildResult(monitor.Done, count - todo.Length, 0, filesWritten, "", clock.Elapsed, [d]);
         }
 
@@ -148,7 +148,7 @@ public sealed class AugmentedDatasetBuilder(DatasetSpec spec, string baseDirecto
         }
         catch (Exception ex) when (ex is IOException or InvalidDataException or JsonException or KeyNotFoundException)
         {
-            throw new DiagnosticException(Diagnostic.Error(AugmentationPipeline.SampleUnreadable,
+            throw new DiagnosticException(Diagnostic.Error(SynCodes.AugmentSampleUnreadable,
                 $"Sample {index} of the dataset cannot be read for augmentation: {ex.Message}", reader.AnnotationPath(index)));
         }
     }

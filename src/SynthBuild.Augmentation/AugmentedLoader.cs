@@ -260,7 +260,7 @@ public sealed class AugmentedLoader
         }
         catch (Exception ex) when (ex is IOException or InvalidDataException or System.Text.Json.JsonException or KeyNotFoundException)
         {
-            throw new DiagnosticException(Diagnostic.Error(AugmentationPipeline.SampleUnreadable,
+            throw new DiagnosticException(Diagnostic.Error(SynCodes.AugmentSampleUnreadable,
                 $"Sample {index} of the dataset cannot be read for augmentation: {ex.Message}", _reader.AnnotationPath(index)));
         }
     }
@@ -295,7 +295,7 @@ public sealed class AugmentedLoader
                 var (source, annotation) = Load(index, scratch);
                 AugmentedSample s = _pipeline.Apply(source, annotation, _seed, index, epoch, scratch.Frames);
                 if (s.Images.Width != w || s.Images.Height != h)
-                    throw new DiagnosticException(Diagnostic.Error(AugmentationPipeline.AugmentationFailed,
+                    throw new DiagnosticException(Diagnostic.Error(SynCodes.AugmentationFailed,
                         $"Sample {index} is {s.Images.Width}×{s.Images.Height} after augmentation; the loader's batches are {w}×{h} " +
                         "(end the pipeline with a resize or randomCrop when the dataset's images differ in size).", _reader.AnnotationPath(index)));
                 ToChw(s.Images.Rgb, h, w, buffers.Images.AsSpan(i * 3 * plane, 3 * plane), scale, offset);

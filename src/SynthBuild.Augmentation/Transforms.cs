@@ -2,6 +2,7 @@ using System.Globalization;
 using OpenCvSharp;
 using SynthBuild.Core.Diagnostics;
 using SynthBuild.Core.Config;
+using SynthBuild.Core.Diagnostics;
 using SynthBuild.Core.Randomness;
 
 namespace SynthBuild.Augmentation;
@@ -326,7 +327,7 @@ public sealed record RandomCrop(int Width, int Height) : GeometricTransform(1)
     internal override WarpPlan Plan(int width, int height, ref RandomStream rng)
     {
         if (Width > width || Height > height)
-            throw new DiagnosticException(Diagnostic.Error(AugmentationPipeline.CropTooLarge,
+            throw new DiagnosticException(Diagnostic.Error(SynCodes.CropTooLarge,
                 $"randomCrop {Width}×{Height} does not fit an image of {width}×{height}."));
         int x = rng.NextInt(0, width - Width), y = rng.NextInt(0, height - Height);
         return new(Homography.Translation(-x, -y), Width, Height);

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using SynthBuild.Core.Diagnostics;
 
 namespace SynthBuild.Evaluation;
 
@@ -81,7 +82,7 @@ public sealed class CocoGroundTruth
         using var doc = CocoJsonContext.Parse(utf8, file);
         var root = doc.RootElement;
         if (root.ValueKind != JsonValueKind.Object)
-            throw new CocoFormatException(new EvaluationDiagnostic(EvaluationCodes.WrongShape, file, null,
+            throw new CocoFormatException(new EvaluationDiagnostic(SynCodes.CocoWrongShape, file, null,
                 $"a COCO ground truth must be an object with 'images', 'annotations' and 'categories', found {CocoJsonContext.Kind(root)}"));
 
         var images = new List<CocoImage>();
@@ -90,7 +91,7 @@ public sealed class CocoGroundTruth
         foreach (var e in imagesEl.EnumerateArray())
         {
             var c = new CocoJsonContext(file, $"images[{i}]");
-            if (e.ValueKind != JsonValueKind.Object) throw c.Error(EvaluationCodes.WrongShape, $"expected an object, found {CocoJsonContext.Kind(e)}");
+            if (e.ValueKind != JsonValueKind.Object) throw c.Error(SynCodes.CocoWrongShape, $"expected an object, found {CocoJsonContext.Kind(e)}");
             images.Add(new CocoImage
             {
                 Id = c.Id(c.Required(e, "id"), "id"),
@@ -107,7 +108,7 @@ public sealed class CocoGroundTruth
         foreach (var e in catsEl.EnumerateArray())
         {
             var c = new CocoJsonContext(file, $"categories[{i}]");
-            if (e.ValueKind != JsonValueKind.Object) throw c.Error(EvaluationCodes.WrongShape, $"expected an object, found {CocoJsonContext.Kind(e)}");
+            if (e.ValueKind != JsonValueKind.Object) throw c.Error(SynCodes.CocoWrongShape, $"expected an object, found {CocoJsonContext.Kind(e)}");
             long id = c.Id(c.Required(e, "id"), "id");
             string name = e.TryGetProperty("name", out var n) && n.ValueKind == JsonValueKind.String ? n.GetString()! : id.ToString(System.Globalization.CultureInfo.InvariantCulture);
             cats.Add(new CocoCategory { Id = id, Name = name });
@@ -122,7 +123,7 @@ public sealed class CocoGroundTruth
             foreach (var e in annsEl.EnumerateArray())
             {
                 var c = new CocoJsonContext(file, $"annotations[{i}]");
-                if (e.ValueKind != JsonValueKind.Object) throw c.Error(EvaluationCodes.WrongShape, $"expected an object, found {CocoJsonContext.Kind(e)}");
+                if (e.ValueKind != JsonValueKind.Object) throw c.Error(SynCodes.CocoWrongShape, $"expected an object, found {CocoJsonContext.Kind(e)}");
                 anns.Add(new CocoAnnotation
                 {
                     Index = i,
@@ -145,17 +146,17 @@ public sealed class CocoGroundTruth
         if (!root.TryGetProperty(name, out var v))
         {
             if (!required) return default;
-            throw new CocoFormatException(new EvaluationDiagnostic(EvaluationCodes.WrongShape, file, null, $"missing top-level field '{name}'"));
+            throw new CocoFormatException(new EvaluationDiagnostic(SynCodes.CocoWrongShape, file, null, $"missing top-level field '{name}'"));
         }
         if (v.ValueKind != JsonValueKind.Array)
-            throw new CocoFormatException(new EvaluationDiagnostic(EvaluationCodes.WrongShape, file, null, $"'{name}' must be an array, found {CocoJsonContext.Kind(v)}"));
+            throw new CocoFormatException(new EvaluationDiagnostic(SynCodes.CocoWrongShape, file, null, $"'{name}' must be an array, found {CocoJsonContext.Kind(v)}"));
         return v;
     }
 
     private static int Dim(CocoJsonContext c, JsonElement v, string name)
     {
         if (v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out int d) && d >= 0) return d;
-        throw c.Error(EvaluationCodes.WrongShape, $"'{name}' must be a non-negative integer, found {CocoJsonContext.Describe(v)}");
+        throw c.Error(SynCodes.CocoWrongShape, $"'{name}' must be a non-negative integer, found {CocoJsonContext.Describe(v)}");
     }
 }
 
@@ -203,7 +204,7 @@ public sealed class CocoDetections
         using var doc = CocoJsonContext.Parse(utf8, file);
         var root = doc.RootElement;
         if (root.ValueKind != JsonValueKind.Array)
-            throw new CocoFormatException(new EvaluationDiagnostic(EvaluationCodes.WrongShape, file, null,
+            throw new CocoFormatException(new EvaluationDiagnostic(SynCodes.CocoWrongShape, file, null,
                 $"detection results must be an array of {{image_id, category_id, bbox | segmentation, score}}, found {CocoJsonContext.Kind(root)}"));
 
         // loadRes decides by the first entry: a non-empty 'bbox' means every entry is a box result.
@@ -220,10 +221,10 @@ public sealed class CocoDetections
         foreach (var e in root.EnumerateArray())
         {
             var c = new CocoJsonContext(file, $"entry {i}");
-            if (e.ValueKind != JsonValueKind.Object) throw c.Error(EvaluationCodes.WrongShape, $"expected an object, found {CocoJsonContext.Kind(e)}");
+            if (e.ValueKind != JsonValueKind.Object) throw c.Error(SynCodes.CocoWrongShape, $"expected an object, found {CocoJsonContext.Kind(e)}");
             long imageId = c.Id(c.Required(e, "image_id"), "image_id");
             if (!gt.ImagesById.TryGetValue(imageId, out var image))
-                throw c.Error(EvaluationCodes.UnknownImage, $"image_id {imageId} is not in the ground truth");
+                throw c.Error(SynCodes.CocoUnknownImage, $"image_id {imageId} is not in the ground truth");
             long catId = c.Id(c.Required(e, "category_id"), "category_id");
             double score = c.Number(c.Required(e, "score"), "score");
             double[] bbox;
@@ -232,7 +233,7 @@ public sealed class CocoDetections
             if (boxResults)
             {
                 if (!e.TryGetProperty("bbox", out var bb))
-                    throw c.Error(EvaluationCodes.WrongShape, "missing field 'bbox' (the first entry has a bbox, so every entry must)");
+                    throw c.Error(SynCodes.CocoWrongShape, "missing field 'bbox' (the first entry has a bbox, so every entry must)");
                 bbox = c.Box(bb, "bbox");
                 if (e.TryGetProperty("segmentation", out var sg) && sg.ValueKind != JsonValueKind.Null)
                     seg = c.Segmentation(sg);
@@ -246,14 +247,14 @@ public sealed class CocoDetections
             else
             {
                 if (!e.TryGetProperty("segmentation", out var sg))
-                    throw c.Error(EvaluationCodes.WrongShape, "missing field 'segmentation' (an entry needs a 'bbox' or a 'segmentation')");
+                    throw c.Error(SynCodes.CocoWrongShape, "missing field 'segmentation' (an entry needs a 'bbox' or a 'segmentation')");
                 seg = c.Segmentation(sg);
                 Rle rle;
                 if (seg.Rle is not null) rle = seg.Rle;
                 else
                 {
                     if (image.Height <= 0 || image.Width <= 0)
-                        throw c.Error(EvaluationCodes.MissingImageSize, $"a polygon needs the size of image {imageId}, which the ground truth does not give");
+                        throw c.Error(SynCodes.CocoMissingImageSize, $"a polygon needs the size of image {imageId}, which the ground truth does not give");
                     rle = seg.ToRle(image.Height, image.Width);
                 }
                 area = rle.Area();

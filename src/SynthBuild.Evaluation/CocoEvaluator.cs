@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using SynthBuild.Core.Diagnostics;
 
 namespace SynthBuild.Evaluation;
 
@@ -161,7 +162,7 @@ public sealed class CocoEvaluator
         string file = a.IsDetection ? _dt.File : _gt.File;
         string loc = a.IsDetection ? $"entry {a.Index}" : $"annotations[{a.Index}]";
         if (seg is null)
-            throw new CocoFormatException(new EvaluationDiagnostic(EvaluationCodes.WrongShape, file, loc, "missing field 'segmentation' (needed for --iou-type segm)"));
+            throw new CocoFormatException(new EvaluationDiagnostic(SynCodes.CocoWrongShape, file, loc, "missing field 'segmentation' (needed for --iou-type segm)"));
         if (seg.Problem is not null) throw new CocoFormatException(seg.Problem);
         Rle rle;
         if (seg.Rle is not null) rle = seg.Rle;
@@ -169,7 +170,7 @@ public sealed class CocoEvaluator
         {
             var img = _gt.ImagesById[a.ImageId];
             if (img.Height <= 0 || img.Width <= 0)
-                throw new CocoFormatException(new EvaluationDiagnostic(EvaluationCodes.MissingImageSize, _gt.File, loc,
+                throw new CocoFormatException(new EvaluationDiagnostic(SynCodes.CocoMissingImageSize, _gt.File, loc,
                     $"a polygon needs the size of image {a.ImageId}, which the ground truth does not give ('height' and 'width')"));
             rle = seg.ToRle(img.Height, img.Width);
         }
@@ -189,7 +190,7 @@ public sealed class CocoEvaluator
             {
                 foreach (var g in gts)
                     if (g.Bbox is null)
-                        throw new CocoFormatException(new EvaluationDiagnostic(EvaluationCodes.WrongShape, _gt.File, $"annotations[{g.Index}]", "missing field 'bbox' (needed for --iou-type bbox)"));
+                        throw new CocoFormatException(new EvaluationDiagnostic(SynCodes.CocoWrongShape, _gt.File, $"annotations[{g.Index}]", "missing field 'bbox' (needed for --iou-type bbox)"));
             }
             else
             {

@@ -3,7 +3,7 @@ namespace SynthBuild.Evaluation;
 /// <summary>
 /// A problem with an evaluation input, as a value: code (SYN7xxx), the file, where in it, and what was wrong.
 /// <see cref="ToString"/> gives the one-line form printed by the command line:
-/// <c>dt.json: error SYN7104: entry 17: image_id 999 is not in the ground truth</c>.
+/// <c>dt.json: error SYN7004: entry 17: image_id 999 is not in the ground truth</c>.
 /// </summary>
 public sealed record EvaluationDiagnostic(string Code, string File, string? Location, string Message, int Line = 0, int Column = 0)
 {
@@ -24,16 +24,4 @@ public sealed record EvaluationDiagnostic(string Code, string File, string? Loca
 public sealed class CocoFormatException(EvaluationDiagnostic diagnostic) : Exception(diagnostic.ToString())
 {
     public EvaluationDiagnostic Diagnostic { get; } = diagnostic;
-}
-
-/// <summary>Diagnostic codes of the evaluation stage (7xxx).</summary>
-public static class EvaluationCodes
-{
-    public const string FileNotReadable = "SYN7001";
-    public const string InvalidJson = "SYN7002";
-    public const string WrongShape = "SYN7003";   // missing field, wrong type, wrong length
-    public const string UnknownImage = "SYN7004";
-    public const string MalformedMask = "SYN7005";
-    public const string MissingImageSize = "SYN7006";
-    public const string GapTooLarge = "SYN7010";
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using SynthBuild.Core.Diagnostics;
 
 namespace SynthBuild.Evaluation;
 
@@ -26,7 +27,7 @@ internal readonly struct CocoJsonContext(string file, string location)
             int cut = msg.IndexOf(" Path:", StringComparison.Ordinal);
             if (cut < 0) cut = msg.IndexOf(" LineNumber:", StringComparison.Ordinal);
             if (cut > 0) msg = msg[..cut];
-            throw new CocoFormatException(new EvaluationDiagnostic(EvaluationCodes.InvalidJson, file, null,
+            throw new CocoFormatException(new EvaluationDiagnostic(SynCodes.CocoInvalidJson, file, null,
                 "invalid JSON: " + msg.TrimEnd(), line, col));
         }
     }
@@ -39,7 +40,7 @@ internal readonly struct CocoJsonContext(string file, string location)
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
-            throw new CocoFormatException(new EvaluationDiagnostic(EvaluationCodes.FileNotReadable, path, null,
+            throw new CocoFormatException(new EvaluationDiagnostic(SynCodes.CocoFileNotReadable, path, null,
                 "cannot read the file: " + ex.Message));
         }
     }
@@ -58,17 +59,17 @@ internal readonly struct CocoJsonContext(string file, string location)
     public JsonElement Required(JsonElement obj, string name)
     {
         if (!obj.TryGetProperty(name, out var v))
-            throw Error(EvaluationCodes.WrongShape, $"missing field '{name}'");
+            throw Error(SynCodes.CocoWrongShape, $"missing field '{name}'");
         return v;
     }
 
     public double Number(JsonElement v, string name)
     {
         if (v.ValueKind != JsonValueKind.Number)
-            throw Error(EvaluationCodes.WrongShape, $"'{name}' must be a number, found {Kind(v)}");
+            throw Error(SynCodes.CocoWrongShape, $"'{name}' must be a number, found {Kind(v)}");
         double d = v.GetDouble();
         if (!double.IsFinite(d))
-            throw Error(EvaluationCodes.WrongShape, $"'{name}' must be a finite number");
+            throw Error(SynCodes.CocoWrongShape, $"'{name}' must be a finite number");
         return d;
     }
 
@@ -80,7 +81,7 @@ internal readonly struct CocoJsonContext(string file, string location)
             double d = v.GetDouble();
             if (d == Math.Floor(d) && Math.Abs(d) < 9e15) return (long)d;
         }
-        throw Error(EvaluationCodes.WrongShape, $"'{name}' must be an integer, found {Describe(v)}");
+        throw Error(SynCodes.CocoWrongShape, $"'{name}' must be an integer, found {Describe(v)}");
     }
 
     public static string Describe(JsonElement v) => v.ValueKind switch
@@ -96,15 +97,15 @@ internal readonly struct CocoJsonContext(string file, string location)
         if (v.ValueKind == JsonValueKind.True) return true;
         if (v.ValueKind == JsonValueKind.False) return false;
         if (v.ValueKind == JsonValueKind.Number) return v.GetDouble() != 0;
-        throw Error(EvaluationCodes.WrongShape, $"'{name}' must be 0 or 1, found {Describe(v)}");
+        throw Error(SynCodes.CocoWrongShape, $"'{name}' must be 0 or 1, found {Describe(v)}");
     }
 
     public double[] Box(JsonElement v, string name)
     {
         if (v.ValueKind != JsonValueKind.Array)
-            throw Error(EvaluationCodes.WrongShape, $"'{name}' must be an array [x, y, width, height], found {Kind(v)}");
+            throw Error(SynCodes.CocoWrongShape, $"'{name}' must be an array [x, y, width, height], found {Kind(v)}");
         if (v.GetArrayLength() != 4)
-            throw Error(EvaluationCodes.WrongShape, $"'{name}' must have 4 numbers [x, y, width, height], found {v.GetArrayLength()}");
+            throw Error(SynCodes.CocoWrongShape, $"'{name}' must have 4 numbers [x, y, width, height], found {v.GetArrayLength()}");
         var bb = new double[4];
         int i = 0;
         foreach (var e in v.EnumerateArray()) bb[i++] = Number(e, name);
@@ -124,44 +125,44 @@ internal readonly struct CocoJsonContext(string file, string location)
             foreach (var poly in v.EnumerateArray())
             {
                 if (poly.ValueKind != JsonValueKind.Array)
-                    throw Error(EvaluationCodes.MalformedMask, $"segmentation polygon {p} must be an array of numbers, found {Kind(poly)}");
+                    throw Error(SynCodes.CocoMalformedMask, $"segmentation polygon {p} must be an array of numbers, found {Kind(poly)}");
                 var xy = new double[poly.GetArrayLength()];
                 int i = 0;
                 foreach (var c in poly.EnumerateArray())
                 {
                     if (c.ValueKind != JsonValueKind.Number)
-                        throw Error(EvaluationCodes.MalformedMask, $"segmentation polygon {p}, coordinate {i}: expected a number, found {Kind(c)}");
+                        throw Error(SynCodes.CocoMalformedMask, $"segmentation polygon {p}, coordinate {i}: expected a number, found {Kind(c)}");
                     xy[i++] = c.GetDouble();
                 }
                 polys.Add(xy);
                 p++;
             }
             if (polys.Count == 0)
-                throw Error(EvaluationCodes.MalformedMask, "segmentation is an empty list of polygons");
+                throw Error(SynCodes.CocoMalformedMask, "segmentation is an empty list of polygons");
             // pycocotools decides by the first polygon: 4 numbers means a list of boxes.
             if (polys[0].Length == 4)
             {
                 for (int i = 1; i < polys.Count; i++)
                     if (polys[i].Length != 4)
-                        throw Error(EvaluationCodes.MalformedMask, $"segmentation polygon {i} has {polys[i].Length} numbers; when the first has 4, pycocotools reads all of them as boxes");
+                        throw Error(SynCodes.CocoMalformedMask, $"segmentation polygon {i} has {polys[i].Length} numbers; when the first has 4, pycocotools reads all of them as boxes");
             }
             else if (polys[0].Length < 4)
-                throw Error(EvaluationCodes.MalformedMask, $"segmentation polygon 0 has {polys[0].Length} numbers; a polygon needs at least 3 points (6 numbers)");
+                throw Error(SynCodes.CocoMalformedMask, $"segmentation polygon 0 has {polys[0].Length} numbers; a polygon needs at least 3 points (6 numbers)");
             return new Segmentation(polys, null);
         }
         if (v.ValueKind == JsonValueKind.Object)
         {
             if (!v.TryGetProperty("counts", out var counts))
-                throw Error(EvaluationCodes.MalformedMask, "RLE segmentation is missing 'counts'");
+                throw Error(SynCodes.CocoMalformedMask, "RLE segmentation is missing 'counts'");
             if (!v.TryGetProperty("size", out var size))
-                throw Error(EvaluationCodes.MalformedMask, "RLE segmentation is missing 'size'");
+                throw Error(SynCodes.CocoMalformedMask, "RLE segmentation is missing 'size'");
             if (size.ValueKind != JsonValueKind.Array || size.GetArrayLength() != 2)
-                throw Error(EvaluationCodes.MalformedMask, "RLE 'size' must be [height, width]");
+                throw Error(SynCodes.CocoMalformedMask, "RLE 'size' must be [height, width]");
             int h = SizeDim(size[0]), w = SizeDim(size[1]);
             if (counts.ValueKind == JsonValueKind.String)
             {
                 var rle = Rle.FromCompressedString(counts.GetString()!, h, w, out var err);
-                if (rle is null) throw Error(EvaluationCodes.MalformedMask, "malformed RLE: " + err);
+                if (rle is null) throw Error(SynCodes.CocoMalformedMask, "malformed RLE: " + err);
                 return new Segmentation(null, rle);
             }
             if (counts.ValueKind == JsonValueKind.Array)
@@ -171,16 +172,16 @@ internal readonly struct CocoJsonContext(string file, string location)
                 foreach (var c in counts.EnumerateArray())
                 {
                     if (c.ValueKind != JsonValueKind.Number || !c.TryGetUInt32(out cnts[i]))
-                        throw Error(EvaluationCodes.MalformedMask, $"malformed RLE: count {i} must be a non-negative integer, found {Describe(c)}");
+                        throw Error(SynCodes.CocoMalformedMask, $"malformed RLE: count {i} must be a non-negative integer, found {Describe(c)}");
                     i++;
                 }
                 var rle = Rle.FromUncompressed(cnts, h, w);
-                if (!rle.CheckTotal(out var err)) throw Error(EvaluationCodes.MalformedMask, "malformed RLE: " + err);
+                if (!rle.CheckTotal(out var err)) throw Error(SynCodes.CocoMalformedMask, "malformed RLE: " + err);
                 return new Segmentation(null, rle);
             }
-            throw Error(EvaluationCodes.MalformedMask, $"RLE 'counts' must be a string or a list of integers, found {Kind(counts)}");
+            throw Error(SynCodes.CocoMalformedMask, $"RLE 'counts' must be a string or a list of integers, found {Kind(counts)}");
         }
-        throw Error(EvaluationCodes.MalformedMask, $"'segmentation' must be a list of polygons or an RLE object, found {Kind(v)}");
+        throw Error(SynCodes.CocoMalformedMask, $"'segmentation' must be a list of polygons or an RLE object, found {Kind(v)}");
     }
 
     /// <summary>As <see cref="Segmentation(JsonElement)"/>, but a problem is kept in the value instead of thrown.</summary>
@@ -199,7 +200,7 @@ internal readonly struct CocoJsonContext(string file, string location)
     private int SizeDim(JsonElement e)
     {
         if (e.ValueKind == JsonValueKind.Number && e.TryGetInt32(out int d) && d >= 0) return d;
-        throw Error(EvaluationCodes.MalformedMask, $"RLE 'size' entries must be non-negative integers, found {Describe(e)}");
+        throw Error(SynCodes.CocoMalformedMask, $"RLE 'size' entries must be non-negative integers, found {Describe(e)}");
     }
 
     public static string Inv(double d) => d.ToString("R", CultureInfo.InvariantCulture);

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using SynthBuild.Core.Diagnostics;
 
 namespace SynthBuild.Evaluation;
 
@@ -94,7 +95,7 @@ public sealed record SimToRealReport(
 
     public EvaluationDiagnostic? GateDiagnostic(string file) => Passed
         ? null
-        : new EvaluationDiagnostic(EvaluationCodes.GapTooLarge, file, null,
+        : new EvaluationDiagnostic(SynCodes.SimToRealGapTooLarge, file, null,
             FormattableString.Invariant($"sim-to-real gap {Gap:F3} (synthetic mAP {SyntheticMap:F3}, real mAP {RealMap:F3}) exceeds the maximum {MaxGap:F3}"));
 }
 

@@ -23,7 +23,6 @@ public sealed record ExportResult(
 /// </summary>
 public static class DatasetExporter
 {
-    public const string WriteFailed = "SYN4003";
     public const string StampFile = DatasetLayout.ExportStampFile;
     /// <summary>Bump when an exporter's output changes for the same inputs.</summary>
     public const string ExporterVersion = "export-1";
@@ -79,7 +78,7 @@ public static class DatasetExporter
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                diagnostics.Add(Diagnostic.Error(WriteFailed, $"Cannot write the exports: {e.Message} (expected a writable folder at '{exportRoot}').", exportRoot));
+                diagnostics.Add(Diagnostic.Error(SynCodes.ExportWriteFailed, $"Cannot write the exports: {e.Message} (expected a writable folder at '{exportRoot}').", exportRoot));
                 return Done();
             }
 
@@ -122,7 +121,7 @@ public static class DatasetExporter
         {
             Exception inner = e is AggregateException a ? a.Flatten().InnerExceptions[0] : e;
             diagnostics.Add(inner is DiagnosticException de ? de.Diagnostic
-                : Diagnostic.Error(WriteFailed, $"Export failed: {inner.Message}. The previous exports are left as they were.", exportRoot));
+                : Diagnostic.Error(SynCodes.ExportWriteFailed, $"Export failed: {inner.Message}. The previous exports are left as they were.", exportRoot));
         }
         finally
         {

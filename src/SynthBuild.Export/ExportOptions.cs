@@ -24,8 +24,6 @@ public sealed record ExportRequest(ExportFormat Format, IReadOnlyDictionary<stri
 /// <summary>Parses export selections (name + options, e.g. from MSBuild item metadata) into <see cref="ExportRequest"/>s.</summary>
 public static class ExportOptions
 {
-    public const string UnknownFormat = "SYN4001", BadOption = "SYN4002", DuplicateExport = "SYN4005";
-
     private sealed record OptionSpec(string Default, Func<string, string?> Validate, string Expected);
 
     private static readonly OptionSpec Bool = new("true", v => v.ToLowerInvariant() is "true" or "false" ? v.ToLowerInvariant() : null, "true or false");
@@ -96,14 +94,14 @@ public static class ExportOptions
             int formatIndex = FormatNames.ToList().FindIndex(n => string.Equals(n, name, StringComparison.OrdinalIgnoreCase));
             if (formatIndex < 0)
             {
-                diagnostics.Add(Diagnostic.Error(UnknownFormat, $"Unknown export format '{name}': expected one of {string.Join(", ", FormatNames)}.", file, line, column));
+                diagnostics.Add(Diagnostic.Error(SynCodes.UnknownExportFormat, $"Unknown export format '{name}': expected one of {string.Join(", ", FormatNames)}.", file, line, column));
                 ok = false;
                 continue;
             }
             var format = (ExportFormat)formatIndex;
             if (requests.Any(r => r.Format == format))
             {
-                diagnostics.Add(Diagnostic.Error(DuplicateExport, $"Export '{NameOf(format)}' is selected twice: select each format once.", file, line, column));
+                diagnostics.Add(Diagnostic.Error(SynCodes.DuplicateExport, $"Export '{NameOf(format)}' is selected twice: select each format once.", file, line, column));
                 ok = false;
                 continue;
             }
@@ -114,14 +112,14 @@ public static class ExportOptions
                 if (!spec.TryGetValue(key, out var o))
                 {
                     string known = spec.Count == 0 ? "it takes no options" : "expected one of " + string.Join(", ", spec.Keys);
-                    diagnostics.Add(Diagnostic.Error(BadOption, $"Export '{NameOf(format)}' has no option '{key}': {known}.", file, line, column));
+                    diagnostics.Add(Diagnostic.Error(SynCodes.BadExportOption, $"Export '{NameOf(format)}' has no option '{key}': {known}.", file, line, column));
                     ok = false;
                     continue;
                 }
                 string? normal = o.Validate(value.Trim());
                 if (normal is null)
                 {
-                    diagnostics.Add(Diagnostic.Error(BadOption, $"Export '{NameOf(format)}' option {CanonicalKey(spec, key)}='{value}': expected {o.Expected}.", file, line, column));
+                    diagnostics.Add(Diagnostic.Error(SynCodes.BadExportOption, $"Export '{NameOf(format)}' option {CanonicalKey(spec, key)}='{value}': expected {o.Expected}.", file, line, column));
                     ok = false;
                     continue;
                 }

@@ -11,7 +11,6 @@ namespace SynthBuild.Export;
 /// </summary>
 internal sealed class TfRecordExportWriter : IExportWriter
 {
-    public const string RecordTooLarge = "SYN4004";
     /// <summary>Protocol buffers cannot parse a message of 2 GiB or more; TensorFlow's readers share the limit.</summary>
     public const long MaxRecordBytes = int.MaxValue;
 
@@ -39,7 +38,7 @@ internal sealed class TfRecordExportWriter : IExportWriter
         long pixels = (long)width * height;
         long worst = pixels * 3 + (depth ? pixels * 2 : 0) + (masks ? pixels * maxObjects : 0) + (1 << 20);
         if (worst < MaxRecordBytes) return null;
-        return Diagnostic.Error(RecordTooLarge, string.Create(CultureInfo.InvariantCulture,
+        return Diagnostic.Error(SynCodes.TfRecordTooLarge, string.Create(CultureInfo.InvariantCulture,
             $"TFRecord export: a {width}×{height} sample with {maxObjects} object masks can make a record of up to {worst} bytes; TensorFlow's protobuf readers take less than 2 GiB per record. Reduce the image size, or disable Masks/Depth for the tfrecord export."), file);
     }
 
@@ -63,7 +62,7 @@ internal sealed class TfRecordExportWriter : IExportWriter
         _positionInSplit++;
         byte[] record = Example(s);
         if (record.LongLength >= MaxRecordBytes)
-            throw new DiagnosticException(Diagnostic.Error(RecordTooLarge, $"TFRecord export: sample {s.Index} gives a record of {record.LongLength} bytes, over the 2 GiB protobuf limit.", _ctx.Reader.AnnotationPath(s.Index)));
+            throw new DiagnosticException(Diagnostic.Error(SynCodes.TfRecordTooLarge, $"TFRecord export: sample {s.Index} gives a record of {record.LongLength} bytes, over the 2 GiB protobuf limit.", _ctx.Reader.AnnotationPath(s.Index)));
         _current.Write(record);
     }
 

@@ -32,8 +32,6 @@ public sealed record ReleaseResult(string? Archive, string? Sha256, string? Tag,
 /// </summary>
 public static class DatasetRelease
 {
-    public const string NotARepository = "SYN6011", DirtyTree = "SYN6012", VersionExists = "SYN6013", TagExists = "SYN6014",
-        GatesFailed = "SYN6015", DatasetNotIntact = "SYN6016", WriteFailed = "SYN6017", NoCommit = "SYN6018";
     public const string ReleaseFile = "release.json";
     public const string LineageEntry = "lineage/" + LineageLog.DefaultFileName;
 
@@ -49,13 +47,13 @@ public static class DatasetRelease
         try { reader = DatasetReader.Open(req.DatasetRoot); }
         catch (DiagnosticException ex)
         {
-            errors.Add(Diagnostic.Error(DatasetNotIntact, $"Nothing to release: {ex.Diagnostic.Message}", ex.Diagnostic.File));
+            errors.Add(Diagnostic.Error(SynCodes.ReleaseDatasetNotIntact, $"Nothing to release: {ex.Diagnostic.Message}", ex.Diagnostic.File));
         }
 
         string projectDir = Path.GetDirectoryName(Path.GetFullPath(req.ProjectFile))!;
         string? gitDir = Repository.Discover(projectDir);
         if (gitDir is null)
-            errors.Add(Diagnostic.Error(NotARepository, "A release is tagged in git, but the project is not inside a git repository (run 'git init' and commit the project).", req.ProjectFile));
+            errors.Add(Diagnostic.Error(SynCodes.ReleaseNotInRepository, "A release is tagged in git, but the project is not inside a git repository (run 'git init' and commit the project).", req.ProjectFile));
 
         if (reader is null || gitDir is null || errors.Count > 0 && !DatasetVersion.IsValid(req.Version))
             return new ReleaseResult(null, null, null, errors);
@@ -69,21 +67,21 @@ public static class DatasetRelease
         {
             var all = git.ModifiedInputs.Concat(git.ChangedFiles).Distinct().ToList();
             var named = all.Take(10).ToList();
-            errors.Add(Diagnostic.Error(DirtyTree,
+            errors.Add(Diagnostic.Error(SynCodes.ReleaseDirtyTree,
                 $"A release needs a clean tree: expected no uncommitted changes, found changes in {string.Join(", ", named)}{(all.Count > named.Count ? ", ..." : "")}. Commit or stash them.",
                 Path.Combine(git.RepositoryRoot!, named.FirstOrDefault() ?? "")));
         }
         if (git.Commit is null)
-            errors.Add(Diagnostic.Error(NoCommit, "A release needs a commit to tag; the repository has none yet (commit the project first).", req.ProjectFile));
+            errors.Add(Diagnostic.Error(SynCodes.ReleaseNoCommit, "A release needs a commit to tag; the repository has none yet (commit the project first).", req.ProjectFile));
         if (File.Exists(archive))
-            errors.Add(Diagnostic.Error(VersionExists, $"Version {version} of '{name}' is already released (releases are immutable): bump <DatasetVersion>.", archive));
+            errors.Add(Diagnostic.Error(SynCodes.ReleaseVersionExists, $"Version {version} of '{name}' is already released (releases are immutable): bump <DatasetVersion>.", archive));
         using (var repo = new Repository(gitDir))
             if (repo.Tags[tag] is not null)
-                errors.Add(Diagnostic.Error(TagExists, $"Git tag '{tag}' already exists (at {repo.Tags[tag].Target.Sha[..12]}); a released version is never re-tagged: bump <DatasetVersion>.", req.ProjectFile));
+                errors.Add(Diagnostic.Error(SynCodes.ReleaseTagExists, $"Git tag '{tag}' already exists (at {repo.Tags[tag].Target.Sha[..12]}); a released version is never re-tagged: bump <DatasetVersion>.", req.ProjectFile));
         if (!req.BuildSucceeded)
-            errors.Add(Diagnostic.Error(GatesFailed, "The build or one of its quality gates failed: a release needs every error gate to pass.", req.ProjectFile));
+            errors.Add(Diagnostic.Error(SynCodes.ReleaseGatesFailed, "The build or one of its quality gates failed: a release needs every error gate to pass.", req.ProjectFile));
         else if (!QualityMetrics.GatesPassed(reader.Root, out string? why, countSwitchedOff: true))
-            errors.Add(Diagnostic.Error(GatesFailed, $"A release needs every quality gate to pass: {why}.", QualityMetrics.ReportFile(reader.Root)));
+            errors.Add(Diagnostic.Error(SynCodes.ReleaseGatesFailed, $"A release needs every quality gate to pass: {why}.", QualityMetrics.ReportFile(reader.Root)));
         errors.AddRange(CheckIntact(reader));
         if (errors.Count > 0) return new ReleaseResult(null, null, null, errors);
 
@@ -104,14 +102,14 @@ public static class DatasetRelease
             {
                 File.Delete(archive);
                 File.Delete(archive + ".sha256");
-                return new ReleaseResult(null, null, null, [Diagnostic.Error(WriteFailed, $"Could not create git tag '{tag}': {ex.Message}; the archive was removed.", req.ProjectFile)]);
+                return new ReleaseResult(null, null, null, [Diagnostic.Error(SynCodes.ReleaseWriteFailed, $"Could not create git tag '{tag}': {ex.Message}; the archive was removed.", req.ProjectFile)]);
             }
             return new ReleaseResult(archive, sha, tag, []);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             if (File.Exists(temp)) File.Delete(temp);
-            return new ReleaseResult(null, null, null, [Diagnostic.Error(WriteFailed, $"Could not write the release archive: {ex.Message}", archive)]);
+            return new ReleaseResult(null, null, null, [Diagnostic.Error(SynCodes.ReleaseWriteFailed, $"Could not write the release archive: {ex.Message}", archive)]);
         }
     }
 
@@ -129,7 +127,7 @@ public static class DatasetRelease
         if (problems.Count == 0 && Manifest.ComputeDigest(reader.Manifest.Samples) != reader.Info.Digest)
             problems.Add($"the manifest's digest does not match dataset.json's ({reader.Info.Digest})");
         if (problems.Count > 0)
-            yield return Diagnostic.Error(DatasetNotIntact, $"The dataset does not match its manifest ({string.Join("; ", problems)}): rebuild before releasing.",
+            yield return Diagnostic.Error(SynCodes.ReleaseDatasetNotIntact, $"The dataset does not match its manifest ({string.Join("; ", problems)}): rebuild before releasing.",
                 Path.Combine(reader.Root, Manifest.FileName));
     }
 

@@ -7,8 +7,6 @@ namespace SynthBuild.Lineage;
 /// <summary>A dataset's release version: semantic versioning 2.0.0 (MAJOR.MINOR.PATCH[-pre][+build]).</summary>
 public static partial class DatasetVersion
 {
-    public const string BadVersion = "SYN6010";
-
     // The official semver.org regular expression.
     [GeneratedRegex(@"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$")]
     private static partial Regex SemVer();
@@ -24,7 +22,7 @@ public static partial class DatasetVersion
         if (IsValid(version)) return null;
         var (line, column) = FindElement(projectFile, "DatasetVersion");
         string found = string.IsNullOrEmpty(version) ? "nothing (set <DatasetVersion> in the project or -p:DatasetVersion=)" : $"'{version}'";
-        return Diagnostic.Error(BadVersion,
+        return Diagnostic.Error(SynCodes.BadDatasetVersion,
             $"DatasetVersion must be a semantic version MAJOR.MINOR.PATCH[-prerelease][+build] such as 1.2.0; found {found}.",
             projectFile, line, column);
     }

@@ -18,8 +18,6 @@ public sealed record GitProvenance(
     IReadOnlyList<string> ModifiedInputs,
     IReadOnlyList<string> ChangedFiles)
 {
-    public const string NotARepository = "SYN6001";
-
     public static GitProvenance None { get; } = new(false, null, null, null, null, false, false, [], []);
 
     /// <summary>At most this many changed tracked files are named (a record stays small).</summary>

@@ -12,7 +12,6 @@ namespace SynthBuild.Lineage;
 public static class LineageLog
 {
     public const string DefaultFileName = "lineage.jsonl";
-    public const string Unreadable = "SYN6005";
 
     public static void Append(string logFile, LineageRecord record)
     {
@@ -28,7 +27,7 @@ public static class LineageLog
     public static IReadOnlyList<LineageRecord> Read(string logFile)
     {
         if (!File.Exists(logFile))
-            throw new DiagnosticException(Diagnostic.Error(Unreadable, "No lineage log here: the file does not exist (a build that creates or changes the dataset writes it).", logFile));
+            throw new DiagnosticException(Diagnostic.Error(SynCodes.LineageLogUnreadable, "No lineage log here: the file does not exist (a build that creates or changes the dataset writes it).", logFile));
         var records = new List<LineageRecord>();
         int lineNo = 0;
         foreach (string line in File.ReadLines(logFile))
@@ -38,7 +37,7 @@ public static class LineageLog
             try { records.Add(LineageRecord.FromJson(line)); }
             catch (JsonException ex)
             {
-                throw new DiagnosticException(Diagnostic.Error(Unreadable, $"Expected one lineage record (JSON object) per line; this line is not one: {ex.Message}", logFile, lineNo, 1));
+                throw new DiagnosticException(Diagnostic.Error(SynCodes.LineageLogUnreadable, $"Expected one lineage record (JSON object) per line; this line is not one: {ex.Message}", logFile, lineNo, 1));
             }
         }
         return records;

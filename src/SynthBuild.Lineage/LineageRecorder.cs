@@ -37,8 +37,6 @@ public static class LineageRecorder
 {
     /// <summary>Where older builds kept git provenance (now in dataset.json); removed when found.</summary>
     public const string LegacyProvenanceFile = DatasetLayout.LegacyProvenanceFile;
-    public const string MlflowFailed = "SYN6002", MlflowRequiredFailed = "SYN6003", MlflowRequiredMissing = "SYN6004";
-    public const string ArtifactsNotUploaded = "SYN6006";
 
     public static LineageOutcome Record(LineageRequest req, CancellationToken ct = default)
     {
@@ -51,7 +49,7 @@ public static class LineageRecorder
         var inputs = req.InputFiles.Concat(ProjectInputs.FromConfig(req.ConfigFile)).ToList();
         GitProvenance git = GitProvenance.Read(Path.GetDirectoryName(Path.GetFullPath(req.ProjectFile))!, inputs, ignored);
         if (!git.InRepository)
-            diagnostics.Add(Diagnostic.Warning(GitProvenance.NotARepository,
+            diagnostics.Add(Diagnostic.Warning(SynCodes.NotAGitRepository,
                 "The project is not inside a git repository: the lineage record has no commit, branch or remote.", req.ProjectFile));
 
         LineageRecord record;
@@ -70,7 +68,7 @@ public static class LineageRecorder
         if (settings is null)
         {
             if (req.Required)
-                diagnostics.Add(Diagnostic.Error(MlflowRequiredMissing,
+                diagnostics.Add(Diagnostic.Error(SynCodes.MlflowRequiredMissing,
                     "Lineage is required (SynthLineageRequired=true) but no MLflow server is named: set MLFLOW_TRACKING_URI or SynthMlflowTrackingUri.", req.ProjectFile));
         }
         else
@@ -96,15 +94,15 @@ public static class LineageRecorder
                 {
                     var result = MlflowTracker.LogAsync(client, settings.SafeUri, experiment, record, artifacts, ct).GetAwaiter().GetResult();
                     record = record with { Mlflow = result.Run };
-                    foreach (string w in result.Warnings) diagnostics.Add(Diagnostic.Warning(ArtifactsNotUploaded, w, req.ProjectFile));
+                    foreach (string w in result.Warnings) diagnostics.Add(Diagnostic.Warning(SynCodes.ArtifactsNotUploaded, w, req.ProjectFile));
                 }
                 finally { File.Delete(effective); }
             }
             catch (MlflowException ex)
             {
                 diagnostics.Add(req.Required
-                    ? Diagnostic.Error(MlflowRequiredFailed, $"Lineage is required but the MLflow run could not be logged: {ex.Message}", req.ProjectFile)
-                    : Diagnostic.Warning(MlflowFailed, $"MLflow run not logged (the build goes on; the record is in the local lineage log): {ex.Message}", req.ProjectFile));
+                    ? Diagnostic.Error(SynCodes.MlflowRequiredFailed, $"Lineage is required but the MLflow run could not be logged: {ex.Message}", req.ProjectFile)
+                    : Diagnostic.Warning(SynCodes.MlflowFailed, $"MLflow run not logged (the build goes on; the record is in the local lineage log): {ex.Message}", req.ProjectFile));
             }
         }
 

@@ -24,8 +24,6 @@ public sealed record GitBaseline(string Ref, string Commit, string ProjectFile, 
 /// </summary>
 public static class QualityBaseline
 {
-    public const string CompareFailed = "SYN5007";
-
     /// <summary>
     /// Reads the report at <paramref name="path"/>: a quality.json, a built dataset folder (its reports/quality.json),
     /// a release archive (.tar.gz, read without extracting) or an extracted release folder.
@@ -170,5 +168,5 @@ public static class QualityBaseline
     }
 
     private static DiagnosticException Fail(string message, string file) =>
-        new(Diagnostic.Error(CompareFailed, message, file));
+        new(Diagnostic.Error(SynCodes.CompareFailed, message, file));
 }

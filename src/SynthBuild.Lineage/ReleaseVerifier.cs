@@ -19,15 +19,12 @@ public sealed record VerifyReport(string Path, int FilesChecked, IReadOnlyList<D
 /// </summary>
 public static class ReleaseVerifier
 {
-    public const string Missing = "SYN6020", Extra = "SYN6021", Altered = "SYN6022", UnsafeEntry = "SYN6023",
-        ArchiveChecksum = "SYN6024", NotARelease = "SYN6025";
-
     public static VerifyReport Verify(string path)
     {
         path = System.IO.Path.GetFullPath(path);
         if (File.Exists(path)) return VerifyArchive(path);
         if (Directory.Exists(path)) return VerifyFolder(path);
-        return new VerifyReport(path, 0, [Diagnostic.Error(NotARelease, "No release here: expected a .tar.gz release archive or an extracted release folder; found nothing.", path)]);
+        return new VerifyReport(path, 0, [Diagnostic.Error(SynCodes.NotARelease, "No release here: expected a .tar.gz release archive or an extracted release folder; found nothing.", path)]);
     }
 
     private static VerifyReport VerifyFolder(string folder)
@@ -38,7 +35,7 @@ public static class ReleaseVerifier
             // The folder an archive was extracted into holds one <name>-<version>/ folder.
             var subs = Directory.GetDirectories(folder).Where(d => File.Exists(System.IO.Path.Combine(d, DatasetRelease.ReleaseFile))).ToList();
             if (subs.Count != 1)
-                return new VerifyReport(folder, 0, [Diagnostic.Error(NotARelease, $"Not a release: expected {DatasetRelease.ReleaseFile} in this folder or in its one release folder; found none.", folder)]);
+                return new VerifyReport(folder, 0, [Diagnostic.Error(SynCodes.NotARelease, $"Not a release: expected {DatasetRelease.ReleaseFile} in this folder or in its one release folder; found none.", folder)]);
             root = subs[0];
         }
         var actual = new Dictionary<string, (string Sha, long Size)>(StringComparer.Ordinal);
@@ -59,7 +56,7 @@ public static class ReleaseVerifier
             string expected = File.ReadAllText(sidecar).Split(' ', 2)[0].Trim();
             string found = DatasetRelease.Sha256File(archive);
             if (!string.Equals(expected, found, StringComparison.OrdinalIgnoreCase))
-                problems.Add(Diagnostic.Error(ArchiveChecksum, $"Archive SHA-256 differs from {System.IO.Path.GetFileName(sidecar)}: expected {expected}, found {found}.", archive));
+                problems.Add(Diagnostic.Error(SynCodes.ArchiveChecksumMismatch, $"Archive SHA-256 differs from {System.IO.Path.GetFileName(sidecar)}: expected {expected}, found {found}.", archive));
         }
 
         var actual = new Dictionary<string, (string Sha, long Size)>(StringComparer.Ordinal);
@@ -75,7 +72,7 @@ public static class ReleaseVerifier
                 if (entry.EntryType is TarEntryType.Directory) continue;
                 if (SafeArchive.Problem(entry) is { } unsafeWhy)
                 {
-                    problems.Add(Diagnostic.Error(UnsafeEntry, $"Archive entry '{entry.Name}' {unsafeWhy}; it is never extracted.", archive));
+                    problems.Add(Diagnostic.Error(SynCodes.UnsafeArchiveEntry, $"Archive entry '{entry.Name}' {unsafeWhy}; it is never extracted.", archive));
                     continue;
                 }
                 string name = entry.Name.Replace('\\', '/');
@@ -93,12 +90,12 @@ public static class ReleaseVerifier
         }
         catch (Exception ex) when (ex is InvalidDataException or FormatException or IOException or EndOfStreamException)
         {
-            problems.Add(Diagnostic.Error(NotARelease, $"Expected a gzip-compressed tar release archive; it cannot be read: {ex.Message}", archive));
+            problems.Add(Diagnostic.Error(SynCodes.NotARelease, $"Expected a gzip-compressed tar release archive; it cannot be read: {ex.Message}", archive));
             return new VerifyReport(archive, actual.Count, problems);
         }
         if (release is null)
         {
-            problems.Add(Diagnostic.Error(NotARelease, $"Not a release: the archive holds no {DatasetRelease.ReleaseFile}.", archive));
+            problems.Add(Diagnostic.Error(SynCodes.NotARelease, $"Not a release: the archive holds no {DatasetRelease.ReleaseFile}.", archive));
             return new VerifyReport(archive, actual.Count, problems);
         }
         return Compare(archive, release, manifest, actual, problems);
@@ -118,7 +115,7 @@ public static class ReleaseVerifier
         }
         catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException)
         {
-            problems.Add(Diagnostic.Error(NotARelease, $"{DatasetRelease.ReleaseFile} is not a release description: {ex.Message}", where));
+            problems.Add(Diagnostic.Error(SynCodes.NotARelease, $"{DatasetRelease.ReleaseFile} is not a release description: {ex.Message}", where));
             return new VerifyReport(where, actual.Count, problems);
         }
 
@@ -139,20 +136,20 @@ public static class ReleaseVerifier
             foreach (var f in manifest.Samples.SelectMany(s => s.Files)) expected.TryAdd(f.Path, (f.Sha256, f.Size));
             string recomputed = Manifest.ComputeDigest(manifest.Samples);
             if (recomputed != digest || manifest.Digest != digest)
-                problems.Add(Diagnostic.Error(Altered, $"Dataset digest mismatch: {DatasetRelease.ReleaseFile} says {digest}, the manifest's files give {recomputed}.", where));
+                problems.Add(Diagnostic.Error(SynCodes.ReleaseFileAltered, $"Dataset digest mismatch: {DatasetRelease.ReleaseFile} says {digest}, the manifest's files give {recomputed}.", where));
         }
-        else if (!problems.Any(p => p.Code == Missing))
-            problems.Add(Diagnostic.Error(Missing, $"{Manifest.FileName} is missing or unreadable: the sample files cannot be checked.", where));
+        else if (!problems.Any(p => p.Code == SynCodes.ReleaseFileMissing))
+            problems.Add(Diagnostic.Error(SynCodes.ReleaseFileMissing, $"{Manifest.FileName} is missing or unreadable: the sample files cannot be checked.", where));
 
         foreach (var (path, (sha, size)) in expected.OrderBy(e => e.Key, StringComparer.Ordinal))
         {
             if (!actual.TryGetValue(path, out var found))
-                problems.Add(Diagnostic.Error(Missing, $"Missing file {path} (expected SHA-256 {sha}).", where));
+                problems.Add(Diagnostic.Error(SynCodes.ReleaseFileMissing, $"Missing file {path} (expected SHA-256 {sha}).", where));
             else if (found.Sha != sha || found.Size != size)
-                problems.Add(Diagnostic.Error(Altered, $"Altered file {path}: expected SHA-256 {sha} ({size} bytes), found {found.Sha} ({found.Size} bytes).", where));
+                problems.Add(Diagnostic.Error(SynCodes.ReleaseFileAltered, $"Altered file {path}: expected SHA-256 {sha} ({size} bytes), found {found.Sha} ({found.Size} bytes).", where));
         }
         foreach (var path in actual.Keys.Where(k => k != DatasetRelease.ReleaseFile && !expected.ContainsKey(k)).Order(StringComparer.Ordinal))
-            problems.Add(Diagnostic.Error(Extra, $"Extra file {path}: not listed in the manifest or {DatasetRelease.ReleaseFile}.", where));
+            problems.Add(Diagnostic.Error(SynCodes.ReleaseFileExtra, $"Extra file {path}: not listed in the manifest or {DatasetRelease.ReleaseFile}.", where));
         return new VerifyReport(where, actual.Count, problems);
     }
 }
@@ -182,7 +179,7 @@ public static class SafeArchive
     {
         string dest = System.IO.Path.GetFullPath(destination);
         if (Directory.Exists(dest) && Directory.EnumerateFileSystemEntries(dest).Any())
-            return [Diagnostic.Error(ReleaseVerifier.UnsafeEntry, "Expected an empty destination folder; it already holds files (nothing is overwritten).", dest)];
+            return [Diagnostic.Error(SynCodes.ExtractDestinationNotEmpty, "Expected an empty destination folder; it already holds files (nothing is overwritten).", dest)];
         string prefix = dest.EndsWith(System.IO.Path.DirectorySeparatorChar) ? dest : dest + System.IO.Path.DirectorySeparatorChar;
 
         var problems = new List<Diagnostic>();
@@ -196,12 +193,12 @@ public static class SafeArchive
                 if (why is null && !target.StartsWith(prefix, StringComparison.Ordinal)) why = "resolves outside the destination";
                 if (why is null && entry.EntryType != TarEntryType.Directory && !targets.Add(target)) why = "appears twice";
                 if (why is not null)
-                    problems.Add(Diagnostic.Error(ReleaseVerifier.UnsafeEntry, $"Archive entry '{entry.Name}' {why}; nothing was extracted.", archive));
+                    problems.Add(Diagnostic.Error(SynCodes.UnsafeArchiveEntry, $"Archive entry '{entry.Name}' {why}; nothing was extracted.", archive));
             });
         }
         catch (Exception ex) when (ex is InvalidDataException or FormatException or IOException or EndOfStreamException)
         {
-            return [Diagnostic.Error(ReleaseVerifier.NotARelease, $"Expected a gzip-compressed tar release archive; it cannot be read: {ex.Message}", archive)];
+            return [Diagnostic.Error(SynCodes.NotARelease, $"Expected a gzip-compressed tar release archive; it cannot be read: {ex.Message}", archive)];
         }
         if (problems.Count > 0) return problems;
 

@@ -15,8 +15,6 @@ public sealed record GateDeclaration(string Name, IReadOnlyDictionary<string, st
 /// <summary>Evaluates declared gates against a report. Failing gates become SYN5001 diagnostics.</summary>
 public static class QualityGates
 {
-    public const string GateFailed = "SYN5001", UnknownGate = "SYN5002", InvalidGate = "SYN5003", AnalysisFailed = "SYN5004", GatesSwitchedOff = "SYN5005", InvalidSetting = "SYN5006";
-
     public static IReadOnlyList<GateDefinition> All { get; } =
     [
         new("class-balance", "largest / smallest instance count over categories", null, 1.15, r => Same(r.ClassBalanceRatio)),
@@ -50,7 +48,7 @@ public static class QualityGates
             GateDefinition? def = Find(decl.Name);
             if (def is null)
             {
-                diagnostics.Add(Diagnostic.Error(UnknownGate,
+                diagnostics.Add(Diagnostic.Error(SynCodes.UnknownGate,
                     $"Unknown quality gate '{decl.Name}'. Known gates: {string.Join(", ", All.Select(g => g.Name))}.", decl.File, decl.Line, decl.Column));
                 continue;
             }
@@ -61,7 +59,7 @@ public static class QualityGates
             {
                 if (!Enum.TryParse(sev.Trim(), ignoreCase: true, out severity) || !Enum.IsDefined(severity))
                 {
-                    diagnostics.Add(Diagnostic.Error(InvalidGate, $"Quality gate '{def.Name}': Severity must be Error or Warning, found '{sev}'.", decl.File, decl.Line, decl.Column));
+                    diagnostics.Add(Diagnostic.Error(SynCodes.InvalidGate, $"Quality gate '{def.Name}': Severity must be Error or Warning, found '{sev}'.", decl.File, decl.Line, decl.Column));
                     continue;
                 }
             }
@@ -71,8 +69,8 @@ public static class QualityGates
             if (passed || !enabled) continue;
             string message = $"Quality gate '{def.Name}' failed: {def.Measures} is {MeasuredText(low, high)}, {ThresholdText(low, high, min, max)}.";
             diagnostics.Add(severity == GateSeverity.Error
-                ? Diagnostic.Error(GateFailed, message, decl.File, decl.Line, decl.Column)
-                : Diagnostic.Warning(GateFailed, message, decl.File, decl.Line, decl.Column));
+                ? Diagnostic.Error(SynCodes.GateFailed, message, decl.File, decl.Line, decl.Column)
+                : Diagnostic.Warning(SynCodes.GateFailed, message, decl.File, decl.Line, decl.Column));
         }
         return (results, diagnostics);
     }
@@ -86,7 +84,7 @@ public static class QualityGates
             bound = v;
             return true;
         }
-        diagnostics.Add(Diagnostic.Error(InvalidGate, $"Quality gate '{decl.Name}': {key} must be a number, found '{text}'.", decl.File, decl.Line, decl.Column));
+        diagnostics.Add(Diagnostic.Error(SynCodes.InvalidGate, $"Quality gate '{decl.Name}': {key} must be a number, found '{text}'.", decl.File, decl.Line, decl.Column));
         return false;
     }
 

@@ -49,7 +49,7 @@ public static class QualityStage
             catch (Exception ex) when (ex is IOException or InvalidDataException or KeyNotFoundException or System.Text.Json.JsonException)
             {
                 return new(null, true, false, t.Elapsed, clock.Elapsed,
-                    [Diagnostic.Error(QualityGates.AnalysisFailed, $"Quality analysis could not read the dataset: {ex.Message}", datasetRoot)]);
+                    [Diagnostic.Error(SynCodes.AnalysisFailed, $"Quality analysis could not read the dataset: {ex.Message}", datasetRoot)]);
             }
             analysisTime = t.Elapsed;
         }
@@ -65,7 +65,7 @@ public static class QualityStage
         }
         var all = new List<Diagnostic>(diagnostics);
         if (!gatesEnabled && results.Count > 0)
-            all.Insert(0, Diagnostic.Warning(QualityGates.GatesSwitchedOff,
+            all.Insert(0, Diagnostic.Warning(SynCodes.GatesSwitchedOff,
                 $"Quality gates are switched off for this build (SynthGates=false): {results.Count(r => !r.Passed)} of {results.Count} would fail."));
         return new(report, analysed, written, analysisTime, clock.Elapsed, all);
     }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.Build.Framework;
+using SynthBuild.Core.Diagnostics;
 using SynthBuild.Quality;
 using MSBuildTask = Microsoft.Build.Utilities.Task;
 
@@ -36,7 +37,7 @@ public sealed class SynthAnalyze : MSBuildTask, ICancelableTask
         var declarations = Gates.Select(Declaration).ToList();
         if (!QualitySettings.TryParseAudit(Audit, out int auditSamples))
         {
-            Log.LogError(null, QualityGates.InvalidSetting, null, ProjectFile, 0, 0, 0, 0,
+            Log.LogError(null, SynCodes.InvalidQualitySetting, null, ProjectFile, 0, 0, 0, 0,
                 "SynthQualityAudit must be 'all' or a number of samples, found '{0}'.", Audit);
             return false;
         }

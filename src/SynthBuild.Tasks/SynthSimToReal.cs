@@ -1,4 +1,5 @@
 using Microsoft.Build.Framework;
+using SynthBuild.Core.Diagnostics;
 using SynthBuild.Evaluation;
 using SynthBuild.Core.Storage;
 using MSBuildTask = Microsoft.Build.Utilities.Task;
@@ -24,13 +25,13 @@ public sealed class SynthSimToReal : MSBuildTask
         var iou = IouType switch { "bbox" => Evaluation.IouType.Bbox, "segm" => Evaluation.IouType.Segm, _ => (Evaluation.IouType?)null };
         if (iou is null)
         {
-            Log.LogError(null, EvaluationCodes.WrongShape, null, ProjectFile, 0, 0, 0, 0, "SynthIouType must be 'bbox' or 'segm', found '{0}'.", IouType);
+            Log.LogError(null, SynCodes.SimToRealSettings, null, ProjectFile, 0, 0, 0, 0, "SynthIouType must be 'bbox' or 'segm', found '{0}'.", IouType);
             return false;
         }
         double maxGap = SimToRealValidator.DefaultMaxGap;
         if (MaxGap.Length > 0 && !double.TryParse(MaxGap, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out maxGap))
         {
-            Log.LogError(null, EvaluationCodes.WrongShape, null, ProjectFile, 0, 0, 0, 0, "SynthMaxGap must be a number, found '{0}'.", MaxGap);
+            Log.LogError(null, SynCodes.SimToRealSettings, null, ProjectFile, 0, 0, 0, 0, "SynthMaxGap must be a number, found '{0}'.", MaxGap);
             return false;
         }
 

@@ -194,12 +194,12 @@ public class OfflineAndLoaderTests
         var bigSpec = spec with { Augmentation = r.Spec!.Augmentation };
         var result = new AugmentedDatasetBuilder(bigSpec, root, augmented).Build();
         Diagnostic d = Assert.Single(result.Diagnostics);
-        Assert.Equal(AugmentationPipeline.CropTooLarge, d.Code);
+        Assert.Equal(SynCodes.CropTooLarge, d.Code);
         Assert.Equal(Path.Combine(root, "dataset.json"), d.File);
         Assert.Contains("randomCrop 200×100 does not fit the 160×120 image", d.Message);
         Assert.Equal(before, SmallDataset.Snapshot(augmented));
         var ex = Assert.Throws<DiagnosticException>(() => new AugmentedLoader(DatasetReader.Open(root), AugmentationConfig.Bind(bigSpec)!, spec.Seed));
-        Assert.Equal(AugmentationPipeline.CropTooLarge, ex.Diagnostic.Code);
+        Assert.Equal(SynCodes.CropTooLarge, ex.Diagnostic.Code);
     }
 
     [Fact]
@@ -213,7 +213,7 @@ public class OfflineAndLoaderTests
         var loader = new AugmentedLoader(reader, AugmentationConfig.Bind(spec)!, spec.Seed, new LoaderOptions(BatchSize: 2, Workers: 2, Shuffle: false));
         int taken = 0;
         var ex = Assert.Throws<DiagnosticException>(() => { foreach (Batch b in loader.Epoch(0)) using (b) taken++; });
-        Assert.Equal(AugmentationPipeline.SampleUnreadable, ex.Diagnostic.Code);
+        Assert.Equal(SynCodes.AugmentSampleUnreadable, ex.Diagnostic.Code);
         Assert.Equal(reader.AnnotationPath(broken), ex.Diagnostic.File);
         Assert.Equal(2, taken); // batches 0 and 1 arrive; batch 2 holds the broken sample
     }

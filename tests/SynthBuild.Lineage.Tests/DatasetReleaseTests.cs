@@ -1,6 +1,7 @@
 using System.Formats.Tar;
 using System.IO.Compression;
 using LibGit2Sharp;
+using SynthBuild.Core.Diagnostics;
 using SynthBuild.Lineage;
 using SynthBuild.TestSupport;
 
@@ -42,7 +43,7 @@ public class DatasetReleaseTests
         File.AppendAllText(f.ConfigFile, "\n");
         var r = DatasetRelease.Create(f.Release());
         var d = Assert.Single(r.Diagnostics);
-        Assert.Equal(DatasetRelease.DirtyTree, d.Code);
+        Assert.Equal(SynCodes.ReleaseDirtyTree, d.Code);
         Assert.Contains("synth.json", d.Message);
         Assert.False(Directory.Exists(f.ReleaseDir));
         using var repo = new Repository(f.Dir);
@@ -55,11 +56,11 @@ public class DatasetReleaseTests
         var f = new LineageFixture();
         Assert.True(DatasetRelease.Create(f.Release()).Succeeded);
         var again = DatasetRelease.Create(f.Release());
-        Assert.Equal([DatasetRelease.VersionExists, DatasetRelease.TagExists], again.Diagnostics.Select(d => d.Code).Order());
+        Assert.Equal([SynCodes.ReleaseVersionExists, SynCodes.ReleaseTagExists], again.Diagnostics.Select(d => d.Code).Order());
 
         using (var repo = new Repository(f.Dir)) repo.ApplyTag("small/v2.0.0");
         var tagOnly = DatasetRelease.Create(f.Release("2.0.0"));
-        Assert.Equal(DatasetRelease.TagExists, Assert.Single(tagOnly.Diagnostics).Code);
+        Assert.Equal(SynCodes.ReleaseTagExists, Assert.Single(tagOnly.Diagnostics).Code);
         Assert.False(File.Exists(Path.Combine(f.ReleaseDir, "small-2.0.0.tar.gz")));
     }
 
@@ -67,11 +68,11 @@ public class DatasetReleaseTests
     public void Failing_gates_are_refused_with_SYN6015()
     {
         var f = new LineageFixture();
-        Assert.Equal(DatasetRelease.GatesFailed, Assert.Single(DatasetRelease.Create(f.Release(buildSucceeded: false)).Diagnostics).Code);
+        Assert.Equal(SynCodes.ReleaseGatesFailed, Assert.Single(DatasetRelease.Create(f.Release(buildSucceeded: false)).Diagnostics).Code);
         Directory.CreateDirectory(Path.Combine(f.DatasetRoot, "reports"));
         File.WriteAllText(Path.Combine(f.DatasetRoot, "reports", "quality.json"), """{ "passed": false }""");
         var d = Assert.Single(DatasetRelease.Create(f.Release()).Diagnostics);
-        Assert.Equal(DatasetRelease.GatesFailed, d.Code);
+        Assert.Equal(SynCodes.ReleaseGatesFailed, d.Code);
         Assert.EndsWith("quality.json", d.File);
     }
 
@@ -80,7 +81,7 @@ public class DatasetReleaseTests
     {
         var f = new LineageFixture(version: "1.2");
         var d = Assert.Single(DatasetRelease.Create(f.Release("1.2")).Diagnostics);
-        Assert.Equal(DatasetVersion.BadVersion, d.Code);
+        Assert.Equal(SynCodes.BadDatasetVersion, d.Code);
         Assert.Equal(f.ProjectFile, d.File);
         Assert.Equal(3, d.Line);
         Assert.Equal(5, d.Column);
@@ -93,7 +94,7 @@ public class DatasetReleaseTests
     public void Outside_a_repository_release_is_refused_with_SYN6011()
     {
         var f = new LineageFixture(git: false);
-        Assert.Equal(DatasetRelease.NotARepository, Assert.Single(DatasetRelease.Create(f.Release()).Diagnostics).Code);
+        Assert.Equal(SynCodes.ReleaseNotInRepository, Assert.Single(DatasetRelease.Create(f.Release()).Diagnostics).Code);
     }
 
     [Fact]
@@ -102,7 +103,7 @@ public class DatasetReleaseTests
         var f = new LineageFixture();
         File.WriteAllBytes(Path.Combine(f.DatasetRoot, "rgb", "000001.png"), [0]);
         var d = Assert.Single(DatasetRelease.Create(f.Release()).Diagnostics);
-        Assert.Equal(DatasetRelease.DatasetNotIntact, d.Code);
+        Assert.Equal(SynCodes.ReleaseDatasetNotIntact, d.Code);
         Assert.Contains("rgb/000001.png", d.Message);
     }
 
@@ -124,11 +125,11 @@ public class DatasetReleaseTests
 
         var report = ReleaseVerifier.Verify(tampered);
         string all = string.Join("\n", report.Problems);
-        Assert.Contains(report.Problems, p => p.Code == ReleaseVerifier.Altered && p.Message.Contains("rgb/000000.png"));
-        Assert.Contains(report.Problems, p => p.Code == ReleaseVerifier.Altered && p.Message.Contains("dataset.json"));
-        Assert.Contains(report.Problems, p => p.Code == ReleaseVerifier.Missing && p.Message.Contains("depth/000002.png"));
-        Assert.Contains(report.Problems, p => p.Code == ReleaseVerifier.Extra && p.Message.Contains("rgb/extra.png"));
-        Assert.Contains(report.Problems, p => p.Code == ReleaseVerifier.ArchiveChecksum);
+        Assert.Contains(report.Problems, p => p.Code == SynCodes.ReleaseFileAltered && p.Message.Contains("rgb/000000.png"));
+        Assert.Contains(report.Problems, p => p.Code == SynCodes.ReleaseFileAltered && p.Message.Contains("dataset.json"));
+        Assert.Contains(report.Problems, p => p.Code == SynCodes.ReleaseFileMissing && p.Message.Contains("depth/000002.png"));
+        Assert.Contains(report.Problems, p => p.Code == SynCodes.ReleaseFileExtra && p.Message.Contains("rgb/extra.png"));
+        Assert.Contains(report.Problems, p => p.Code == SynCodes.ArchiveChecksumMismatch);
         Assert.Equal(5, report.Problems.Count);
     }
 
@@ -149,7 +150,7 @@ public class DatasetReleaseTests
         string dest = Path.Combine(dir, "out");
         var problems = SafeArchive.Extract(archive, dest);
         Assert.Equal(3, problems.Count);
-        Assert.All(problems, p => Assert.Equal(ReleaseVerifier.UnsafeEntry, p.Code));
+        Assert.All(problems, p => Assert.Equal(SynCodes.UnsafeArchiveEntry, p.Code));
         Assert.Contains(problems, p => p.Message.Contains("rel/../../escaped.txt") && p.Message.Contains(".."));
         Assert.Contains(problems, p => p.Message.Contains("/tmp/absolute-synth.txt") && p.Message.Contains("absolute"));
         Assert.Contains(problems, p => p.Message.Contains("rel/link") && p.Message.Contains("SymbolicLink"));
@@ -158,7 +159,7 @@ public class DatasetReleaseTests
         Assert.False(File.Exists(Path.Combine(dir, "escaped.txt")));
         Assert.False(File.Exists(Path.Combine(dest, "rel", "link")));
         Assert.False(File.Exists("/tmp/absolute-synth.txt"));
-        Assert.Contains(ReleaseVerifier.Verify(archive).Problems, p => p.Code == ReleaseVerifier.UnsafeEntry);
+        Assert.Contains(ReleaseVerifier.Verify(archive).Problems, p => p.Code == SynCodes.UnsafeArchiveEntry);
     }
 
     [Fact]
@@ -185,7 +186,9 @@ public class DatasetReleaseTests
         File.WriteAllText(Path.Combine(busy, "keep.txt"), "mine");
         var f = new LineageFixture();
         var r = DatasetRelease.Create(f.Release());
-        Assert.Contains("empty destination", Assert.Single(SafeArchive.Extract(r.Archive!, busy)).Message);
+        var refusal = Assert.Single(SafeArchive.Extract(r.Archive!, busy));
+        Assert.Equal(SynCodes.ExtractDestinationNotEmpty, refusal.Code);
+        Assert.Contains("empty destination", refusal.Message);
         Assert.Equal("mine", File.ReadAllText(Path.Combine(busy, "keep.txt")));
     }
 
@@ -204,10 +207,10 @@ public class DatasetReleaseTests
         File.WriteAllText(Path.Combine(root, "notes.txt"), "extra");
         var report = ReleaseVerifier.Verify(dest);
         Assert.Equal(4, report.Problems.Count);
-        Assert.Contains(report.Problems, p => p.Code == ReleaseVerifier.Missing && p.Message.Contains("segmentation/000001.png"));
-        Assert.Contains(report.Problems, p => p.Code == ReleaseVerifier.Altered && p.Message.Contains("annotations/000000.json"));
-        Assert.Contains(report.Problems, p => p.Code == ReleaseVerifier.Altered && p.Message.Contains("lineage/lineage.jsonl"));
-        Assert.Contains(report.Problems, p => p.Code == ReleaseVerifier.Extra && p.Message.Contains("notes.txt"));
+        Assert.Contains(report.Problems, p => p.Code == SynCodes.ReleaseFileMissing && p.Message.Contains("segmentation/000001.png"));
+        Assert.Contains(report.Problems, p => p.Code == SynCodes.ReleaseFileAltered && p.Message.Contains("annotations/000000.json"));
+        Assert.Contains(report.Problems, p => p.Code == SynCodes.ReleaseFileAltered && p.Message.Contains("lineage/lineage.jsonl"));
+        Assert.Contains(report.Problems, p => p.Code == SynCodes.ReleaseFileExtra && p.Message.Contains("notes.txt"));
     }
 
     [Fact]
@@ -216,7 +219,7 @@ public class DatasetReleaseTests
         var f = new LineageFixture(git: false);
         Repository.Init(f.Dir);
         var codes = DatasetRelease.Create(f.Release()).Diagnostics.Select(d => d.Code).ToList();
-        Assert.Contains(DatasetRelease.NoCommit, codes);
+        Assert.Contains(SynCodes.ReleaseNoCommit, codes);
         Assert.False(Directory.Exists(f.ReleaseDir));
     }
 
@@ -233,7 +236,7 @@ public class DatasetReleaseTests
               { "name": "min-objects-per-image", "severity": "error", "enabled": false, "passed": false } ] }
             """);
         var d = Assert.Single(DatasetRelease.Create(f.Release()).Diagnostics);
-        Assert.Equal(DatasetRelease.GatesFailed, d.Code);
+        Assert.Equal(SynCodes.ReleaseGatesFailed, d.Code);
         Assert.Contains("min-objects-per-image", d.Message);
         Assert.DoesNotContain("class-balance", d.Message); // a warning gate never blocks
         Assert.Empty(QualityMetrics.FailedGates(f.DatasetRoot)); // the build itself did not enforce it

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using LibGit2Sharp;
 using SynthBuild.Core.Config;
+using SynthBuild.Core.Diagnostics;
 using SynthBuild.Lineage;
 using SynthBuild.Core.Pipeline;
 using SynthBuild.TestSupport;
@@ -192,7 +193,7 @@ public class DatasetProvenanceTests
         var outcome = LineageRecorder.Record(outside.Lineage());
         Assert.True(outcome.Succeeded);
         var warning = Assert.Single(outcome.Diagnostics);
-        Assert.Equal(GitProvenance.NotARepository, warning.Code);
+        Assert.Equal(SynCodes.NotAGitRepository, warning.Code);
         Assert.False(warning.IsError);
         Assert.False(Provenance(outside).GetProperty("git").GetProperty("inRepository").GetBoolean());
     }

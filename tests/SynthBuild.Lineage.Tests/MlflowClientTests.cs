@@ -1,5 +1,6 @@
 using SynthBuild.Core;
 using System.Text;
+using SynthBuild.Core.Diagnostics;
 using SynthBuild.Lineage;
 
 namespace SynthBuild.Lineage.Tests;
@@ -142,7 +143,7 @@ public class MlflowClientTests
         var outcome = LineageRecorder.Record(new LineageRequest(f.ProjectFile, f.ConfigFile, f.DatasetRoot, new(), null,
             new GenerationFigures(3, 0, 0, 1), LineageRecord.Finished, f.LogFile, [], SettingsOverride: Fast(deadUri)));
         Assert.True(outcome.Succeeded);
-        var w = Assert.Single(outcome.Diagnostics, d => d.Code == LineageRecorder.MlflowFailed);
+        var w = Assert.Single(outcome.Diagnostics, d => d.Code == SynCodes.MlflowFailed);
         Assert.Contains("after 3 attempt(s)", w.Message);
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20));
         Assert.Null(Assert.Single(LineageLog.Read(f.LogFile)).Mlflow);
@@ -150,7 +151,7 @@ public class MlflowClientTests
         var required = LineageRecorder.Record(new LineageRequest(f.ProjectFile, f.ConfigFile, f.DatasetRoot, new(), null,
             new GenerationFigures(3, 0, 0, 1), LineageRecord.Finished, f.LogFile, [], Required: true, SettingsOverride: Fast(deadUri)));
         Assert.False(required.Succeeded);
-        Assert.Contains(required.Diagnostics, d => d.Code == LineageRecorder.MlflowRequiredFailed && d.IsError);
+        Assert.Contains(required.Diagnostics, d => d.Code == SynCodes.MlflowRequiredFailed && d.IsError);
     }
 
     [Fact]

@@ -41,7 +41,7 @@ public class QualityBaselineTests
         string bad = Path.Combine(empty, "quality.json");
         File.WriteAllText(bad, "{ not json");
         ex = Assert.Throws<DiagnosticException>(() => QualityBaseline.Load(bad));
-        Assert.Equal((QualityBaseline.CompareFailed, bad), (ex.Diagnostic.Code, ex.Diagnostic.File));
+        Assert.Equal((SynCodes.CompareFailed, bad), (ex.Diagnostic.Code, ex.Diagnostic.File));
         string archive = Path.Combine(empty, "r.tar.gz");
         using (var fs = File.Create(archive))
         using (var gz = new System.IO.Compression.GZipStream(fs, System.IO.Compression.CompressionLevel.Fastest))

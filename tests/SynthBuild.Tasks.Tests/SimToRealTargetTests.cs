@@ -33,6 +33,14 @@ public class SimToRealTargetTests
         var bad = p.Build(common);
         Assert.Equal(1, bad.ExitCode);
         Assert.Contains($"{noisy} : error SYN7003", bad.Output);
+
+        // The target's own settings have their own code, at the project file.
+        var missing = p.Build($"-t:SynthSimToReal -p:SynthSyntheticGt={gt}");
+        Assert.Equal(1, missing.ExitCode);
+        Assert.Contains($"{p.ProjectFile} : error SYN7007: SynthSimToReal needs SynthSyntheticGt", missing.Output);
+        var badIou = p.Build(common + " -p:SynthIouType=mask");
+        Assert.Equal(1, badIou.ExitCode);
+        Assert.Contains($"{p.ProjectFile} : error SYN7007: SynthIouType must be 'bbox' or 'segm', found 'mask'.", badIou.Output);
     }
 
     /// <summary>One detection per non-crowd ground truth, exactly on it.</summary>

@@ -24,18 +24,6 @@ public sealed record ConfigLoadResult(DatasetSpec? Spec, IReadOnlyList<Diagnosti
 /// </summary>
 public static class ConfigLoader
 {
-    // Codes of the config stage.
-    public const string FileNotFound = "SYN1000";
-    public const string SyntaxError = "SYN1001";
-    public const string WrongType = "SYN1002";
-    public const string UnknownKey = "SYN1003";
-    public const string MissingKey = "SYN1004";
-    public const string OutOfRange = "SYN1005";
-    public const string Contradictory = "SYN1006";
-    public const string BadOverride = "SYN1007";
-    public const string BadMesh = "SYN1008";
-    public const string BadImages = "SYN1009";
-
     internal static readonly Lazy<JsonSchema> Schema = new(() =>
         JsonSchema.FromJsonAsync(SchemaText!).GetAwaiter().GetResult());
 
@@ -46,11 +34,11 @@ public static class ConfigLoader
     {
         overrides ??= new ConfigOverrides();
         if (!File.Exists(path))
-            return Fail(Diagnostic.Error(FileNotFound,
+            return Fail(Diagnostic.Error(SynCodes.ConfigFileNotFound,
                 $"Dataset config not found: '{path}'. Create it or point SynthConfig at it.", path));
         string text;
         try { text = File.ReadAllText(path); }
-        catch (IOException ex) { return Fail(Diagnostic.Error(FileNotFound, $"Cannot read dataset config: {ex.Message}", path)); }
+        catch (IOException ex) { return Fail(Diagnostic.Error(SynCodes.ConfigFileNotFound, $"Cannot read dataset config: {ex.Message}", path)); }
         return Parse(text, path, overrides);
     }
 
@@ -76,14 +64,14 @@ public static class ConfigLoader
             string message = ex.Message;
             int cut = message.IndexOf(" Path '", StringComparison.Ordinal);
             if (cut > 0) message = message[..cut];
-            return Fail(Diagnostic.Error(SyntaxError, $"Invalid JSON: {message}", path,
+            return Fail(Diagnostic.Error(SynCodes.ConfigSyntax, $"Invalid JSON: {message}", path,
                 Math.Max(1, ex.LineNumber), Math.Max(1, ex.LinePosition)));
         }
 
         if (root is not JObject obj)
         {
             var (l, c) = source.Start(root);
-            return Fail(Diagnostic.Error(WrongType, $"Expected a JSON object at the top level, found {Describe(root)}.", path, l, c));
+            return Fail(Diagnostic.Error(SynCodes.ConfigWrongType, $"Expected a JSON object at the top level, found {Describe(root)}.", path, l, c));
         }
 
         var diagnostics = new List<Diagnostic>();
@@ -127,7 +115,7 @@ public static class ConfigLoader
             string message = ex.Message;
             int cut = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
             if (cut > 0) message = message[..cut].TrimEnd('.', ' ') + ".";
-            return Diagnostic.Error(SyntaxError, $"Invalid JSON: {message}", path, line + 1, column);
+            return Diagnostic.Error(SynCodes.ConfigSyntax, $"Invalid JSON: {message}", path, line + 1, column);
         }
     }
 
@@ -156,27 +144,27 @@ public static class ConfigLoader
         (string code, string message) = e.Kind switch
         {
             ValidationErrorKind.NoAdditionalPropertiesAllowed =>
-                (UnknownKey, $"Unknown key '{e.Property}' in {ParentOf(where)}. {SuggestKey(e)}"),
+                (SynCodes.ConfigUnknownKey, $"Unknown key '{e.Property}' in {ParentOf(where)}. {SuggestKey(e)}"),
             ValidationErrorKind.PropertyRequired =>
-                (MissingKey, $"Missing required key '{e.Property}' in {ParentOf(where)}."),
-            ValidationErrorKind.IntegerExpected => (WrongType, $"{where}: expected an integer, found {found}."),
-            ValidationErrorKind.NumberExpected => (WrongType, $"{where}: expected a number, found {found}."),
-            ValidationErrorKind.StringExpected => (WrongType, $"{where}: expected a string, found {found}."),
-            ValidationErrorKind.BooleanExpected => (WrongType, $"{where}: expected true or false, found {found}."),
-            ValidationErrorKind.ArrayExpected => (WrongType, $"{where}: expected an array, found {found}."),
-            ValidationErrorKind.ObjectExpected => (WrongType, $"{where}: expected an object, found {found}."),
-            ValidationErrorKind.NumberTooSmall => (OutOfRange,
+                (SynCodes.ConfigMissingKey, $"Missing required key '{e.Property}' in {ParentOf(where)}."),
+            ValidationErrorKind.IntegerExpected => (SynCodes.ConfigWrongType, $"{where}: expected an integer, found {found}."),
+            ValidationErrorKind.NumberExpected => (SynCodes.ConfigWrongType, $"{where}: expected a number, found {found}."),
+            ValidationErrorKind.StringExpected => (SynCodes.ConfigWrongType, $"{where}: expected a string, found {found}."),
+            ValidationErrorKind.BooleanExpected => (SynCodes.ConfigWrongType, $"{where}: expected true or false, found {found}."),
+            ValidationErrorKind.ArrayExpected => (SynCodes.ConfigWrongType, $"{where}: expected an array, found {found}."),
+            ValidationErrorKind.ObjectExpected => (SynCodes.ConfigWrongType, $"{where}: expected an object, found {found}."),
+            ValidationErrorKind.NumberTooSmall => (SynCodes.ConfigOutOfRange,
                 $"{where}: {found} is too small; expected {(s?.IsExclusiveMinimum == true || s?.ExclusiveMinimum is not null ? "> " : ">= ")}{Num(s?.ExclusiveMinimum ?? s?.Minimum)}."),
-            ValidationErrorKind.NumberTooBig => (OutOfRange,
+            ValidationErrorKind.NumberTooBig => (SynCodes.ConfigOutOfRange,
                 $"{where}: {found} is too large; expected {(s?.IsExclusiveMaximum == true || s?.ExclusiveMaximum is not null ? "< " : "<= ")}{Num(s?.ExclusiveMaximum ?? s?.Maximum)}."),
-            ValidationErrorKind.TooFewItems => (OutOfRange, $"{where}: expected at least {s?.MinItems} item(s), found {found}."),
-            ValidationErrorKind.TooManyItems => (OutOfRange, $"{where}: expected at most {s?.MaxItems} item(s), found {found}."),
-            ValidationErrorKind.StringTooShort => (OutOfRange, $"{where}: expected at least {s?.MinLength} character(s)."),
-            ValidationErrorKind.StringTooLong => (OutOfRange, $"{where}: expected at most {s?.MaxLength} character(s)."),
-            ValidationErrorKind.PatternMismatch => (OutOfRange, $"{where}: {found} does not match {s?.Pattern}."),
-            ValidationErrorKind.NotInEnumeration => (OutOfRange,
+            ValidationErrorKind.TooFewItems => (SynCodes.ConfigOutOfRange, $"{where}: expected at least {s?.MinItems} item(s), found {found}."),
+            ValidationErrorKind.TooManyItems => (SynCodes.ConfigOutOfRange, $"{where}: expected at most {s?.MaxItems} item(s), found {found}."),
+            ValidationErrorKind.StringTooShort => (SynCodes.ConfigOutOfRange, $"{where}: expected at least {s?.MinLength} character(s)."),
+            ValidationErrorKind.StringTooLong => (SynCodes.ConfigOutOfRange, $"{where}: expected at most {s?.MaxLength} character(s)."),
+            ValidationErrorKind.PatternMismatch => (SynCodes.ConfigOutOfRange, $"{where}: {found} does not match {s?.Pattern}."),
+            ValidationErrorKind.NotInEnumeration => (SynCodes.ConfigOutOfRange,
                 $"{where}: {found} is not allowed; expected one of {string.Join(", ", s?.Enumeration.Select(v => $"'{v}'") ?? [])}."),
-            _ => (OutOfRange, $"{where}: invalid value {found} ({e.Kind}).")
+            _ => (SynCodes.ConfigOutOfRange, $"{where}: invalid value {found} ({e.Kind}).")
         };
         return Diagnostic.Error(code, message, source.Path, line, col);
     }
@@ -253,11 +241,11 @@ public static class ConfigLoader
             int width = (int?)Long(image, "width") ?? DatasetSpec.Defaults.Width;
             int height = (int?)Long(image, "height") ?? DatasetSpec.Defaults.Height;
             if ((long)width * height > 16_777_216)
-                Error(Contradictory, image!, $"image: {width}×{height} is {(long)width * height} pixels; at most 16,777,216 (e.g. 4096×4096) are supported.");
+                Error(SynCodes.ConfigContradictory, image!, $"image: {width}×{height} is {(long)width * height} pixels; at most 16,777,216 (e.g. 4096×4096) are supported.");
 
             IntRange objects = IntRangeOf(root, "objectsPerScene", DatasetSpec.Defaults.ObjectsPerScene);
             if (root["objectsPerScene"] is JObject opsObj && objects.Max < 1)
-                Error(Contradictory, opsObj, "objectsPerScene.max must be at least 1: a scene with no labelled object is not a sample.");
+                Error(SynCodes.ConfigContradictory, opsObj, "objectsPerScene.max must be at least 1: a scene with no labelled object is not a sample.");
 
             var categories = BindCategories();
 
@@ -266,9 +254,9 @@ public static class ConfigLoader
             Vec3 position = Vec(camera, "position") ?? DatasetSpec.Defaults.CameraPosition;
             Vec3 lookAt = Vec(camera, "lookAt") ?? DatasetSpec.Defaults.CameraLookAt;
             if ((position - lookAt).Length < 1e-6)
-                Error(Contradictory, camera!["lookAt"] ?? camera!, "camera.lookAt must differ from camera.position.");
+                Error(SynCodes.ConfigContradictory, camera!["lookAt"] ?? camera!, "camera.lookAt must differ from camera.position.");
             else if (position.Z <= 0)
-                Error(Contradictory, camera!["position"]!, "camera.position must be above the table (z > 0).");
+                Error(SynCodes.ConfigContradictory, camera!["position"]!, "camera.position must be above the table (z > 0).");
             var cameraSpec = new CameraSpec(
                 Dbl(intr, "fx") ?? DatasetSpec.Defaults.Fx, Dbl(intr, "fy") ?? DatasetSpec.Defaults.Fy,
                 Dbl(intr, "cx") ?? width / 2.0, Dbl(intr, "cy") ?? height / 2.0,
@@ -282,9 +270,9 @@ public static class ConfigLoader
             if (intr is not null)
             {
                 if (intr["cx"] is JToken cx && (cameraSpec.Cx < 0 || cameraSpec.Cx > width))
-                    Error(Contradictory, cx, $"camera.intrinsics.cx = {Fmt(cameraSpec.Cx)} lies outside the image width 0–{width}.");
+                    Error(SynCodes.ConfigContradictory, cx, $"camera.intrinsics.cx = {Fmt(cameraSpec.Cx)} lies outside the image width 0–{width}.");
                 if (intr["cy"] is JToken cy && (cameraSpec.Cy < 0 || cameraSpec.Cy > height))
-                    Error(Contradictory, cy, $"camera.intrinsics.cy = {Fmt(cameraSpec.Cy)} lies outside the image height 0–{height}.");
+                    Error(SynCodes.ConfigContradictory, cy, $"camera.intrinsics.cy = {Fmt(cameraSpec.Cy)} lies outside the image height 0–{height}.");
             }
 
             JObject? lighting = root["lighting"] as JObject;
@@ -330,14 +318,14 @@ public static class ConfigLoader
             if (bg?["tablePatterns"] is JArray tableArr && textureImages is null)
                 foreach (JToken t in tableArr)
                     if ((string)t! == "image")
-                        Error(Contradictory, t, "background.tablePatterns: 'image' needs a texture folder; set materials.textures.folder.");
+                        Error(SynCodes.ConfigContradictory, t, "background.tablePatterns: 'image' needs a texture folder; set materials.textures.folder.");
 
             JObject? placement = root["placement"] as JObject;
             var placementSpec = new PlacementSpec(Dbl(placement, "truncation") ?? 0, Dbl(placement, "stacking") ?? 0);
             var distractorSpec = BindDistractors(root["distractors"] as JObject);
             var renderSpec = new RenderSpec((int?)Long(root["render"] as JObject, "supersampling") ?? 1);
             if ((long)width * height * renderSpec.Supersampling * renderSpec.Supersampling > 67_108_864)
-                Error(Contradictory, root["render"]!, $"render.supersampling: {width}×{height} at {renderSpec.Supersampling}× per axis exceeds 67,108,864 rendered pixels.");
+                Error(SynCodes.ConfigContradictory, root["render"]!, $"render.supersampling: {width}×{height} at {renderSpec.Supersampling}× per axis exceeds 67,108,864 rendered pixels.");
             JObject? outputs = root["outputs"] as JObject;
             var outputSpec = new OutputSpec(Bool(outputs, "semantic") ?? true, Bool(outputs, "pointCloud") ?? false, Bool(outputs, "normals") ?? false);
             var curriculumSpec = BindCurriculum(root["curriculum"] as JObject);
@@ -348,7 +336,7 @@ public static class ConfigLoader
                 Dbl(splits, "val") ?? (splits is null ? DatasetSpec.Defaults.Splits.Val : 0),
                 Dbl(splits, "test") ?? (splits is null ? DatasetSpec.Defaults.Splits.Test : 0));
             if (splits is not null && Math.Abs(splitSpec.Train + splitSpec.Val + splitSpec.Test - 1) > 1e-9)
-                Error(Contradictory, splits, $"splits: train + val + test must add up to 1, found {Fmt(splitSpec.Train + splitSpec.Val + splitSpec.Test)}.");
+                Error(SynCodes.ConfigContradictory, splits, $"splits: train + val + test must add up to 1, found {Fmt(splitSpec.Train + splitSpec.Val + splitSpec.Test)}.");
 
             // Bound by the augmentation stage (SynthBuild.Augmentation), which owns its meaning.
             ConfigSection? augmentation = root["augmentation"] is JObject aug ? new ConfigSection("augmentation", aug, source) : null;
@@ -374,7 +362,7 @@ public static class ConfigLoader
             if (t["patterns"] is JArray listed && t["folder"] is null)
                 foreach (JToken x in listed)
                     if ((string)x! == "image")
-                        Error(Contradictory, x, "materials.textures.patterns: 'image' needs materials.textures.folder (a folder of PNG/JPEG textures).");
+                        Error(SynCodes.ConfigContradictory, x, "materials.textures.patterns: 'image' needs materials.textures.folder (a folder of PNG/JPEG textures).");
             return new TextureSpec(
                 Dbl(t, "probability") ?? d.Probability,
                 patterns,
@@ -391,21 +379,21 @@ public static class ConfigLoader
             string folder = Path.GetFullPath(Path.Combine(baseDir, relative));
             if (!Directory.Exists(folder))
             {
-                Error(FileNotFound, token, $"{key}: folder '{relative}' not found (looked for '{folder}').");
+                Error(SynCodes.ConfigFileNotFound, token, $"{key}: folder '{relative}' not found (looked for '{folder}').");
                 return null;
             }
             try
             {
                 if (ImageFolder.Files(folder).Count == 0)
                 {
-                    Error(BadImages, token, $"{key}: folder '{relative}' holds no images; expected .png, .jpg or .jpeg files.");
+                    Error(SynCodes.BadImages, token, $"{key}: folder '{relative}' holds no images; expected .png, .jpg or .jpeg files.");
                     return null;
                 }
                 return ImageFolder.Load(folder, maxSide);
             }
             catch (Exception ex) when (ex is FormatException or IOException or UnauthorizedAccessException)
             {
-                Error(BadImages, token, $"{key}: {ex.Message}");
+                Error(SynCodes.BadImages, token, $"{key}: {ex.Message}");
                 return null;
             }
         }
@@ -420,9 +408,9 @@ public static class ConfigLoader
                 min = Vec(pos, "min")!.Value;
                 max = Vec(pos, "max")!.Value;
                 if (min.X > max.X || min.Y > max.Y || min.Z > max.Z)
-                    Error(Contradictory, pos.Property("min")!, "lighting.pointLights.position: min must be ≤ max on every axis.");
+                    Error(SynCodes.ConfigContradictory, pos.Property("min")!, "lighting.pointLights.position: min must be ≤ max on every axis.");
                 if (min.Z <= 0)
-                    Error(Contradictory, pos.Property("min")!, "lighting.pointLights.position: lights must be above the table (min z > 0).");
+                    Error(SynCodes.ConfigContradictory, pos.Property("min")!, "lighting.pointLights.position: lights must be above the table (min z > 0).");
             }
             return new PointLightSpec(IntRangeOf(p, "count", new IntRange(1, 1)), RangeOf(p, "intensity", d.Intensity), min, max);
         }
@@ -447,11 +435,11 @@ public static class ConfigLoader
                 StartEnd("lightIntensityMin"), StartEnd("depthDropout"), StartEnd("objectsMax"), StartEnd("truncation"));
             foreach (var key in new[] { "depthDropout", "truncation" })
                 if (c[key] is JObject o && ((double)o["start"]! > 1 || (double)o["end"]! > 1))
-                    Error(OutOfRange, o, $"curriculum.{key}: start and end are probabilities; expected values from 0 to 1.");
+                    Error(SynCodes.ConfigOutOfRange, o, $"curriculum.{key}: start and end are probabilities; expected values from 0 to 1.");
             if (c["objectsMax"] is JObject om && ((double)om["start"]! < 1 || (double)om["end"]! < 1))
-                Error(OutOfRange, om, "curriculum.objectsMax: start and end must be at least 1.");
+                Error(SynCodes.ConfigOutOfRange, om, "curriculum.objectsMax: start and end must be at least 1.");
             if (schedule != CurriculumSchedule.None && spec.LightIntensityMin is null && spec.DepthDropout is null && spec.ObjectsMax is null && spec.Truncation is null)
-                Error(Contradictory, c, "curriculum: a schedule needs at least one parameter to move (lightIntensityMin, depthDropout, objectsMax, truncation).");
+                Error(SynCodes.ConfigContradictory, c, "curriculum: a schedule needs at least one parameter to move (lightIntensityMin, depthDropout, objectsMax, truncation).");
             return spec;
         }
 
@@ -463,7 +451,7 @@ public static class ConfigLoader
                 if (int.TryParse(overrides.Samples.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n >= 1 && n <= 10_000_000)
                     samples = n;
                 else
-                    Diagnostics.Add(Diagnostic.Error(BadOverride,
+                    Diagnostics.Add(Diagnostic.Error(SynCodes.BadOverride,
                         $"SynthSamples must be an integer from 1 to 10000000, found '{overrides.Samples}'.", origin));
             }
             if (!string.IsNullOrWhiteSpace(overrides.Seed))
@@ -471,7 +459,7 @@ public static class ConfigLoader
                 if (ulong.TryParse(overrides.Seed.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out ulong s) && s <= 9007199254740991UL)
                     seed = s;
                 else
-                    Diagnostics.Add(Diagnostic.Error(BadOverride,
+                    Diagnostics.Add(Diagnostic.Error(SynCodes.BadOverride,
                         $"SynthSeed must be an integer from 0 to 9007199254740991, found '{overrides.Seed}'.", origin));
             }
         }
@@ -496,12 +484,12 @@ public static class ConfigLoader
                 var c = (JObject)arr[i];
                 string name = Str(c, "name")!;
                 if (seen.ContainsKey(name))
-                    Error(Contradictory, c["name"]!, $"categories[{i}].name '{name}' is already used by an earlier category; names must be unique.");
+                    Error(SynCodes.ConfigContradictory, c["name"]!, $"categories[{i}].name '{name}' is already used by an earlier category; names must be unique.");
                 seen[name] = c;
                 var shape = Enum.Parse<ShapeKind>(Str(c, "shape")!, ignoreCase: true);
                 foreach (var (key, shapes) in KeysByShape)
                     if (!shapes.Contains(shape) && c.Property(key) is JProperty stray)
-                        Error(UnknownKey, stray, $"categories[{i}].{key} does not apply to shape '{Str(c, "shape")}'. {ShapeKeys(shape)}");
+                        Error(SynCodes.ConfigUnknownKey, stray, $"categories[{i}].{key} does not apply to shape '{Str(c, "shape")}'. {ShapeKeys(shape)}");
                 IReadOnlyList<string>? kinds = null;
                 if (shape is ShapeKind.Tool or ShapeKind.Part)
                 {
@@ -512,7 +500,7 @@ public static class ConfigLoader
                         kinds = ka.Select(k => (string)k!).ToList();
                         foreach (JToken k in ka)
                             if (!allowedKinds.Contains((string)k!))
-                                Error(Contradictory, k, $"categories[{i}].kinds: '{(string)k!}' is not a kind of {Str(c, "shape")}; expected one of {string.Join(", ", allowedKinds.Select(a => $"'{a}'"))}.");
+                                Error(SynCodes.ConfigContradictory, k, $"categories[{i}].kinds: '{(string)k!}' is not a kind of {Str(c, "shape")}; expected one of {string.Join(", ", allowedKinds.Select(a => $"'{a}'"))}.");
                     }
                 }
                 double weight = Dbl(c, "weight") ?? 1;
@@ -524,7 +512,7 @@ public static class ConfigLoader
                 {
                     if (c["file"] is not JValue fileToken)
                     {
-                        Error(MissingKey, c, $"Missing required key 'file' in categories[{i}]: a mesh category needs a Wavefront OBJ or glTF 2.0 (.gltf/.glb) file.");
+                        Error(SynCodes.ConfigMissingKey, c, $"Missing required key 'file' in categories[{i}]: a mesh category needs a Wavefront OBJ or glTF 2.0 (.gltf/.glb) file.");
                     }
                     else
                     {
@@ -532,7 +520,7 @@ public static class ConfigLoader
                         string baseDir = Path.GetDirectoryName(Path.GetFullPath(source.Path)) ?? ".";
                         meshFile = Path.GetFullPath(Path.Combine(baseDir, relative));
                         if (!File.Exists(meshFile))
-                            Error(FileNotFound, fileToken, $"categories[{i}].file: mesh file '{relative}' not found (looked for '{meshFile}').");
+                            Error(SynCodes.ConfigFileNotFound, fileToken, $"categories[{i}].file: mesh file '{relative}' not found (looked for '{meshFile}').");
                         else
                         {
                             try
@@ -549,7 +537,7 @@ public static class ConfigLoader
                             }
                             catch (Exception ex) when (ex is FormatException or IOException)
                             {
-                                Error(BadMesh, fileToken, $"categories[{i}].file: {ex.Message}");
+                                Error(SynCodes.BadMesh, fileToken, $"categories[{i}].file: {ex.Message}");
                             }
                         }
                     }
@@ -580,7 +568,7 @@ public static class ConfigLoader
                     userMesh, meshFile is null ? null : Path.GetFileName(meshFile), meshSha, scale));
             }
             if (totalWeight <= 0)
-                Error(Contradictory, arr, "categories: the weights add up to 0; at least one category needs a positive weight.");
+                Error(SynCodes.ConfigContradictory, arr, "categories: the weights add up to 0; at least one category needs a positive weight.");
             return result;
         }
 
@@ -608,7 +596,7 @@ public static class ConfigLoader
             if (parent?[key] is not JObject r) return fallback;
             double min = (double)r["min"]!, max = (double)r["max"]!;
             if (min > max)
-                Error(Contradictory, r.Property("min")!, $"{r.Path}: min ({Fmt(min)}) is greater than max ({Fmt(max)}).");
+                Error(SynCodes.ConfigContradictory, r.Property("min")!, $"{r.Path}: min ({Fmt(min)}) is greater than max ({Fmt(max)}).");
             return new ValueRange(min, max);
         }
 
@@ -617,7 +605,7 @@ public static class ConfigLoader
             if (parent?[key] is not JObject r) return fallback;
             int min = (int)r["min"]!, max = (int)r["max"]!;
             if (min > max)
-                Error(Contradictory, r.Property("min")!, $"{r.Path}: min ({min}) is greater than max ({max}).");
+                Error(SynCodes.ConfigContradictory, r.Property("min")!, $"{r.Path}: min ({min}) is greater than max ({max}).");
             return new IntRange(min, max);
         }
 

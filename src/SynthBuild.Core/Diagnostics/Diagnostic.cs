@@ -4,7 +4,8 @@ public enum DiagnosticSeverity { Error, Warning, Info }
 
 /// <summary>
 /// A problem reported as a value. Codes are SYNnnnn grouped by stage (1xxx config, 2xxx generation,
-/// 3xxx storage/incremental, 4xxx export, 5xxx quality gates, 6xxx lineage, 7xxx evaluation).
+/// 3xxx storage/incremental, 4xxx export, 5xxx quality gates, 6xxx lineage, 7xxx evaluation), each defined once in
+/// <see cref="SynCodes"/> with its meaning in <see cref="DiagnosticCatalogue"/>.
 /// Line and column are 1-based; 0 means "no position".
 /// </summary>
 public sealed record Diagnostic(
@@ -17,7 +18,7 @@ public sealed record Diagnostic(
 {
     public bool IsError => Severity == DiagnosticSeverity.Error;
 
-    /// <summary>Canonical MSBuild-style text: <c>file(line,col): error SYN1234: message</c>.</summary>
+    /// <summary>Canonical MSBuild-style text: <c>file(line,col): error SYN1006: message</c>.</summary>
     public override string ToString()
     {
         string where = File is null ? "" : Line > 0 ? $"{File}({Line},{Column}): " : $"{File}: ";

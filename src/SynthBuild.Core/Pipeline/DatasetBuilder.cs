@@ -46,10 +46,6 @@ public sealed record BuildResult(
 /// </summary>
 public sealed class DatasetBuilder(DatasetSpec spec, string outputDirectory, BuildOptions? options = null)
 {
-    public const string ManifestUnreadable = "SYN3001";
-    public const string OutputNotWritable = "SYN3002";
-    public const string GenerationFailed = "SYN2001";
-    public const string TooFewObjects = "SYN2002";
     private const int MaxSceneRedraws = 4;
 
     private readonly BuildOptions _options = options ?? new BuildOptions();
@@ -67,12 +63,12 @@ public sealed class DatasetBuilder(DatasetSpec spec, string outputDirectory, Bui
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            return Failed(Diagnostic.Error(OutputNotWritable, $"Cannot write the dataset folder: {ex.Message}", _root), clock);
+            return Failed(Diagnostic.Error(SynCodes.OutputNotWritable, $"Cannot write the dataset folder: {ex.Message}", _root), clock);
         }
 
         Manifest? old = Manifest.TryRead(manifestPath, out string? problem);
         if (problem is not null)
-            diagnostics.Add(Diagnostic.Warning(ManifestUnreadable, $"Existing manifest is unreadable ({problem}); every sample is verified against a fresh generation.", manifestPath));
+            diagnostics.Add(Diagnostic.Warning(SynCodes.ManifestUnreadable, $"Existing manifest is unreadable ({problem}); every sample is verified against a fresh generation.", manifestPath));
 
         string specHash = SpecFingerprint.Hash(spec);
         var oldByIndex = new Dictionary<long, ManifestSample>();
@@ -135,8 +131,8 @@ public sealed class DatasetBuilder(DatasetSpec spec, string outputDirectory, Bui
             // Keep what is on disk; record what was completed so the next build resumes from it.
             WriteManifest(manifestPath, specHash, entries);
             diagnostics.Add(failure is null or OperationCanceledException
-                ? Diagnostic.Error(GenerationFailed, "Generation was cancelled; the next build completes the dataset.", _root)
-                : Diagnostic.Error(GenerationFailed, $"Generation failed: {failure.GetType().Name}: {failure.Message}", _root));
+                ? Diagnostic.Error(SynCodes.GenerationFailed, "Generation was cancelled; the next build completes the dataset.", _root)
+                : Diagnostic.Error(SynCodes.GenerationFailed, $"Generation failed: {failure.GetType().Name}: {failure.Message}", _root));
             return new BuildResult(monitor.Done, reused, 0, filesWritten, "", clock.Elapsed, diagnostics);
         }
 
@@ -160,7 +156,7 @@ public sealed class DatasetBuilder(DatasetSpec spec, string outputDirectory, Bui
         {
             // One summary line, not one per sample.
             var sorted = warnings.OrderBy(w => w.Message, StringComparer.Ordinal).ToList();
-            diagnostics.Add(sorted.Count == 1 ? sorted[0] : Diagnostic.Warning(TooFewObjects,
+            diagnostics.Add(sorted.Count == 1 ? sorted[0] : Diagnostic.Warning(SynCodes.TooFewObjects,
                 $"{sorted.Count} samples have fewer visible objects than objectsPerScene.min; first: {sorted[0].Message}"));
         }
         string datasetFile = Path.Combine(_root, DatasetLayout.DatasetFile);
@@ -326,7 +322,7 @@ public sealed class DatasetBuilder(DatasetSpec spec, string outputDirectory, Bui
             Lap(GenerationStage.HashAndWrite, t);
 
             Diagnostic? warning = annotation.Objects.Count < spec.ObjectsPerScene.Min
-                ? Diagnostic.Warning(TooFewObjects,
+                ? Diagnostic.Warning(SynCodes.TooFewObjects,
                     $"Sample {index}: only {annotation.Objects.Count} visible object(s) could be placed (objectsPerScene.min = {spec.ObjectsPerScene.Min}); " +
                     "the objects may be too large for the camera's view.")
                 : null;

@@ -18,8 +18,6 @@ public sealed record DatasetInfo(
 /// </summary>
 public sealed class DatasetReader
 {
-    public const string NotADataset = "SYN3003";
-
     private DatasetReader(string root, DatasetInfo info, Manifest manifest)
     {
         Root = root;
@@ -41,9 +39,9 @@ public sealed class DatasetReader
         string datasetFile = Path.Combine(root, DatasetLayout.DatasetFile);
         string manifestFile = Path.Combine(root, Manifest.FileName);
         if (!File.Exists(datasetFile))
-            throw new DiagnosticException(Diagnostic.Error(NotADataset, $"No dataset here: '{datasetFile}' is missing (build the dataset first).", root));
+            throw new DiagnosticException(Diagnostic.Error(SynCodes.NotADataset, $"No dataset here: '{datasetFile}' is missing (build the dataset first).", root));
         Manifest manifest = Manifest.TryRead(manifestFile, out string? problem)
-            ?? throw new DiagnosticException(Diagnostic.Error(NotADataset, $"Dataset manifest missing or unreadable: {problem ?? "not found"}.", manifestFile));
+            ?? throw new DiagnosticException(Diagnostic.Error(SynCodes.NotADataset, $"Dataset manifest missing or unreadable: {problem ?? "not found"}.", manifestFile));
 
         using var doc = JsonDocument.Parse(File.ReadAllBytes(datasetFile));
         JsonElement r = doc.RootElement;

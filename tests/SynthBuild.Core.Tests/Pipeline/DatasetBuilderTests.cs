@@ -1,5 +1,6 @@
 using SynthBuild.TestSupport;
 using System.Text.Json;
+using SynthBuild.Core.Diagnostics;
 using SynthBuild.Core.Pipeline;
 using SynthBuild.Core.Storage;
 
@@ -171,7 +172,7 @@ public class DatasetBuilderTests
         var options = new BuildOptions(Threads: 2, Monitor: monitor, OnTick: () => { if (monitor.Done >= 5) cts.Cancel(); });
         var cancelled = new DatasetBuilder(spec, dir, options).Build(cts.Token);
         Assert.False(cancelled.Succeeded);
-        Assert.Contains(cancelled.Diagnostics, d => d.Code == DatasetBuilder.GenerationFailed);
+        Assert.Contains(cancelled.Diagnostics, d => d.Code == SynCodes.GenerationFailed);
         Assert.Empty(Directory.EnumerateFiles(dir, "*" + AtomicFile.TempSuffix, SearchOption.AllDirectories));
         Assert.False(File.Exists(Path.Combine(dir, DatasetLayout.DatasetFile)));
 

@@ -1,0 +1,245 @@
+namespace SynthBuild.Core.Diagnostics;
+
+/// <summary>
+/// Every diagnostic code, defined once. The thousands digit is the stage (see <see cref="DiagnosticStage"/>);
+/// <see cref="DiagnosticCatalogue"/> says what each one means. The MSBuild targets of the SDK use some of these
+/// codes as literals (they cannot reference C#); the catalogue lists those too.
+/// </summary>
+public static class SynCodes
+{
+    // 0xxx SDK
+    public const string TasksAssemblyMissing = "SYN0001";
+
+    // 1xxx config
+    public const string ConfigFileNotFound = "SYN1000";
+    public const string ConfigSyntax = "SYN1001";
+    public const string ConfigWrongType = "SYN1002";
+    public const string ConfigUnknownKey = "SYN1003";
+    public const string ConfigMissingKey = "SYN1004";
+    public const string ConfigOutOfRange = "SYN1005";
+    public const string ConfigContradictory = "SYN1006";
+    public const string BadOverride = "SYN1007";
+    public const string BadMesh = "SYN1008";
+    public const string BadImages = "SYN1009";
+
+    // 2xxx generation and augmentation
+    public const string GenerationFailed = "SYN2001";
+    public const string TooFewObjects = "SYN2002";
+    public const string CropTooLarge = "SYN2101";
+    public const string AugmentSampleUnreadable = "SYN2102";
+    public const string AugmentationFailed = "SYN2103";
+
+    // 3xxx storage and incremental builds
+    public const string ManifestUnreadable = "SYN3001";
+    public const string OutputNotWritable = "SYN3002";
+    public const string NotADataset = "SYN3003";
+
+    // 4xxx export
+    public const string UnknownExportFormat = "SYN4001";
+    public const string BadExportOption = "SYN4002";
+    public const string ExportWriteFailed = "SYN4003";
+    public const string TfRecordTooLarge = "SYN4004";
+    public const string DuplicateExport = "SYN4005";
+
+    // 5xxx quality
+    public const string GateFailed = "SYN5001";
+    public const string UnknownGate = "SYN5002";
+    public const string InvalidGate = "SYN5003";
+    public const string AnalysisFailed = "SYN5004";
+    public const string GatesSwitchedOff = "SYN5005";
+    public const string InvalidQualitySetting = "SYN5006";
+    public const string CompareFailed = "SYN5007";
+
+    // 6xxx lineage and release
+    public const string NotAGitRepository = "SYN6001";
+    public const string MlflowFailed = "SYN6002";
+    public const string MlflowRequiredFailed = "SYN6003";
+    public const string MlflowRequiredMissing = "SYN6004";
+    public const string LineageLogUnreadable = "SYN6005";
+    public const string ArtifactsNotUploaded = "SYN6006";
+    public const string BadDatasetVersion = "SYN6010";
+    public const string ReleaseNotInRepository = "SYN6011";
+    public const string ReleaseDirtyTree = "SYN6012";
+    public const string ReleaseVersionExists = "SYN6013";
+    public const string ReleaseTagExists = "SYN6014";
+    public const string ReleaseGatesFailed = "SYN6015";
+    public const string ReleaseDatasetNotIntact = "SYN6016";
+    public const string ReleaseWriteFailed = "SYN6017";
+    public const string ReleaseNoCommit = "SYN6018";
+    public const string ReleaseFileMissing = "SYN6020";
+    public const string ReleaseFileExtra = "SYN6021";
+    public const string ReleaseFileAltered = "SYN6022";
+    public const string UnsafeArchiveEntry = "SYN6023";
+    public const string ArchiveChecksumMismatch = "SYN6024";
+    public const string NotARelease = "SYN6025";
+    public const string ExtractDestinationNotEmpty = "SYN6026";
+
+    // 7xxx evaluation
+    public const string CocoFileNotReadable = "SYN7001";
+    public const string CocoInvalidJson = "SYN7002";
+    public const string CocoWrongShape = "SYN7003";
+    public const string CocoUnknownImage = "SYN7004";
+    public const string CocoMalformedMask = "SYN7005";
+    public const string CocoMissingImageSize = "SYN7006";
+    public const string SimToRealSettings = "SYN7007";
+    public const string SimToRealGapTooLarge = "SYN7010";
+}
+
+/// <summary>The stage a code belongs to; the value is the code's thousands digit.</summary>
+public enum DiagnosticStage
+{
+    Sdk = 0,
+    Config = 1,
+    Generation = 2,
+    Storage = 3,
+    Export = 4,
+    Quality = 5,
+    Lineage = 6,
+    Evaluation = 7,
+    Models = 8,
+    Sharding = 9,
+}
+
+/// <summary>What a code means: <paramref name="Severity"/> is how it is reported (SYN5001 follows the gate's
+/// declared severity and is listed as an error), <paramref name="Meaning"/> says what went wrong and what to do.</summary>
+public sealed record DiagnosticDescriptor(string Code, DiagnosticStage Stage, DiagnosticSeverity Severity, string Title, string Meaning);
+
+/// <summary>The meaning of every <see cref="SynCodes"/> code; docs/diagnostics.md is checked against it.</summary>
+public static class DiagnosticCatalogue
+{
+    private const DiagnosticSeverity E = DiagnosticSeverity.Error, W = DiagnosticSeverity.Warning;
+
+    /// <summary>Every code, in code order.</summary>
+    public static IReadOnlyList<DiagnosticDescriptor> All { get; } =
+    [
+        new(SynCodes.TasksAssemblyMissing, DiagnosticStage.Sdk, E, "Task assembly not found",
+            "The SDK cannot find SynthBuild.Tasks.dll at $(SynthTasksAssembly), so no stage can run. Restore or reinstall the SDK package; in this repository, build src/SynthBuild.Tasks first."),
+
+        new(SynCodes.ConfigFileNotFound, DiagnosticStage.Config, E, "File or folder not found",
+            "The dataset config, or a mesh file or image folder it names, does not exist or cannot be read. Paths in the config are relative to the config file; fix the path or create the file (point SynthConfig at the config)."),
+        new(SynCodes.ConfigSyntax, DiagnosticStage.Config, E, "Invalid JSON",
+            "The config is not valid JSON (a syntax error or a duplicate key) at the given line and column. Fix the JSON there."),
+        new(SynCodes.ConfigWrongType, DiagnosticStage.Config, E, "Wrong type",
+            "A config value has the wrong JSON type (for example a string where a number is expected, or a top level that is not an object). Use the type the message names."),
+        new(SynCodes.ConfigUnknownKey, DiagnosticStage.Config, E, "Unknown key",
+            "The config has a key the schema does not know, or one that does not apply to the category's shape. Usually a typo: the message suggests the nearest known key."),
+        new(SynCodes.ConfigMissingKey, DiagnosticStage.Config, E, "Missing required key",
+            "A key the schema requires is absent (for example 'file' in a mesh category). Add it."),
+        new(SynCodes.ConfigOutOfRange, DiagnosticStage.Config, E, "Value out of range",
+            "A config value lies outside its allowed range or is not among its allowed values. The message gives the range or the choices."),
+        new(SynCodes.ConfigContradictory, DiagnosticStage.Config, E, "Contradictory values",
+            "Config values are each valid but do not fit together: min greater than max, duplicate category names, weights adding up to 0, the camera at its target, splits not adding up to 1, too many pixels, a randomCrop larger than the image. Change one of them."),
+        new(SynCodes.BadOverride, DiagnosticStage.Config, E, "Bad SynthSamples or SynthSeed",
+            "The SynthSamples or SynthSeed property that overrides the config is not an integer in its range (samples 1–10,000,000, seed 0–2^53−1)."),
+        new(SynCodes.BadMesh, DiagnosticStage.Config, E, "Mesh file unreadable",
+            "A mesh category's Wavefront OBJ or glTF 2.0 file exists but cannot be read as a mesh (the message says why). Fix or re-export the file."),
+        new(SynCodes.BadImages, DiagnosticStage.Config, E, "Image folder without readable images",
+            "A texture or background image folder holds no PNG/JPEG files, or one of them cannot be decoded. Add images or remove the broken one."),
+
+        new(SynCodes.GenerationFailed, DiagnosticStage.Generation, E, "Generation failed",
+            "Generating samples failed or was cancelled. The samples completed so far are kept and the next build resumes from them; the message names the failure."),
+        new(SynCodes.TooFewObjects, DiagnosticStage.Generation, W, "Too few visible objects",
+            "Some samples have fewer visible objects than objectsPerScene.min because the objects could not be placed or were hidden. Enlarge the scene or lower objectsPerScene.min if this matters."),
+        new(SynCodes.CropTooLarge, DiagnosticStage.Generation, E, "randomCrop larger than the image",
+            "An augmentation randomCrop does not fit the image it receives from the dataset on disk. Make the crop smaller or the rendered image larger; nothing was written."),
+        new(SynCodes.AugmentSampleUnreadable, DiagnosticStage.Generation, E, "Sample unreadable for augmentation",
+            "A sample of the dataset cannot be read while augmenting it (missing or corrupt file). Rebuild the dataset."),
+        new(SynCodes.AugmentationFailed, DiagnosticStage.Generation, E, "Augmentation failed",
+            "Augmenting a sample failed for another reason, for example samples of different sizes in one loader batch. The message names the sample and the failure."),
+
+        new(SynCodes.ManifestUnreadable, DiagnosticStage.Storage, W, "Existing manifest unreadable",
+            "The manifest of the previous build cannot be read, so nothing can be reused by its record: every sample is generated again and compared with the file on disk."),
+        new(SynCodes.OutputNotWritable, DiagnosticStage.Storage, E, "Output folder not writable",
+            "The dataset folder cannot be created or written. Check SynthOutputDir and its permissions."),
+        new(SynCodes.NotADataset, DiagnosticStage.Storage, E, "No dataset",
+            "A stage that reads a dataset found none in the folder: dataset.json or manifest.json is missing or unreadable. Build the dataset first."),
+
+        new(SynCodes.UnknownExportFormat, DiagnosticStage.Export, E, "Unknown export format",
+            "A SynthExport item names a format the engine does not have; the message lists the known ones."),
+        new(SynCodes.BadExportOption, DiagnosticStage.Export, E, "Bad export option",
+            "An export option is unknown for its format, or its value is not what the format expects; the message says what was expected."),
+        new(SynCodes.ExportWriteFailed, DiagnosticStage.Export, E, "Export failed",
+            "The export folder cannot be created or written, or an export failed midway (for example a dataset file is missing). The previous exports are left as they were."),
+        new(SynCodes.TfRecordTooLarge, DiagnosticStage.Export, E, "TFRecord record too large",
+            "The image size and object count can give a TFRecord record of 2 GiB or more, which protobuf readers refuse. Use smaller images, fewer masks, or another format."),
+        new(SynCodes.DuplicateExport, DiagnosticStage.Export, E, "Export format selected twice",
+            "The same export format is selected by two SynthExport items; select each format once."),
+
+        new(SynCodes.GateFailed, DiagnosticStage.Quality, E, "Quality gate failed",
+            "A declared quality gate measured a value outside its Min/Max, reported at the SynthGate item's line. An error unless the gate is declared with Severity=Warning."),
+        new(SynCodes.UnknownGate, DiagnosticStage.Quality, E, "Unknown quality gate",
+            "A SynthGate item names a gate the engine does not have; the message lists the known ones."),
+        new(SynCodes.InvalidGate, DiagnosticStage.Quality, E, "Invalid gate metadata",
+            "A SynthGate's Min or Max is not a number, or its Severity is neither Error nor Warning."),
+        new(SynCodes.AnalysisFailed, DiagnosticStage.Quality, E, "Quality analysis failed",
+            "The quality analysis could not read the dataset. Rebuild the dataset."),
+        new(SynCodes.GatesSwitchedOff, DiagnosticStage.Quality, W, "Quality gates switched off",
+            "The build runs with SynthGates=false: gates are measured and reported but do not fail it. The warning says how many would fail."),
+        new(SynCodes.InvalidQualitySetting, DiagnosticStage.Quality, E, "Invalid quality setting",
+            "SynthQualityAudit is neither 'all' nor a number of samples."),
+        new(SynCodes.CompareFailed, DiagnosticStage.Quality, E, "Nothing to compare with",
+            "A quality comparison found no baseline: SynthCompareTo is empty, no readable report at the path, an unknown git ref, a project that does not exist at the ref, or no git repository."),
+
+        new(SynCodes.NotAGitRepository, DiagnosticStage.Lineage, W, "Project outside a git repository",
+            "The project is not in a git repository, so its lineage records carry no commit (\"inRepository\": false). The build goes on."),
+        new(SynCodes.MlflowFailed, DiagnosticStage.Lineage, W, "MLflow run not logged",
+            "The MLflow server could not be reached or refused the run after retries; the build goes on and the record is still in the local lineage log. Set SynthLineageRequired=true to make this an error (SYN6003)."),
+        new(SynCodes.MlflowRequiredFailed, DiagnosticStage.Lineage, E, "Required MLflow run not logged",
+            "Lineage is required (SynthLineageRequired=true) and the MLflow run could not be logged."),
+        new(SynCodes.MlflowRequiredMissing, DiagnosticStage.Lineage, E, "Required MLflow server missing",
+            "Lineage is required (SynthLineageRequired=true) but no MLflow tracking URI is set (SynthMlflowTrackingUri or MLFLOW_TRACKING_URI)."),
+        new(SynCodes.LineageLogUnreadable, DiagnosticStage.Lineage, E, "Lineage log unreadable",
+            "The lineage log does not exist, or a line of it is not one JSON record; the message names the line."),
+        new(SynCodes.ArtifactsNotUploaded, DiagnosticStage.Lineage, W, "MLflow artifacts not uploaded",
+            "The MLflow run was logged but its artifacts could not be uploaded (the server's artifact store is not served over HTTP, e.g. a server without --serve-artifacts)."),
+        new(SynCodes.BadDatasetVersion, DiagnosticStage.Lineage, E, "Bad DatasetVersion",
+            "DatasetVersion is missing or not semantic versioning 2.0 (MAJOR.MINOR.PATCH[-pre][+build]), reported at the project's <DatasetVersion> line."),
+        new(SynCodes.ReleaseNotInRepository, DiagnosticStage.Lineage, E, "Release outside a git repository",
+            "A release is refused because the project is not in a git repository: a release is tagged in git."),
+        new(SynCodes.ReleaseDirtyTree, DiagnosticStage.Lineage, E, "Release from a dirty tree",
+            "A release is refused because the project's inputs have uncommitted changes. Commit them first."),
+        new(SynCodes.ReleaseVersionExists, DiagnosticStage.Lineage, E, "Version already released",
+            "A release is refused because the archive of that version already exists: releases are immutable. Bump DatasetVersion."),
+        new(SynCodes.ReleaseTagExists, DiagnosticStage.Lineage, E, "Release tag exists",
+            "A release is refused because the git tag <dataset>/v<version> already exists. Bump DatasetVersion."),
+        new(SynCodes.ReleaseGatesFailed, DiagnosticStage.Lineage, E, "Release with failing gates",
+            "A release is refused because the build failed or the quality report lists a failing error gate (also one switched off with SynthGates=false)."),
+        new(SynCodes.ReleaseDatasetNotIntact, DiagnosticStage.Lineage, E, "Dataset not intact",
+            "A release is refused because there is no dataset or a file differs from its manifest. Rebuild before releasing."),
+        new(SynCodes.ReleaseWriteFailed, DiagnosticStage.Lineage, E, "Release not written",
+            "The release archive or its git tag could not be written; a half-made release is removed."),
+        new(SynCodes.ReleaseNoCommit, DiagnosticStage.Lineage, E, "No commit to tag",
+            "A release is refused because the repository has no commit yet. Commit the project first."),
+        new(SynCodes.ReleaseFileMissing, DiagnosticStage.Lineage, E, "Release file missing",
+            "Verifying a release: a file listed in the manifest or release.json is not in the archive or folder."),
+        new(SynCodes.ReleaseFileExtra, DiagnosticStage.Lineage, E, "Extra file in release",
+            "Verifying a release: the archive or folder holds a file listed neither in the manifest nor in release.json."),
+        new(SynCodes.ReleaseFileAltered, DiagnosticStage.Lineage, E, "Release file altered",
+            "Verifying a release: a file's SHA-256 or size differs from its record, or the dataset digest does not match the manifest."),
+        new(SynCodes.UnsafeArchiveEntry, DiagnosticStage.Lineage, E, "Unsafe archive entry",
+            "A release archive holds an entry with an absolute path, a '..' segment, a link or device, a path outside the destination, or a duplicate. Nothing is extracted."),
+        new(SynCodes.ArchiveChecksumMismatch, DiagnosticStage.Lineage, E, "Archive checksum mismatch",
+            "The release archive's SHA-256 differs from its .sha256 file: the archive or the checksum file was changed."),
+        new(SynCodes.NotARelease, DiagnosticStage.Lineage, E, "Not a release",
+            "The path is neither a readable release archive (.tar.gz) nor an extracted release folder with release.json."),
+        new(SynCodes.ExtractDestinationNotEmpty, DiagnosticStage.Lineage, E, "Extraction destination not empty",
+            "A release is extracted only into an empty folder, so that nothing is overwritten; the destination already holds files. Choose another folder."),
+
+        new(SynCodes.CocoFileNotReadable, DiagnosticStage.Evaluation, E, "COCO file unreadable",
+            "A COCO ground-truth or results file cannot be read."),
+        new(SynCodes.CocoInvalidJson, DiagnosticStage.Evaluation, E, "COCO file not JSON",
+            "A COCO file is not valid JSON; the message gives the line and column."),
+        new(SynCodes.CocoWrongShape, DiagnosticStage.Evaluation, E, "COCO field missing or wrong",
+            "A COCO file lacks a field, or a field has the wrong type or length (for example a bbox without four numbers); the message names the entry."),
+        new(SynCodes.CocoUnknownImage, DiagnosticStage.Evaluation, E, "Result for an unknown image",
+            "A result entry's image_id is not in the ground truth."),
+        new(SynCodes.CocoMalformedMask, DiagnosticStage.Evaluation, E, "Malformed segmentation",
+            "A segmentation is neither a valid list of polygons (numbers, at least 3 points each) nor a valid RLE (counts and a [height, width] size)."),
+        new(SynCodes.CocoMissingImageSize, DiagnosticStage.Evaluation, E, "Image size missing",
+            "A polygon segmentation needs its image's height and width, which the ground truth does not give."),
+        new(SynCodes.SimToRealSettings, DiagnosticStage.Evaluation, E, "Sim-to-real settings missing or invalid",
+            "The SynthSimToReal target needs SynthSyntheticGt, SynthSyntheticDt, SynthRealGt and SynthRealDt; SynthIouType must be bbox or segm and SynthMaxGap a number."),
+        new(SynCodes.SimToRealGapTooLarge, DiagnosticStage.Evaluation, E, "Sim-to-real gap too large",
+            "The mAP on real data trails the mAP on synthetic data by more than the allowed maximum gap (SynthMaxGap, default 0.2)."),
+    ];
+}
