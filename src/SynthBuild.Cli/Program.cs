@@ -1,9 +1,11 @@
+using System.CommandLine;
+using System.CommandLine.Help;
 using System.Diagnostics;
-using System.Globalization;
 using System.Text.Json;
 using SynthBuild.Core.Diagnostics;
 using SynthBuild.Evaluation;
 using SynthBuild.Lineage;
+using SynthBuild.Quality;
 
 namespace SynthBuild.Cli;
 
@@ -12,50 +14,33 @@ public static class Program
     public static int Main(string[] args) => SynthCli.Run(args, Console.Out, Console.Error);
 }
 
-/// <summary>The `synth` command line: thin argument handling over SynthBuild.Core.</summary>
+/// <summary>The `synth` command line: one System.CommandLine tree over SynthBuild.Core.</summary>
 public static class SynthCli
 {
+    /// <summary>Exit codes (README "Command line"): 0 ok; 1 a gate or verification failed; 2 bad input or usage
+    /// (unknown option, missing argument, unreadable file, SYN diagnostic); 3 internal error (a bug).</summary>
     public const int ExitOk = 0, ExitGateFailed = 1, ExitBadInput = 2, ExitInternal = 3;
-
-    private const string Usage = """
-        usage:
-          synth eval --gt GT.json --dt DT.json [--iou-type bbox|segm] [--json OUT.json] [--benchmark [N]]
-          synth sim2real --synthetic-gt A.json --synthetic-dt B.json --real-gt C.json --real-dt D.json
-                         [--iou-type bbox|segm] [--max-gap 0.2] [--json OUT.json]
-          synth make-fixture --out DIR [--images 100] [--seed 1]
-          synth lineage PROJECT_DIR|LOG.jsonl [--json]
-          synth release verify ARCHIVE.tar.gz|FOLDER
-          synth release extract ARCHIVE.tar.gz --out DIR
-          synth contact-sheet DATASET-DIR -o OUT.png [--samples 16]
-        """ + "\n" + QualityCommands.Usage;
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
+        Command root = BuildCommands(stdout, stderr);
+        // `synth help [COMMAND...]` is `synth [COMMAND...] --help`.
+        if (args is ["help", .. var rest]) args = [.. rest, "--help"];
+        if (args.Length == 0)
+        {
+            root.Parse(["--help"]).Invoke(new InvocationConfiguration { Output = stderr });
+            return ExitBadInput;
+        }
+        ParseResult parse = root.Parse(args);
+        if (parse.Errors.Count > 0 && parse.Action is not HelpAction)
+        {
+            foreach (string message in UsageErrors(parse)) stderr.WriteLine("synth: error: " + message);
+            stderr.WriteLine($"Run '{CommandPath(parse)} --help' for usage.");
+            return ExitBadInput;
+        }
         try
         {
-            if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
-            {
-                (args.Length == 0 ? stderr : stdout).WriteLine(Usage);
-                return args.Length == 0 ? ExitBadInput : ExitOk;
-            }
-            if (args[0] == "lineage") return Lineage(args.AsSpan(1), stdout);
-            if (args[0] == "release") return Release(args.AsSpan(1), stdout, stderr);
-            // `quality` takes positional report paths, which the --name value parser below does not.
-            if (args[0] == "quality")
-            {
-                try { return QualityCommands.Run(args, stdout, stderr); }
-                catch (ArgumentException ex) { throw new UsageException(ex.Message); }
-                catch (InvalidDataException ex) { throw new IOException(ex.Message, ex); }
-            }
-            if (args[0] == "contact-sheet") return ContactSheetCommand(args.AsSpan(1), stdout);
-            var opts = Options.Parse(args.AsSpan(1));
-            return args[0] switch
-            {
-                "eval" => Eval(opts, stdout),
-                "sim2real" => Sim2Real(opts, stdout, stderr),
-                "make-fixture" => MakeFixture(opts, stdout),
-                _ => throw new UsageException($"unknown command '{args[0]}'"),
-            };
+            return parse.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
         }
         catch (CocoFormatException ex)
         {
@@ -70,10 +55,10 @@ public static class SynthCli
         catch (UsageException ex)
         {
             stderr.WriteLine("synth: error: " + ex.Message);
-            stderr.WriteLine(Usage);
+            stderr.WriteLine($"Run '{CommandPath(parse)} --help' for usage.");
             return ExitBadInput;
         }
-        catch (IOException ex)
+        catch (Exception ex) when (ex is IOException or InvalidDataException)
         {
             stderr.WriteLine("synth: error: " + ex.Message);
             return ExitBadInput;
@@ -85,57 +70,137 @@ public static class SynthCli
         }
     }
 
-    /// <summary>contact-sheet takes the dataset folder as a positional argument and -o/--out for the PNG.</summary>
-    private static int ContactSheetCommand(ReadOnlySpan<string> args, TextWriter stdout)
+    private const int MaxHelpWidth = 110;
+
+    /// <summary>The whole command tree; actions write to <paramref name="stdout"/> and <paramref name="stderr"/>.</summary>
+    internal static Command BuildCommands(TextWriter stdout, TextWriter stderr)
     {
-        string? dataset = null, output = null;
-        int count = 16;
-        for (int i = 0; i < args.Length; i++)
+        // Not RootCommand: its name is the host executable's, which under `dotnet test` or `dotnet synth.dll` is not synth.
+        var root = new Command("synth", "SynthBuild's command line: evaluate detections, compare quality reports, read lineage, verify and extract releases, draw contact sheets.")
         {
-            string a = args[i];
-            if (a is "-o" or "--out")
-            {
-                if (i + 1 >= args.Length) throw new UsageException($"{a} needs a value");
-                output = args[++i];
-            }
-            else if (a == "--samples")
-            {
-                if (i + 1 >= args.Length || !int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out count) || count < 1)
-                    throw new UsageException("--samples needs a positive integer");
-                i++;
-            }
-            else if (a.StartsWith('-')) throw new UsageException($"unknown option {a}");
-            else if (dataset is null) dataset = a;
-            else throw new UsageException($"unexpected argument '{a}'");
-        }
-        if (dataset is null) throw new UsageException("missing the dataset folder");
-        if (output is null) throw new UsageException("missing -o OUT.png");
-        try
-        {
-            var (w, h) = SynthBuild.Quality.Preview.ContactSheet.Write(dataset, output, count);
-            stdout.WriteLine($"contact sheet: {output} ({w}x{h})");
-            return ExitOk;
-        }
-        catch (SynthBuild.Core.Diagnostics.DiagnosticException ex)
-        {
-            throw new IOException(ex.Message, ex);
-        }
+            new HelpOption { Action = new HelpAction { MaxWidth = MaxHelpWidth } },
+            new VersionOption(),
+            EvalCommand(stdout),
+            Sim2RealCommand(stdout, stderr),
+            MakeFixtureCommand(stdout),
+            LineageCommand(stdout),
+            ReleaseCommand(stdout, stderr),
+            ContactSheetCommand(stdout),
+            QualityCommands.Command(stdout, stderr),
+        };
+        return root;
     }
 
-    private static int Eval(Options o, TextWriter stdout)
+    /// <summary>
+    /// The parse errors as one-line messages; tokens nothing accepted read as "unknown option --x" or
+    /// "unexpected argument 'x'" (System.CommandLine says "Unrecognized command or argument").
+    /// </summary>
+    private static IEnumerable<string> UsageErrors(ParseResult parse)
     {
-        o.Allow("gt", "dt", "iou-type", "json", "benchmark");
-        string gtPath = o.Required("gt"), dtPath = o.Required("dt");
-        var iouType = ParseIouType(o.Get("iou-type") ?? "bbox");
+        Command command = parse.CommandResult.Command;
+        var unmatched = parse.UnmatchedTokens;
+        if (unmatched.Count > 0 && command.Subcommands.Count > 0 && command.Arguments.Count == 0 && !unmatched[0].StartsWith('-'))
+        {
+            // "synth release sign": one message naming the commands there are, not "required command" besides.
+            yield return $"unknown command '{unmatched[0]}' (expected {string.Join(", ", command.Subcommands.Select(c => c.Name))})";
+            yield break;
+        }
+        foreach (string token in unmatched)
+            yield return token.StartsWith('-') ? $"unknown option {token}" : $"unexpected argument '{token}'";
+        foreach (var error in parse.Errors)
+            if (!unmatched.Any(t => error.Message.Contains($"'{t}'", StringComparison.Ordinal)))
+                yield return error.Message;
+    }
+
+    /// <summary>"synth release verify": the command the user was running, for the help hint.</summary>
+    private static string CommandPath(ParseResult parse)
+    {
+        var names = new List<string>();
+        for (var r = parse.CommandResult; r is not null; r = r.Parent as System.CommandLine.Parsing.CommandResult) names.Add(r.Command.Name);
+        names.Reverse();
+        return string.Join(' ', names);
+    }
+
+    internal static Option<string> RequiredPath(string name, string helpName, string description, params string[] aliases) =>
+        new(name, aliases) { Required = true, HelpName = helpName, Description = description };
+
+    internal static Option<string> OptionalPath(string name, string helpName, string description) =>
+        new(name) { HelpName = helpName, Description = description };
+
+    internal static Argument<string> PathArgument(string name, string description) =>
+        RejectOptionLike(new Argument<string>(name) { Description = description });
+
+    /// <summary>An unknown "--x" lands in a positional argument when its arity allows; report it as the unknown
+    /// option it is.</summary>
+    internal static Argument<T> RejectOptionLike<T>(Argument<T> argument)
+    {
+        argument.Validators.Add(r =>
+        {
+            foreach (var token in r.Tokens)
+                if (token.Value.Length > 1 && token.Value.StartsWith('-')) r.AddError($"unknown option {token.Value}");
+        });
+        return argument;
+    }
+
+    /// <summary>A count option that must be at least 1.</summary>
+    internal static Option<int> Positive(string name, int defaultValue, string description)
+    {
+        var option = new Option<int>(name) { DefaultValueFactory = _ => defaultValue, HelpName = "N", Description = description };
+        option.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() < 1) r.AddError($"{name} needs a positive integer");
+        });
+        return option;
+    }
+
+    private static Option<string> IouTypeOption()
+    {
+        var option = new Option<string>("--iou-type")
+        {
+            DefaultValueFactory = _ => "bbox", HelpName = "bbox|segm",
+            Description = "Match detections to ground truth by box or by mask (segmentation) IoU.",
+        };
+        option.Validators.Add(r =>
+        {
+            string? v = r.GetValueOrDefault<string>();
+            if (v is not ("bbox" or "segm")) r.AddError($"--iou-type must be 'bbox' or 'segm', found '{v}'");
+        });
+        return option;
+    }
+
+    private static IouType IouTypeOf(string s) => s == "segm" ? IouType.Segm : IouType.Bbox;
+
+    private static Command EvalCommand(TextWriter stdout)
+    {
+        var gt = RequiredPath("--gt", "GT.json", "COCO ground truth.");
+        var dt = RequiredPath("--dt", "DT.json", "COCO detections (results list).");
+        var iou = IouTypeOption();
+        var json = OptionalPath("--json", "OUT.json", "Also write the twelve statistics and per-category AP as JSON.");
+        var benchmark = new Option<int>("--benchmark")
+        {
+            Arity = ArgumentArity.ZeroOrOne, DefaultValueFactory = _ => 50, HelpName = "N",
+            Description = "Time evaluate+accumulate+summarize in-process over N runs after warm-up.",
+        };
+        benchmark.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() < 1) r.AddError("--benchmark needs a positive number of runs");
+        });
+        var command = new Command("eval", "COCO-style detection evaluation (AP/AR, the twelve pycocotools statistics).") { gt, dt, iou, json, benchmark };
+        command.SetAction(p => Eval(p.GetRequiredValue(gt), p.GetRequiredValue(dt), IouTypeOf(p.GetRequiredValue(iou)), p.GetValue(json),
+            p.GetResult(benchmark) is { Implicit: false } ? p.GetValue(benchmark) : null, stdout));
+        return command;
+    }
+
+    private static int Eval(string gtPath, string dtPath, IouType iouType, string? jsonPath, int? benchmarkRuns, TextWriter stdout)
+    {
         var gt = CocoGroundTruth.Load(gtPath);
         var dt = CocoDetections.Load(dtPath, gt);
         var ev = new CocoEvaluator(gt, dt, iouType);
         var stats = ev.Run();
         stdout.Write(CocoEvaluator.FormatSummary(stats));
 
-        if (o.Has("benchmark"))
+        if (benchmarkRuns is int n)
         {
-            int n = int.TryParse(o.Get("benchmark"), NumberStyles.Integer, CultureInfo.InvariantCulture, out int nn) && nn > 0 ? nn : 50;
             for (int i = 0; i < Math.Max(10, n / 5); i++) new CocoEvaluator(gt, dt, iouType).Run(); // warm-up (JIT tiers)
             var times = new double[n];
             for (int i = 0; i < n; i++)
@@ -149,7 +214,7 @@ public static class SynthCli
                 $"benchmark: evaluate+accumulate+summarize ({gt.Images.Count} images, {dt.Detections.Count} detections, {iouType.ToString().ToLowerInvariant()}), {n} runs after warm-up: median {times[n / 2]:F3} ms, min {times[0]:F3} ms"));
         }
 
-        if (o.Get("json") is string jsonPath)
+        if (jsonPath is not null)
         {
             WriteJson(jsonPath, w =>
             {
@@ -176,105 +241,146 @@ public static class SynthCli
 
     public static readonly string[] StatNames = ["AP", "AP50", "AP75", "APs", "APm", "APl", "AR1", "AR10", "AR100", "ARs", "ARm", "ARl"];
 
-    private static int Sim2Real(Options o, TextWriter stdout, TextWriter stderr)
+    private static Command Sim2RealCommand(TextWriter stdout, TextWriter stderr)
     {
-        o.Allow("synthetic-gt", "synthetic-dt", "real-gt", "real-dt", "iou-type", "max-gap", "json");
-        string sg = o.Required("synthetic-gt"), sd = o.Required("synthetic-dt"), rg = o.Required("real-gt"), rd = o.Required("real-dt");
-        var iouType = ParseIouType(o.Get("iou-type") ?? "bbox");
-        double maxGap = SimToRealValidator.DefaultMaxGap;
-        if (o.Get("max-gap") is string mg && !double.TryParse(mg, NumberStyles.Float, CultureInfo.InvariantCulture, out maxGap))
-            throw new UsageException($"--max-gap must be a number, found '{mg}'");
-        var report = SimToRealValidator.ValidateFiles(sg, sd, rg, rd, iouType, maxGap);
-
-        stdout.Write(report.ToText());
-        if (o.Get("json") is string jsonPath)
+        var sg = RequiredPath("--synthetic-gt", "A.json", "Ground truth of the synthetic validation set.");
+        var sd = RequiredPath("--synthetic-dt", "B.json", "The model's detections on it.");
+        var rg = RequiredPath("--real-gt", "C.json", "Ground truth of the real labelled set.");
+        var rd = RequiredPath("--real-dt", "D.json", "The model's detections on it.");
+        var iou = IouTypeOption();
+        var maxGap = new Option<double>("--max-gap")
         {
-            string? dir = Path.GetDirectoryName(Path.GetFullPath(jsonPath));
-            if (dir is not null) Directory.CreateDirectory(dir);
-            File.WriteAllBytes(jsonPath + ".tmp", report.ToJson());
-            File.Move(jsonPath + ".tmp", jsonPath, overwrite: true);
-        }
-        if (report.GateDiagnostic(rd) is { } diag)
+            DefaultValueFactory = _ => SimToRealValidator.DefaultMaxGap, HelpName = "GAP",
+            Description = "Largest accepted AP gap (synthetic − real); a larger gap fails with exit code 1.",
+        };
+        var json = OptionalPath("--json", "OUT.json", "Also write the report as JSON.");
+        var command = new Command("sim2real", "Sim-to-real gap: one model evaluated on synthetic and on real data, gated by --max-gap.")
         {
-            stderr.WriteLine(diag.ToString());
-            return ExitGateFailed;
-        }
-        return ExitOk;
+            sg, sd, rg, rd, iou, maxGap, json,
+        };
+        command.SetAction(p =>
+        {
+            string realDt = p.GetRequiredValue(rd);
+            var report = SimToRealValidator.ValidateFiles(p.GetRequiredValue(sg), p.GetRequiredValue(sd), p.GetRequiredValue(rg), realDt,
+                IouTypeOf(p.GetRequiredValue(iou)), p.GetValue(maxGap));
+            stdout.Write(report.ToText());
+            if (p.GetValue(json) is string jsonPath)
+            {
+                string? dir = Path.GetDirectoryName(Path.GetFullPath(jsonPath));
+                if (dir is not null) Directory.CreateDirectory(dir);
+                File.WriteAllBytes(jsonPath + ".tmp", report.ToJson());
+                File.Move(jsonPath + ".tmp", jsonPath, overwrite: true);
+            }
+            if (report.GateDiagnostic(realDt) is { } diag)
+            {
+                stderr.WriteLine(diag.ToString());
+                return ExitGateFailed;
+            }
+            return ExitOk;
+        });
+        return command;
     }
 
-    private static int MakeFixture(Options o, TextWriter stdout)
+    private static Command MakeFixtureCommand(TextWriter stdout)
     {
-        o.Allow("out", "images", "seed");
-        string dir = o.Required("out");
-        int images = o.Get("images") is string s ? int.Parse(s, CultureInfo.InvariantCulture) : 100;
-        int seed = o.Get("seed") is string sd ? int.Parse(sd, CultureInfo.InvariantCulture) : 1;
-        var f = CocoFixtureGenerator.Generate(images, seed);
-        Directory.CreateDirectory(dir);
-        File.WriteAllText(Path.Combine(dir, "gt.json"), f.GroundTruthJson);
-        File.WriteAllText(Path.Combine(dir, "dt.json"), f.DetectionsJson);
-        stdout.WriteLine(FormattableString.Invariant($"wrote {Path.Combine(dir, "gt.json")} ({f.Images} images, {f.Annotations} annotations) and {Path.Combine(dir, "dt.json")} ({f.Detections} detections)"));
-        return ExitOk;
+        var outDir = RequiredPath("--out", "DIR", "Folder for gt.json and dt.json.");
+        var images = Positive("--images", 100, "Images in the fixture.");
+        var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 1, HelpName = "N", Description = "Seed of the fixture." };
+        var command = new Command("make-fixture", "Write a deterministic COCO ground truth and detections fixture (benchmarks, tests).") { outDir, images, seed };
+        command.SetAction(p =>
+        {
+            string dir = p.GetRequiredValue(outDir);
+            var f = CocoFixtureGenerator.Generate(p.GetValue(images), p.GetValue(seed));
+            Directory.CreateDirectory(dir);
+            File.WriteAllText(Path.Combine(dir, "gt.json"), f.GroundTruthJson);
+            File.WriteAllText(Path.Combine(dir, "dt.json"), f.DetectionsJson);
+            stdout.WriteLine(FormattableString.Invariant($"wrote {Path.Combine(dir, "gt.json")} ({f.Images} images, {f.Annotations} annotations) and {Path.Combine(dir, "dt.json")} ({f.Detections} detections)"));
+            return ExitOk;
+        });
+        return command;
     }
 
     /// <summary>synth lineage PATH: prints the offline lineage log of a project (or the log file given).</summary>
-    private static int Lineage(ReadOnlySpan<string> args, TextWriter stdout)
+    private static Command LineageCommand(TextWriter stdout)
     {
-        if (args.Length == 0 || args[0].StartsWith("--", StringComparison.Ordinal)) throw new UsageException("lineage needs a project folder or a lineage log file");
-        string path = args[0];
-        var o = Options.Parse(args[1..]);
-        o.Allow("json");
-        string log = Directory.Exists(path) ? Path.Combine(path, LineageLog.DefaultFileName) : path;
-        var records = LineageLog.Read(log);
-        if (o.Has("json")) foreach (var r in records) stdout.WriteLine(r.ToJsonLine());
-        else if (records.Count == 0) stdout.WriteLine($"{log}: no builds recorded yet");
-        else stdout.Write(LineageLog.Format(records));
-        return ExitOk;
+        var path = PathArgument("PROJECT_DIR|LOG.jsonl", $"A dataset project folder (its {LineageLog.DefaultFileName}) or a lineage log file.");
+        var json = new Option<bool>("--json") { Description = "Print the raw records, one JSON object a line." };
+        var command = new Command("lineage", "Print the lineage log of a dataset project: one entry per build.") { path, json };
+        command.SetAction(p =>
+        {
+            string given = p.GetRequiredValue(path);
+            string log = Directory.Exists(given) ? Path.Combine(given, LineageLog.DefaultFileName) : given;
+            var records = LineageLog.Read(log);
+            if (p.GetValue(json)) foreach (var r in records) stdout.WriteLine(r.ToJsonLine());
+            else if (records.Count == 0) stdout.WriteLine($"{log}: no builds recorded yet");
+            else stdout.Write(LineageLog.Format(records));
+            return ExitOk;
+        });
+        return command;
     }
 
     /// <summary>synth release verify PATH | synth release extract ARCHIVE --out DIR.</summary>
-    private static int Release(ReadOnlySpan<string> args, TextWriter stdout, TextWriter stderr)
+    private static Command ReleaseCommand(TextWriter stdout, TextWriter stderr)
     {
-        if (args.Length < 2 || args[1].StartsWith("--", StringComparison.Ordinal)) throw new UsageException("release needs 'verify PATH' or 'extract ARCHIVE --out DIR'");
-        string sub = args[0], path = args[1];
-        var o = Options.Parse(args[2..]);
-        switch (sub)
+        var verifyPath = PathArgument("ARCHIVE.tar.gz|FOLDER", "A release archive or an extracted release folder.");
+        var verify = new Command("verify", "Check every file of a release against its manifest and release.json; exit code 1 on any problem.") { verifyPath };
+        verify.SetAction(p =>
         {
-            case "verify":
+            var report = ReleaseVerifier.Verify(p.GetRequiredValue(verifyPath));
+            foreach (var d in report.Problems) stderr.WriteLine(d.ToString());
+            if (!report.Ok)
             {
-                o.Allow();
-                var report = ReleaseVerifier.Verify(path);
-                foreach (var d in report.Problems) stderr.WriteLine(d.ToString());
-                if (!report.Ok)
-                {
-                    stdout.WriteLine(FormattableString.Invariant($"{report.Path}: {report.Problems.Count} problem(s) in {report.FilesChecked} file(s)"));
-                    return ExitGateFailed;
-                }
-                stdout.WriteLine(FormattableString.Invariant($"{report.Path}: release verified, {report.FilesChecked} files intact"));
-                return ExitOk;
+                stdout.WriteLine(FormattableString.Invariant($"{report.Path}: {report.Problems.Count} problem(s) in {report.FilesChecked} file(s)"));
+                return ExitGateFailed;
             }
-            case "extract":
-            {
-                o.Allow("out");
-                string dest = o.Required("out");
-                var problems = SafeArchive.Extract(path, dest);
-                foreach (var d in problems) stderr.WriteLine(d.ToString());
-                if (problems.Count > 0) return ExitGateFailed;
-                var report = ReleaseVerifier.Verify(dest);
-                foreach (var d in report.Problems) stderr.WriteLine(d.ToString());
-                stdout.WriteLine(FormattableString.Invariant($"extracted {path} into {dest}: {(report.Ok ? $"verified, {report.FilesChecked} files intact" : $"{report.Problems.Count} problem(s)")}"));
-                return report.Ok ? ExitOk : ExitGateFailed;
-            }
-            default:
-                throw new UsageException($"unknown release command '{sub}' (expected verify or extract)");
-        }
+            stdout.WriteLine(FormattableString.Invariant($"{report.Path}: release verified, {report.FilesChecked} files intact"));
+            return ExitOk;
+        });
+
+        var archive = PathArgument("ARCHIVE.tar.gz", "The release archive.");
+        var outDir = RequiredPath("--out", "DIR", "An empty or new folder to extract into.");
+        var extract = new Command("extract", "Extract a release archive (all or nothing: unsafe entries refuse the whole archive), then verify it; exit code 1 on any problem.")
+        {
+            archive, outDir,
+        };
+        extract.SetAction(p =>
+        {
+            string path = p.GetRequiredValue(archive), dest = p.GetRequiredValue(outDir);
+            var problems = ReleaseArchive.Extract(path, dest);
+            foreach (var d in problems) stderr.WriteLine(d.ToString());
+            if (problems.Count > 0) return ExitGateFailed;
+            var report = ReleaseVerifier.Verify(dest);
+            foreach (var d in report.Problems) stderr.WriteLine(d.ToString());
+            stdout.WriteLine(FormattableString.Invariant($"extracted {path} into {dest}: {(report.Ok ? $"verified, {report.FilesChecked} files intact" : $"{report.Problems.Count} problem(s)")}"));
+            return report.Ok ? ExitOk : ExitGateFailed;
+        });
+        return new Command("release", "Verify or extract a dataset release (docs/lineage.md).") { verify, extract };
     }
 
-    private static IouType ParseIouType(string s) => s switch
+    private static Command ContactSheetCommand(TextWriter stdout)
     {
-        "bbox" => IouType.Bbox,
-        "segm" => IouType.Segm,
-        _ => throw new UsageException($"--iou-type must be 'bbox' or 'segm', found '{s}'"),
-    };
+        var dataset = PathArgument("DATASET-DIR", "A built dataset folder (e.g. the project's bin/dataset).");
+        var output = RequiredPath("--out", "OUT.png", "The PNG to write.", "-o");
+        var samples = Positive("--samples", 16, "Samples on the sheet, spread evenly over the dataset.");
+        var overlays = new Option<SheetOverlays[]>("--overlays")
+        {
+            DefaultValueFactory = _ => [SheetOverlays.All], AllowMultipleArgumentsPerToken = true, HelpName = "OVERLAY",
+            Description = "What to draw over each sample: Masks, TightBoxes, AmodalBoxes, Cuboids, Keypoints, All or None (several allowed).",
+        };
+        var command = new Command("contact-sheet", "Draw a 4-column grid of samples at half resolution with their labels, coloured per category as in the quality report.")
+        {
+            dataset, output, samples, overlays,
+        };
+        command.SetAction(p =>
+        {
+            string png = p.GetRequiredValue(output);
+            var drawn = p.GetRequiredValue(overlays).Aggregate(SheetOverlays.None, (all, o) => all | o);
+            var (w, h) = ContactSheet.Write(p.GetRequiredValue(dataset), png, p.GetValue(samples), drawn);
+            stdout.WriteLine($"contact sheet: {png} ({w}x{h})");
+            return ExitOk;
+        });
+        return command;
+    }
 
     private static void WriteStats(Utf8JsonWriter w, string name, double[] stats)
     {
@@ -298,47 +404,7 @@ public static class SynthCli
         File.WriteAllBytes(tmp, ms.ToArray());
         File.Move(tmp, path, overwrite: true);
     }
-
-    private sealed class UsageException(string message) : Exception(message);
-
-    private sealed class Options
-    {
-        private readonly Dictionary<string, string?> _values = new(StringComparer.Ordinal);
-
-        public static Options Parse(ReadOnlySpan<string> args)
-        {
-            var o = new Options();
-            for (int i = 0; i < args.Length; i++)
-            {
-                string a = args[i];
-                if (!a.StartsWith("--", StringComparison.Ordinal) || a.Length == 2)
-                    throw new UsageException($"unexpected argument '{a}'");
-                string name = a[2..];
-                string? value = null;
-                int eq = name.IndexOf('=');
-                if (eq >= 0)
-                {
-                    value = name[(eq + 1)..];
-                    name = name[..eq];
-                }
-                else if (i + 1 < args.Length && !args[i + 1].StartsWith("--", StringComparison.Ordinal))
-                    value = args[++i];
-                if (o._values.ContainsKey(name)) throw new UsageException($"--{name} given twice");
-                o._values[name] = value;
-            }
-            return o;
-        }
-
-        public void Allow(params string[] names)
-        {
-            foreach (var k in _values.Keys)
-                if (Array.IndexOf(names, k) < 0) throw new UsageException($"unknown option --{k}");
-        }
-
-        public bool Has(string name) => _values.ContainsKey(name);
-        public string? Get(string name) => _values.TryGetValue(name, out var v) ? v : null;
-
-        public string Required(string name) =>
-            Get(name) ?? throw new UsageException(Has(name) ? $"--{name} needs a value" : $"missing --{name}");
-    }
 }
+
+/// <summary>A usage error found after parsing (e.g. no project to compare); exit code 2 with a pointer to --help.</summary>
+internal sealed class UsageException(string message) : Exception(message);

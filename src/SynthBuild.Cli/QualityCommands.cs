@@ -1,4 +1,7 @@
+using System.CommandLine;
 using System.Diagnostics;
+using System.Globalization;
+using SynthBuild.Core.Storage;
 using SynthBuild.Lineage;
 using SynthBuild.Quality;
 
@@ -7,60 +10,59 @@ namespace SynthBuild.Cli;
 /// <summary><c>synth quality compare</c>.</summary>
 internal static class QualityCommands
 {
-    public const string Usage = """
-          synth quality compare BEFORE AFTER     each a quality.json, a built dataset folder, or a release (.tar.gz or folder)
-          synth quality compare --release RELEASE AFTER
-          synth quality compare --ref GIT-REF [--project P.synthproj] [AFTER]
-                                                 the project as of GIT-REF, built with this engine (dotnet build; cached in
-                                                 the project's obj/synth-compare/); AFTER defaults to the project's bin/dataset
-        """;
-
-    /// <returns>Exit code; throws <see cref="ArgumentException"/> for usage errors.</returns>
-    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    public static Command Command(TextWriter stdout, TextWriter stderr)
     {
-        if (args.Length < 2) throw new ArgumentException("quality needs a subcommand: compare");
-        if (args[1] != "compare") throw new ArgumentException($"unknown quality subcommand '{args[1]}'");
-        string? gitRef = null, release = null, project = null;
-        var positional = new List<string>();
-        for (int i = 2; i < args.Length; i++)
+        var reports = SynthCli.RejectOptionLike(new Argument<string[]>("REPORTS")
         {
-            string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"option {args[i]} needs a value");
-            switch (args[i])
+            Arity = new ArgumentArity(0, 2), HelpName = "BEFORE AFTER",
+            Description = "Each a quality.json, a built dataset folder, or a release (.tar.gz or folder). With --release or --ref only AFTER, "
+                + $"which --ref defaults to the project's {ProjectLayout.OutputDirectory}.",
+        });
+        var release = new Option<string>("--release") { HelpName = "RELEASE", Description = "BEFORE is this release (.tar.gz or extracted folder)." };
+        var gitRef = new Option<string>("--ref")
+        {
+            HelpName = "GIT-REF",
+            Description = $"BEFORE is the project as of this git ref, built with this engine (dotnet build; cached in the project's {ProjectLayout.CompareCacheDirectory}/).",
+        };
+        var project = new Option<string>("--project") { HelpName = "P.synthproj", Description = "The dataset project for --ref (default: the only *.synthproj here)." };
+        var compare = new Command("compare", "Compare two quality reports as Markdown: samples added/removed/changed, statistics, gates.")
+        {
+            reports, release, gitRef, project,
+        };
+        compare.Validators.Add(r =>
+        {
+            bool byRef = r.GetResult(gitRef) is not null, byRelease = r.GetResult(release) is not null;
+            // Tokens, not GetValue: converting the argument here would skip its own validator (System.CommandLine 2.0.0).
+            int given = r.GetResult(reports)?.Tokens.Count ?? 0;
+            if (byRef && byRelease) r.AddError("--ref and --release are two ways to name BEFORE: give one");
+            else if (r.GetResult(project) is not null && !byRef) r.AddError("--project is only used with --ref");
+            else if (byRef && given > 1) r.AddError("quality compare --ref takes at most one report: AFTER");
+            else if (byRelease && given != 1) r.AddError("quality compare --release needs one more report: AFTER");
+            else if (!byRef && !byRelease && given != 2) r.AddError("quality compare needs two reports: BEFORE AFTER");
+        });
+        compare.SetAction(p =>
+        {
+            string[] positional = p.GetValue(reports) ?? [];
+            QualityReport before, after;
+            string beforeLabel, afterLabel;
+            if (p.GetValue(gitRef) is string refName)
             {
-                case "--ref": gitRef = Value(); break;
-                case "--release": release = Value(); break;
-                case "--project": project = Value(); break;
-                default:
-                    if (args[i].StartsWith("--", StringComparison.Ordinal)) throw new ArgumentException($"unknown option {args[i]}");
-                    positional.Add(args[i]);
-                    break;
+                string projectFile = FindProject(p.GetValue(project));
+                before = BuildRef(projectFile, refName, stderr, out beforeLabel);
+                afterLabel = positional.Length == 1 ? positional[0] : "working tree";
+                after = QualityBaseline.Load(positional.Length == 1 ? positional[0] : ProjectLayout.DefaultOutputDirectory(Path.GetDirectoryName(projectFile)!));
             }
-        }
-        if (gitRef is not null && release is not null) throw new ArgumentException("--ref and --release are two ways to name BEFORE: give one");
-        if (project is not null && gitRef is null) throw new ArgumentException("--project is only used with --ref");
-
-        QualityReport before, after;
-        string beforeLabel, afterLabel;
-        if (gitRef is not null)
-        {
-            if (positional.Count > 1) throw new ArgumentException("quality compare --ref takes at most one report: AFTER");
-            string projectFile = FindProject(project);
-            before = BuildRef(projectFile, gitRef, stderr, out beforeLabel);
-            afterLabel = positional.Count == 1 ? positional[0] : "working tree";
-            after = QualityBaseline.Load(positional.Count == 1 ? positional[0] : Path.Combine(Path.GetDirectoryName(projectFile)!, "bin", "dataset"));
-        }
-        else
-        {
-            int expected = release is null ? 2 : 1;
-            if (positional.Count != expected)
-                throw new ArgumentException(release is null ? "quality compare needs two reports: BEFORE AFTER" : "quality compare --release needs one more report: AFTER");
-            beforeLabel = release ?? positional[0];
-            afterLabel = positional[^1];
-            before = QualityBaseline.Load(beforeLabel);
-            after = QualityBaseline.Load(afterLabel);
-        }
-        stdout.Write(QualityComparison.Of(before, after, beforeLabel, afterLabel).Render());
-        return SynthCli.ExitOk;
+            else
+            {
+                beforeLabel = p.GetValue(release) ?? positional[0];
+                afterLabel = positional[^1];
+                before = QualityBaseline.Load(beforeLabel);
+                after = QualityBaseline.Load(afterLabel);
+            }
+            stdout.Write(QualityComparison.Of(before, after, beforeLabel, afterLabel).Render());
+            return SynthCli.ExitOk;
+        });
+        return new Command("quality", "Quality reports (docs/quality.md).") { compare };
     }
 
     /// <summary>The given project, or the only *.synthproj in the current folder.</summary>
@@ -69,7 +71,7 @@ internal static class QualityCommands
         if (project is not null)
             return File.Exists(project) ? Path.GetFullPath(project) : throw new FileNotFoundException($"no project at '{project}'");
         var found = Directory.GetFiles(Directory.GetCurrentDirectory(), "*.synthproj");
-        return found.Length == 1 ? found[0] : throw new ArgumentException("--ref needs the dataset project: --project P.synthproj (none or several *.synthproj here)");
+        return found.Length == 1 ? found[0] : throw new UsageException("--ref needs the dataset project: --project P.synthproj (none or several *.synthproj here)");
     }
 
     /// <summary>
@@ -78,7 +80,7 @@ internal static class QualityCommands
     /// </summary>
     private static QualityReport BuildRef(string projectFile, string gitRef, TextWriter log, out string label)
     {
-        string cache = Path.Combine(Path.GetDirectoryName(projectFile)!, "obj", "synth-compare");
+        string cache = ProjectLayout.DefaultCompareCacheDirectory(Path.GetDirectoryName(projectFile)!);
         GitBaseline b = QualityBaseline.PrepareGitRef(projectFile, gitRef, cache);
         label = $"{gitRef} ({b.Commit[..12]})";
         if (!b.Cached)

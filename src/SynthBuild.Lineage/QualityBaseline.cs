@@ -1,5 +1,3 @@
-using System.Formats.Tar;
-using System.IO.Compression;
 using System.Security.Cryptography;
 using System.Text;
 using LibGit2Sharp;
@@ -66,26 +64,12 @@ public static class QualityBaseline
     /// <summary>The release's &lt;name&gt;-&lt;version&gt;/reports/quality.json, streamed out of the archive.</summary>
     private static QualityReport FromArchive(string archive)
     {
-        using var fs = File.OpenRead(archive);
-        using var gz = new GZipStream(fs, CompressionMode.Decompress);
-        using var tar = new TarReader(gz);
         string suffix = "/" + QualityStage.ReportsDir + "/" + QualityStage.JsonFile;
-        while (tar.GetNextEntry() is TarEntry entry)
-        {
-            string name = entry.Name.Replace('\\', '/');
-            // Exactly <top>/reports/quality.json: not a report of a nested dataset (e.g. augmented/).
-            if (entry.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile) || !name.EndsWith(suffix, StringComparison.Ordinal)
-                || name.Count(c => c == '/') != 2 || entry.DataStream is null)
-                continue;
-            string temp = Path.Combine(Path.GetTempPath(), "synth-compare-" + Guid.NewGuid().ToString("N") + ".json");
-            try
-            {
-                using (var file = File.Create(temp)) entry.DataStream.CopyTo(file);
-                return QualityReport.Read(temp);
-            }
-            finally { File.Delete(temp); }
-        }
-        throw Fail($"The release archive '{archive}' holds no <name>-<version>{suffix}: it was released without a quality report.", archive);
+        // Exactly <top>/reports/quality.json: not a report of a nested dataset (e.g. augmented/).
+        byte[]? bytes = ReleaseArchive.ReadMember(archive, name => name.EndsWith(suffix, StringComparison.Ordinal) && name.Count(c => c == '/') == 2);
+        return bytes is not null
+            ? QualityReport.Parse(bytes, archive + suffix)
+            : throw Fail($"The release archive '{archive}' holds no <name>-<version>{suffix}: it was released without a quality report.", archive);
     }
 
     /// <summary>

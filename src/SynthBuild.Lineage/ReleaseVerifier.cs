@@ -1,5 +1,4 @@
 using System.Formats.Tar;
-using System.IO.Compression;
 using System.Security.Cryptography;
 using System.Text.Json;
 using SynthBuild.Core.Diagnostics;
@@ -64,18 +63,15 @@ public static class ReleaseVerifier
         string? top = null;
         try
         {
-            using var fs = File.OpenRead(archive);
-            using var gz = new GZipStream(fs, CompressionMode.Decompress);
-            using var tar = new TarReader(gz);
-            while (tar.GetNextEntry() is { } entry)
+            foreach (TarEntry entry in ReleaseArchive.Entries(archive))
             {
                 if (entry.EntryType is TarEntryType.Directory) continue;
-                if (SafeArchive.Problem(entry) is { } unsafeWhy)
+                if (ReleaseArchive.Problem(entry) is { } unsafeWhy)
                 {
                     problems.Add(Diagnostic.Error(SynCodes.UnsafeArchiveEntry, $"Archive entry '{entry.Name}' {unsafeWhy}; it is never extracted.", archive));
                     continue;
                 }
-                string name = entry.Name.Replace('\\', '/');
+                string name = ReleaseArchive.PathOf(entry);
                 int slash = name.IndexOf('/');
                 string entryTop = slash < 0 ? "" : name[..slash];
                 top ??= entryTop;
@@ -88,9 +84,9 @@ public static class ReleaseVerifier
                 else if (rel == Manifest.FileName) manifest = bytes;
             }
         }
-        catch (Exception ex) when (ex is InvalidDataException or FormatException or IOException or EndOfStreamException)
+        catch (Exception ex) when (ReleaseArchive.IsUnreadable(ex))
         {
-            problems.Add(Diagnostic.Error(SynCodes.NotARelease, $"Expected a gzip-compressed tar release archive; it cannot be read: {ex.Message}", archive));
+            problems.Add(ReleaseArchive.Unreadable(archive, ex));
             return new VerifyReport(archive, actual.Count, problems);
         }
         if (release is null)
@@ -151,74 +147,5 @@ public static class ReleaseVerifier
         foreach (var path in actual.Keys.Where(k => k != DatasetRelease.ReleaseFile && !expected.ContainsKey(k)).Order(StringComparer.Ordinal))
             problems.Add(Diagnostic.Error(SynCodes.ReleaseFileExtra, $"Extra file {path}: not listed in the manifest or {DatasetRelease.ReleaseFile}.", where));
         return new VerifyReport(where, actual.Count, problems);
-    }
-}
-
-/// <summary>Extraction of release archives that cannot write outside the destination folder.</summary>
-public static class SafeArchive
-{
-    /// <summary>Why an entry must not be extracted (absolute path, "..", link, device), or null when it is safe.</summary>
-    public static string? Problem(TarEntry entry)
-    {
-        if (entry.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile or TarEntryType.Directory))
-            return $"is a {entry.EntryType} (only regular files and folders are allowed)";
-        string name = entry.Name.Replace('\\', '/');
-        if (name.Length == 0 || name.StartsWith('/') || (name.Length > 1 && name[1] == ':'))
-            return "has an absolute path";
-        if (name.Split('/').Any(s => s == ".."))
-            return "points outside the release folder ('..')";
-        return null;
-    }
-
-    /// <summary>
-    /// Extracts <paramref name="archive"/> into <paramref name="destination"/> (created; must be empty). The whole
-    /// archive is checked first: if any entry is unsafe (absolute path, "..", link, device, a path outside the
-    /// destination, a duplicate), nothing at all is written and the problems are returned.
-    /// </summary>
-    public static IReadOnlyList<Diagnostic> Extract(string archive, string destination)
-    {
-        string dest = System.IO.Path.GetFullPath(destination);
-        if (Directory.Exists(dest) && Directory.EnumerateFileSystemEntries(dest).Any())
-            return [Diagnostic.Error(SynCodes.ExtractDestinationNotEmpty, "Expected an empty destination folder; it already holds files (nothing is overwritten).", dest)];
-        string prefix = dest.EndsWith(System.IO.Path.DirectorySeparatorChar) ? dest : dest + System.IO.Path.DirectorySeparatorChar;
-
-        var problems = new List<Diagnostic>();
-        var targets = new HashSet<string>(StringComparer.Ordinal);
-        try
-        {
-            ForEachEntry(archive, entry =>
-            {
-                string? why = Problem(entry);
-                string target = System.IO.Path.GetFullPath(System.IO.Path.Combine(dest, entry.Name.Replace('\\', '/')));
-                if (why is null && !target.StartsWith(prefix, StringComparison.Ordinal)) why = "resolves outside the destination";
-                if (why is null && entry.EntryType != TarEntryType.Directory && !targets.Add(target)) why = "appears twice";
-                if (why is not null)
-                    problems.Add(Diagnostic.Error(SynCodes.UnsafeArchiveEntry, $"Archive entry '{entry.Name}' {why}; nothing was extracted.", archive));
-            });
-        }
-        catch (Exception ex) when (ex is InvalidDataException or FormatException or IOException or EndOfStreamException)
-        {
-            return [Diagnostic.Error(SynCodes.NotARelease, $"Expected a gzip-compressed tar release archive; it cannot be read: {ex.Message}", archive)];
-        }
-        if (problems.Count > 0) return problems;
-
-        Directory.CreateDirectory(dest);
-        ForEachEntry(archive, entry =>
-        {
-            string target = System.IO.Path.GetFullPath(System.IO.Path.Combine(dest, entry.Name.Replace('\\', '/')));
-            if (entry.EntryType == TarEntryType.Directory) { Directory.CreateDirectory(target); return; }
-            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(target)!);
-            using var output = new FileStream(target, FileMode.CreateNew, FileAccess.Write);
-            entry.DataStream?.CopyTo(output);
-        });
-        return [];
-    }
-
-    private static void ForEachEntry(string archive, Action<TarEntry> action)
-    {
-        using var fs = File.OpenRead(archive);
-        using var gz = new GZipStream(fs, CompressionMode.Decompress);
-        using var tar = new TarReader(gz);
-        while (tar.GetNextEntry() is { } entry) action(entry);
     }
 }

@@ -3,12 +3,34 @@ using SynthBuild.Core.Storage;
 
 namespace SynthBuild.Quality;
 
+/// <summary>What <see cref="ContactSheet"/> draws over each sample.</summary>
+[Flags]
+public enum SheetOverlays
+{
+    None = 0,
+    /// <summary>Instance masks tinted in their category colour, outlined where the instance id changes.</summary>
+    Masks = 1,
+    /// <summary>Tight boxes (visible pixels), solid, in the category colour.</summary>
+    TightBoxes = 2,
+    /// <summary>Amodal boxes (whole silhouette), dotted white.</summary>
+    AmodalBoxes = 4,
+    /// <summary>Projected 3D cuboid edges: bright yellow between visible corners, dim grey otherwise.</summary>
+    Cuboids = 8,
+    /// <summary>Cuboid corner and centre keypoints: green visible, red hidden by a nearer surface.</summary>
+    Keypoints = 16,
+    All = Masks | TightBoxes | AmodalBoxes | Cuboids | Keypoints,
+}
+
 /// <summary>
-/// Thumbnails of samples with each object's mask tinted in its category colour and its tight box outlined, drawn
-/// directly on the decoded RGB (no graphics library, so the pixels are exact and deterministic).
+/// Samples with their labels drawn on top, for a person to check a dataset at a glance: the grid PNG of
+/// <c>synth contact-sheet</c> and the thumbnails of the HTML quality report, drawn the same way. Each tile is the
+/// image reduced by an integer factor (box filter) with the overlays drawn directly on the pixels (no graphics
+/// library, so the result is exact and deterministic); colours are per category and match the report's legend.
 /// </summary>
 public static class ContactSheet
 {
+    public const int Columns = 4, Gap = 4;
+
     /// <summary>Distinct, colour-blind-friendly (Okabe–Ito) category colours; category id k uses entry (k−1) mod 8.</summary>
     public static readonly (byte R, byte G, byte B)[] Palette =
     [
@@ -17,69 +39,160 @@ public static class ContactSheet
 
     public static (byte R, byte G, byte B) ColorOf(int categoryId) => Palette[(Math.Max(1, categoryId) - 1) % Palette.Length];
 
-    /// <summary>One overlaid thumbnail as PNG, at most <paramref name="maxWidth"/> pixels wide.</summary>
-    public static byte[] Thumbnail(DatasetReader reader, long index, int maxWidth = 320)
+    /// <summary>
+    /// Writes a <see cref="Columns"/>-column grid of up to <paramref name="count"/> samples, spread over the dataset,
+    /// each reduced by <paramref name="scale"/>, as an 8-bit RGB PNG; returns its size.
+    /// </summary>
+    /// <exception cref="Diagnostics.DiagnosticException">The folder is not a readable dataset.</exception>
+    public static (int Width, int Height) Write(string datasetDirectory, string outputPng, int count = 16,
+        SheetOverlays overlays = SheetOverlays.All, int scale = 2)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(scale, 1);
+        var reader = DatasetReader.Open(datasetDirectory);
+        IReadOnlyList<long> picked = SpreadSamples(reader.Indices, count);
+        int n = picked.Count;
+        int tileW = reader.Info.Width / scale, tileH = reader.Info.Height / scale;
+        int rows = (n + Columns - 1) / Columns;
+        int w = Columns * tileW + (Columns + 1) * Gap, h = rows * tileH + (rows + 1) * Gap;
+        var sheet = new byte[w * h * 3];
+        Array.Fill(sheet, (byte)24);
+        Parallel.For(0, n, k =>
+        {
+            var canvas = new Canvas(sheet, w, Gap + (k % Columns) * (tileW + Gap), Gap + (k / Columns) * (tileH + Gap), tileW, tileH);
+            Draw(canvas, reader, picked[k], scale, overlays);
+        });
+        string? dir = Path.GetDirectoryName(Path.GetFullPath(outputPng));
+        if (dir is not null) Directory.CreateDirectory(dir);
+        AtomicFile.Write(outputPng, Png.EncodeRgb8(sheet, w, h));
+        return (w, h);
+    }
+
+    /// <summary>One tile as PNG, reduced by the smallest integer factor that makes it at most
+    /// <paramref name="maxWidth"/> pixels wide.</summary>
+    public static byte[] Thumbnail(DatasetReader reader, long index, int maxWidth = 320, SheetOverlays overlays = SheetOverlays.All)
     {
         int w = reader.Info.Width, h = reader.Info.Height;
+        int scale = Math.Max(1, (w + maxWidth - 1) / maxWidth);
+        int tw = w / scale, th = h / scale;
+        var tile = new byte[tw * th * 3];
+        Draw(new Canvas(tile, tw, 0, 0, tw, th), reader, index, scale, overlays);
+        return Png.EncodeRgb8(tile, tw, th);
+    }
+
+    /// <summary>Up to <paramref name="count"/> sample indices spread evenly over <paramref name="indices"/>, so
+    /// curriculum datasets show their whole range.</summary>
+    public static IReadOnlyList<long> SpreadSamples(IReadOnlyList<long> indices, int count)
+    {
+        if (indices.Count <= count) return indices;
+        var picked = new List<long>(count);
+        for (int k = 0; k < count; k++) picked.Add(indices[(int)((long)k * indices.Count / count)]);
+        return picked;
+    }
+
+    private static void Draw(Canvas c, DatasetReader reader, long index, int scale, SheetOverlays overlays)
+    {
+        int width = reader.Info.Width;
         byte[] rgb = reader.ReadRgb(index);
         ushort[] ids = reader.ReadSegmentation(index);
         SampleAnnotation a = reader.ReadAnnotation(index);
-        Overlay(rgb, ids, a, w, h);
-        int step = Math.Max(1, (w + maxWidth - 1) / maxWidth);
-        int tw = w / step, th = h / step;
-        var small = new byte[tw * th * 3];
-        for (int y = 0; y < th; y++)
-            for (int x = 0; x < tw; x++)
+        // Instance ids are dense 1..N and match the annotations; an id without one is left untinted.
+        var colorOfId = new (byte R, byte G, byte B)?[a.Objects.Count + 1];
+        foreach (ObjectAnnotation o in a.Objects)
+            if (o.InstanceId > 0 && o.InstanceId < colorOfId.Length) colorOfId[o.InstanceId] = ColorOf(o.CategoryId);
+        bool masks = overlays.HasFlag(SheetOverlays.Masks);
+        int area = scale * scale;
+        for (int y = 0; y < c.H; y++)
+            for (int x = 0; x < c.W; x++)
             {
-                int src = ((y * step) * w + x * step) * 3, dst = (y * tw + x) * 3;
-                small[dst] = rgb[src]; small[dst + 1] = rgb[src + 1]; small[dst + 2] = rgb[src + 2];
+                int s = y * scale * width + x * scale;
+                int r = 0, g = 0, b = 0;
+                for (int dy = 0; dy < scale; dy++)
+                    for (int dx = 0, o = (s + dy * width) * 3; dx < scale; dx++, o += 3)
+                    {
+                        r += rgb[o]; g += rgb[o + 1]; b += rgb[o + 2];
+                    }
+                r /= area; g /= area; b /= area;
+                int id = ids[s];
+                if (masks && id < colorOfId.Length && colorOfId[id] is (var cr, var cg, var cb))
+                {
+                    // Full colour where the tile's right or lower neighbour shows another instance: an outline that
+                    // separates touching objects of the same category.
+                    bool edge = (x + 1 < c.W && ids[s + scale] != id) || (y + 1 < c.H && ids[s + scale * width] != id);
+                    double t = edge ? 1 : 0.4;
+                    c.Set(x, y, (byte)(r * (1 - t) + cr * t), (byte)(g * (1 - t) + cg * t), (byte)(b * (1 - t) + cb * t));
+                }
+                else c.Set(x, y, (byte)r, (byte)g, (byte)b);
             }
-        return Png.EncodeRgb8(small, tw, th);
-    }
 
-    /// <summary>Blends 45% of the category colour into each object's mask pixels, then draws its box outline
-    /// (width scaled so it survives the thumbnail's downsampling).</summary>
-    public static void Overlay(byte[] rgb, ushort[] ids, SampleAnnotation a, int w, int h)
-    {
-        int n = a.Objects.Count;
-        var colors = new (byte R, byte G, byte B)[n + 1];
-        for (int k = 0; k < n; k++) colors[a.Objects[k].InstanceId <= n ? a.Objects[k].InstanceId : 0] = ColorOf(a.Objects[k].CategoryId);
-        for (int p = 0; p < ids.Length; p++)
-        {
-            int id = ids[p];
-            if (id == 0 || id > n) continue;
-            var c = colors[id];
-            rgb[3 * p] = (byte)((rgb[3 * p] * 55 + c.R * 45) / 100);
-            rgb[3 * p + 1] = (byte)((rgb[3 * p + 1] * 55 + c.G * 45) / 100);
-            rgb[3 * p + 2] = (byte)((rgb[3 * p + 2] * 55 + c.B * 45) / 100);
-        }
-        int thickness = Math.Max(1, w / 320);
+        double k = scale;
         foreach (ObjectAnnotation o in a.Objects)
         {
-            var c = ColorOf(o.CategoryId);
-            int x0 = (int)Math.Floor(o.Bbox[0]), y0 = (int)Math.Floor(o.Bbox[1]);
-            int x1 = (int)Math.Ceiling(o.Bbox[0] + o.Bbox[2]) - 1, y1 = (int)Math.Ceiling(o.Bbox[1] + o.Bbox[3]) - 1;
-            for (int t = 0; t < thickness; t++)
+            // A box [x, x + w) covers pixels x .. x + w − 1: the outline goes on the first and last covered pixel.
+            double[] bb = o.Bbox, am = o.AmodalBbox;
+            if (overlays.HasFlag(SheetOverlays.AmodalBoxes) && am[2] > 0)
+                c.Rect(am[0] / k, am[1] / k, (am[0] + am[2] - 1) / k, (am[1] + am[3] - 1) / k, 255, 255, 255, dotted: true);
+            if (overlays.HasFlag(SheetOverlays.TightBoxes) && bb[2] > 0)
             {
-                HorizontalLine(rgb, w, h, x0, x1, y0 + t, c);
-                HorizontalLine(rgb, w, h, x0, x1, y1 - t, c);
-                VerticalLine(rgb, w, h, x0 + t, y0, y1, c);
-                VerticalLine(rgb, w, h, x1 - t, y0, y1, c);
+                var (cr, cg, cb) = ColorOf(o.CategoryId);
+                c.Rect(bb[0] / k, bb[1] / k, (bb[0] + bb[2] - 1) / k, (bb[1] + bb[3] - 1) / k, cr, cg, cb, dotted: false);
             }
+            if (o.Cuboid is not double[][] q) continue;
+            if (overlays.HasFlag(SheetOverlays.Cuboids))
+                for (int i = 0; i < 8; i++)
+                    for (int bit = 1; bit < 8; bit <<= 1)
+                    {
+                        int j = i | bit;
+                        if (j == i) continue;
+                        bool bright = q[i][2] == 2 && q[j][2] == 2;
+                        byte v = bright ? (byte)255 : (byte)140;
+                        c.Line(q[i][0] / k, q[i][1] / k, q[j][0] / k, q[j][1] / k, v, v, bright ? (byte)0 : (byte)140);
+                    }
+            if (overlays.HasFlag(SheetOverlays.Keypoints))
+                for (int i = 0; i < q.Length; i++)
+                {
+                    if (q[i][2] == 0) continue;
+                    bool vis = q[i][2] == 2;
+                    c.Dot(q[i][0] / k, q[i][1] / k, vis ? (byte)40 : (byte)230, vis ? (byte)230 : (byte)40, 40);
+                }
         }
     }
 
-    private static void HorizontalLine(byte[] rgb, int w, int h, int x0, int x1, int y, (byte R, byte G, byte B) c)
+    /// <summary>One tile of an RGB8 image; drawing is clipped to it.</summary>
+    private readonly struct Canvas(byte[] image, int stride, int x0, int y0, int w, int h)
     {
-        if (y < 0 || y >= h) return;
-        for (int x = Math.Max(0, x0); x <= Math.Min(w - 1, x1); x++) Put(rgb, (y * w + x) * 3, c);
-    }
+        public int W => w;
+        public int H => h;
 
-    private static void VerticalLine(byte[] rgb, int w, int h, int x, int y0, int y1, (byte R, byte G, byte B) c)
-    {
-        if (x < 0 || x >= w) return;
-        for (int y = Math.Max(0, y0); y <= Math.Min(h - 1, y1); y++) Put(rgb, (y * w + x) * 3, c);
-    }
+        public void Set(int x, int y, byte r, byte g, byte b)
+        {
+            if (x < 0 || y < 0 || x >= w || y >= h) return;
+            int o = ((y0 + y) * stride + x0 + x) * 3;
+            image[o] = r; image[o + 1] = g; image[o + 2] = b;
+        }
 
-    private static void Put(byte[] rgb, int o, (byte R, byte G, byte B) c) { rgb[o] = c.R; rgb[o + 1] = c.G; rgb[o + 2] = c.B; }
+        public void Line(double xa, double ya, double xb, double yb, byte r, byte g, byte b, bool dotted = false)
+        {
+            int steps = (int)Math.Ceiling(Math.Max(Math.Abs(xb - xa), Math.Abs(yb - ya)));
+            if (steps > 4 * (w + h)) return; // a corner projected from far outside
+            for (int k = 0; k <= steps; k++)
+            {
+                if (dotted && (k / 3) % 2 == 1) continue;
+                double t = steps == 0 ? 0 : (double)k / steps;
+                Set((int)Math.Floor(xa + (xb - xa) * t), (int)Math.Floor(ya + (yb - ya) * t), r, g, b);
+            }
+        }
+
+        public void Rect(double xa, double ya, double xb, double yb, byte r, byte g, byte b, bool dotted)
+        {
+            Line(xa, ya, xb, ya, r, g, b, dotted); Line(xb, ya, xb, yb, r, g, b, dotted);
+            Line(xb, yb, xa, yb, r, g, b, dotted); Line(xa, yb, xa, ya, r, g, b, dotted);
+        }
+
+        public void Dot(double x, double y, byte r, byte g, byte b)
+        {
+            for (int dy = -1; dy <= 1; dy++)
+                for (int dx = -1; dx <= 1; dx++) Set((int)Math.Floor(x) + dx, (int)Math.Floor(y) + dy, r, g, b);
+        }
+    }
 }

@@ -75,7 +75,7 @@ public static class HtmlReport
                   .Append(E(c.Name)).Append("</span>");
             }
             sb.Append("</p>\n<div class=\"sheet\">\n");
-            IReadOnlyList<long> picked = Preview.ContactSheet.SpreadSamples(reader.Indices, contactSheetSamples);
+            IReadOnlyList<long> picked = ContactSheet.SpreadSamples(reader.Indices, contactSheetSamples);
             var thumbs = new byte[picked.Count][];
             Parallel.For(0, picked.Count, k => thumbs[k] = ContactSheet.Thumbnail(reader, picked[k]));
             for (int k = 0; k < picked.Count; k++)

@@ -138,9 +138,12 @@ public sealed record QualityReport(
     }
 
     /// <exception cref="InvalidDataException">Not a quality report, or one of another schema version.</exception>
-    public static QualityReport Read(string path)
+    public static QualityReport Read(string path) => Parse(File.ReadAllBytes(path), path);
+
+    /// <param name="path">Where the bytes came from, for the messages (e.g. a member of a release archive).</param>
+    /// <exception cref="InvalidDataException">Not a quality report, or one of another schema version.</exception>
+    public static QualityReport Parse(byte[] bytes, string path)
     {
-        byte[] bytes = File.ReadAllBytes(path);
         int version;
         try
         {

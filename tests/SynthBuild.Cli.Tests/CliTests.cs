@@ -185,7 +185,63 @@ public sealed class CliTests : IDisposable
         for (int p = 0; p < rgb.Length; p += 3) yellow |= rgb[p] == 255 && rgb[p + 1] == 255 && rgb[p + 2] == 0;
         Assert.True(yellow);
 
+        // Colours per category (the report legend's): tight boxes only draw palette colours and no cuboid yellow;
+        // no overlays at all leave the palette colours to chance.
+        int PaletteAndYellow(string overlays, out bool anyYellow)
+        {
+            string only = Path.Combine(_dir, "sheets", overlays + ".png");
+            Assert.Equal(0, Run("contact-sheet", data, "--out", only, "--overlays", overlays).Code);
+            var px = SynthBuild.Core.Storage.Png.Decode(File.ReadAllBytes(only)).Bytes!;
+            var palette = SynthBuild.Quality.ContactSheet.Palette.ToHashSet();
+            int n = 0;
+            anyYellow = false;
+            for (int p = 0; p < px.Length; p += 3)
+            {
+                if (palette.Contains((px[p], px[p + 1], px[p + 2]))) n++;
+                anyYellow |= px[p] == 255 && px[p + 1] == 255 && px[p + 2] == 0;
+            }
+            return n;
+        }
+        int boxes = PaletteAndYellow("TightBoxes", out bool yellowWithBoxes), none = PaletteAndYellow("None", out bool yellowWithNone);
+        Assert.True(boxes > none + 100, $"{boxes} palette pixels with tight boxes, {none} without overlays");
+        Assert.False(yellowWithBoxes || yellowWithNone);
+
         Assert.Equal(SynthCli.ExitBadInput, Run("contact-sheet", data).Code);                       // no -o
         Assert.Equal(SynthCli.ExitBadInput, Run("contact-sheet", Path.Combine(_dir, "none"), "-o", png).Code);
+    }
+
+    [Fact]
+    public void Every_command_has_help_and_usage_errors_exit_2()
+    {
+        string[][] commands = [["eval"], ["sim2real"], ["make-fixture"], ["lineage"], ["release", "verify"], ["release", "extract"],
+            ["contact-sheet"], ["quality", "compare"]];
+        foreach (string[] command in commands)
+        {
+            var (code, stdout, _) = Run([.. command, "--help"]);
+            Assert.Equal(SynthCli.ExitOk, code);
+            Assert.Contains("Usage:\n  synth " + string.Join(' ', command), stdout.ReplaceLineEndings("\n"));
+            Assert.Equal(stdout, Run(["help", .. command]).Out);
+        }
+        // Every command in the tree is in the list above (a new one needs its line in docs and here).
+        var root = SynthCli.BuildCommands(TextWriter.Null, TextWriter.Null);
+        var leaves = root.Subcommands.SelectMany(c => c.Subcommands.Count == 0 ? [c.Name] : c.Subcommands.Select(s => c.Name + " " + s.Name));
+        Assert.Equal(commands.Select(c => string.Join(' ', c)).Order(), leaves.Order());
+
+        var none = Run();
+        Assert.Equal(SynthCli.ExitBadInput, none.Code);
+        Assert.Contains("Usage:", none.Err);
+        Assert.Equal(SynthCli.ExitOk, Run("--help").Code);
+
+        var unknown = Run("frobnicate");
+        Assert.Equal(SynthCli.ExitBadInput, unknown.Code);
+        Assert.Contains("unknown command 'frobnicate' (expected eval, sim2real", unknown.Err);
+        var option = Run("eval", "--gt", "a", "--dt", "b", "--bogus");
+        Assert.Equal(SynthCli.ExitBadInput, option.Code);
+        Assert.Contains("synth: error: unknown option --bogus", option.Err);
+        Assert.Contains("Run 'synth eval --help' for usage.", option.Err);
+        var missing = Run("make-fixture");
+        Assert.Equal(SynthCli.ExitBadInput, missing.Code);
+        Assert.Contains("'--out' is required", missing.Err);
+        Assert.Contains("--images needs a positive integer", Run("make-fixture", "--out", _dir, "--images", "0").Err);
     }
 }

@@ -32,7 +32,7 @@ public class DatasetReleaseTests
         var report = ReleaseVerifier.Verify(r.Archive!);
         Assert.True(report.Ok, string.Join("\n", report.Problems));
         string dest = SmallDataset.TempDir();
-        Assert.Empty(SafeArchive.Extract(r.Archive!, dest));
+        Assert.Empty(ReleaseArchive.Extract(r.Archive!, dest));
         Assert.True(ReleaseVerifier.Verify(dest).Ok);
     }
 
@@ -148,7 +148,7 @@ public class DatasetReleaseTests
             tar.WriteEntry(new PaxTarEntry(TarEntryType.SymbolicLink, "rel/link") { LinkName = "/etc/passwd" });
         }
         string dest = Path.Combine(dir, "out");
-        var problems = SafeArchive.Extract(archive, dest);
+        var problems = ReleaseArchive.Extract(archive, dest);
         Assert.Equal(3, problems.Count);
         Assert.All(problems, p => Assert.Equal(SynCodes.UnsafeArchiveEntry, p.Code));
         Assert.Contains(problems, p => p.Message.Contains("rel/../../escaped.txt") && p.Message.Contains(".."));
@@ -175,7 +175,7 @@ public class DatasetReleaseTests
             tar.WriteEntry(new PaxTarEntry(TarEntryType.HardLink, "r/hard") { LinkName = "/etc/passwd" });
             tar.WriteEntry(new PaxTarEntry(TarEntryType.RegularFile, "r/./a.txt") { DataStream = new MemoryStream([2]) });
         }
-        var problems = SafeArchive.Extract(archive, Path.Combine(dir, "out"));
+        var problems = ReleaseArchive.Extract(archive, Path.Combine(dir, "out"));
         Assert.Equal(2, problems.Count);
         Assert.Contains(problems, p => p.Message.Contains("HardLink"));
         Assert.Contains(problems, p => p.Message.Contains("appears twice"));
@@ -186,7 +186,7 @@ public class DatasetReleaseTests
         File.WriteAllText(Path.Combine(busy, "keep.txt"), "mine");
         var f = new LineageFixture();
         var r = DatasetRelease.Create(f.Release());
-        var refusal = Assert.Single(SafeArchive.Extract(r.Archive!, busy));
+        var refusal = Assert.Single(ReleaseArchive.Extract(r.Archive!, busy));
         Assert.Equal(SynCodes.ExtractDestinationNotEmpty, refusal.Code);
         Assert.Contains("empty destination", refusal.Message);
         Assert.Equal("mine", File.ReadAllText(Path.Combine(busy, "keep.txt")));
@@ -199,7 +199,7 @@ public class DatasetReleaseTests
         Assert.True(LineageRecorder.Record(f.Lineage()).Succeeded);
         var r = DatasetRelease.Create(f.Release());
         string dest = SmallDataset.TempDir();
-        Assert.Empty(SafeArchive.Extract(r.Archive!, dest));
+        Assert.Empty(ReleaseArchive.Extract(r.Archive!, dest));
         string root = Path.Combine(dest, "small-1.2.0");
         File.Delete(Path.Combine(root, "segmentation", "000001.png"));
         File.WriteAllText(Path.Combine(root, "annotations", "000000.json"), "{}");

@@ -25,7 +25,7 @@ public class QualityBaselineTests
         Assert.Equal(built.ToJsonBytes(), fromArchive.ToJsonBytes());
 
         string extracted = Path.Combine(SmallDataset.TempDir(), "x");
-        Assert.Empty(SafeArchive.Extract(release.Archive!, extracted));
+        Assert.Empty(ReleaseArchive.Extract(release.Archive!, extracted));
         Assert.Equal(built.ToJsonBytes(), QualityBaseline.Load(extracted).ToJsonBytes()); // the folder holding <name>-<version>/
         Assert.Equal(built.ToJsonBytes(), QualityBaseline.Load(Directory.GetDirectories(extracted).Single()).ToJsonBytes());
         Assert.Equal(built.ToJsonBytes(), QualityBaseline.Load(f.DatasetRoot).ToJsonBytes());

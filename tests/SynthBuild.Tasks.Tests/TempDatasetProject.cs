@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json;
+using SynthBuild.Core.Storage;
 
 namespace SynthBuild.Tasks.Tests;
 
@@ -29,7 +30,7 @@ internal sealed class TempDatasetProject
     public string Directory { get; }
     public string ProjectFile { get; }
     public string ConfigFile => Path.Combine(Directory, "synth.json");
-    public string OutputDir => Path.Combine(Directory, "bin", "dataset");
+    public string OutputDir => ProjectLayout.DefaultOutputDirectory(Directory);
 
     public void WriteConfig(string json) => File.WriteAllText(ConfigFile, json);
 
