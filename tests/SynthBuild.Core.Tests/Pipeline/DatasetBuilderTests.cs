@@ -1,4 +1,5 @@
 using System.Text.Json;
+using SynthBuild.Core.Assets;
 using SynthBuild.Core.Pipeline;
 using SynthBuild.Core.Storage;
 

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using SynthBuild.Core.Assets;
 using SynthBuild.Core.Config;
 using SynthBuild.Core.Labels;
 using SynthBuild.Core.Scene;
