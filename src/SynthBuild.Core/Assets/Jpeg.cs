@@ -29,8 +29,8 @@ public static class Jpeg
                 throw new FormatException($"JPEG image of {jpeg.Image_width}×{jpeg.Image_height} is too large to decode.");
             byte[] rgb = space switch
             {
-                J_COLOR_SPACE.JCS_GRAYSCALE or J_COLOR_SPACE.JCS_YCbCr or J_COLOR_SPACE.JCS_RGB => DecodeRaw(jpeg, space),
-                J_COLOR_SPACE.JCS_CMYK or J_COLOR_SPACE.JCS_YCCK => DecodeCmyk(jpeg),
+                J_COLOR_SPACE.JCS_GRAYSCALE or J_COLOR_SPACE.JCS_YCbCr or J_COLOR_SPACE.JCS_RGB
+                    or J_COLOR_SPACE.JCS_CMYK or J_COLOR_SPACE.JCS_YCCK => DecodeRaw(jpeg, space),
                 _ => throw new FormatException($"JPEG colour space {space} is not supported."),
             };
             return (jpeg.Image_width, jpeg.Image_height, rgb);
@@ -90,10 +90,25 @@ public static class Jpeg
         int pixels = width * height;
         if (n == 1)
             for (int i = 0; i < pixels; i++) rgb[3 * i] = rgb[3 * i + 1] = rgb[3 * i + 2] = full[0][i];
-        else if (space == J_COLOR_SPACE.JCS_RGB)
+        else if (space is J_COLOR_SPACE.JCS_RGB or J_COLOR_SPACE.JCS_CMYK)
             for (int i = 0; i < pixels; i++) { rgb[3 * i] = full[0][i]; rgb[3 * i + 1] = full[1][i]; rgb[3 * i + 2] = full[2][i]; }
         else
             YccToRgb(full[0], full[1], full[2], rgb);
+        if (n == 4)
+        {
+            // YCCK is YCbCr-coded inverted CMY (libjpeg: C = 255 − R); then OpenCV's CMYK→BGR
+            // (icvCvt_CMYK2BGR_8u_C4C3R, which reads the samples as Adobe writes them, inverted): k − (255 − c)·k / 256.
+            bool ycck = space == J_COLOR_SPACE.JCS_YCCK;
+            for (int i = 0; i < pixels; i++)
+            {
+                int k = full[3][i];
+                for (int c = 0; c < 3; c++)
+                {
+                    int v = ycck ? 255 - rgb[3 * i + c] : rgb[3 * i + c];
+                    rgb[3 * i + c] = (byte)(k - ((255 - v) * k >> 8));
+                }
+            }
+        }
         return rgb;
     }
 
@@ -197,30 +212,6 @@ public static class Jpeg
     }
 
     private static byte Clamp(int v) => (byte)Math.Clamp(v, 0, 255);
-
-    /// <summary>CMYK and YCCK through the library's own conversion to CMYK (4-component JPEGs are rare; a subsampled
-    /// one is upsampled the libjpeg 9 way, not bit-exact with OpenCV), then OpenCV's CMYK→BGR
-    /// (icvCvt_CMYK2BGR_8u_C4C3R, which reads the samples as Adobe writes them, inverted): k − (255 − c)·k / 256.</summary>
-    private static byte[] DecodeCmyk(jpeg_decompress_struct jpeg)
-    {
-        jpeg.Out_color_space = J_COLOR_SPACE.JCS_CMYK;
-        jpeg.jpeg_start_decompress();
-        int width = jpeg.Output_width, height = jpeg.Output_height;
-        var rgb = new byte[width * height * 3];
-        byte[][] row = jpeg_common_struct.AllocJpegSamples(width * 4, 1);
-        for (int y = 0; y < height; y++)
-        {
-            if (jpeg.jpeg_read_scanlines(row, 1) != 1) throw new FormatException("JPEG file is truncated.");
-            byte[] s = row[0];
-            for (int x = 0, d = y * width * 3; x < width; x++, d += 3)
-            {
-                int k = s[4 * x + 3];
-                for (int c = 0; c < 3; c++) rgb[d + c] = (byte)(k - ((255 - s[4 * x + c]) * k >> 8));
-            }
-        }
-        jpeg.jpeg_finish_decompress();
-        return rgb;
-    }
 
     /// <summary>Silent (libjpeg prints to the console by default); a premature end of the data is an error, where
     /// libjpeg would fill the rest of the image with grey and go on.</summary>

@@ -124,6 +124,30 @@ public class ImageDecoderTests
         AssertSameAsOpenCv(Encode(bgr, ".jpg", (int)ImwriteFlags.JpegQuality, quality, (int)ImwriteFlags.JpegRstInterval, restartRows), $"colour {w}×{h} restart {restartRows}");
     }
 
+    [Theory]
+    [InlineData(BitMiracle.LibJpeg.Classic.J_COLOR_SPACE.JCS_CMYK)]
+    [InlineData(BitMiracle.LibJpeg.Classic.J_COLOR_SPACE.JCS_YCCK)] // libjpeg's default for it: Y and K subsampled 2×2
+    public void CMYK_and_YCCK_JPEGs_decode_as_OpenCV_decodes_them(BitMiracle.LibJpeg.Classic.J_COLOR_SPACE space)
+    {
+        // OpenCV cannot write these; libjpeg (the managed port) can.
+        const int w = 37, h = 23;
+        var rng = new Random(3);
+        var cmyk = new byte[w * h * 4];
+        for (int i = 0; i < cmyk.Length; i++) cmyk[i] = (byte)((i % 4 * 60 + i / 4 % w * 3 + rng.Next(30)) & 255);
+        var file = new MemoryStream();
+        var jpeg = new BitMiracle.LibJpeg.Classic.jpeg_compress_struct(new BitMiracle.LibJpeg.Classic.jpeg_error_mgr());
+        jpeg.jpeg_stdio_dest(file);
+        jpeg.Image_width = w; jpeg.Image_height = h; jpeg.Input_components = 4;
+        jpeg.In_color_space = BitMiracle.LibJpeg.Classic.J_COLOR_SPACE.JCS_CMYK;
+        jpeg.jpeg_set_defaults();
+        jpeg.jpeg_set_colorspace(space);
+        jpeg.jpeg_set_quality(90, true);
+        jpeg.jpeg_start_compress(true);
+        for (int y = 0; y < h; y++) jpeg.jpeg_write_scanlines([cmyk[(y * w * 4)..((y + 1) * w * 4)]], 1);
+        jpeg.jpeg_finish_compress();
+        AssertSameAsOpenCv(file.ToArray(), space.ToString());
+    }
+
     /// <summary>An APP1 Exif segment with one IFD entry, Orientation, right after SOI.</summary>
     private static byte[] WithExifOrientation(byte[] jpeg, int orientation, bool littleEndian)
     {
