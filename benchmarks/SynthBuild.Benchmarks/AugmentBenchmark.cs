@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using SynthBuild.Augmentation;
+using SynthBuild.Core.Assets;
 using SynthBuild.Core.Config;
 using SynthBuild.Core.Pipeline;
 using SynthBuild.Core.Storage;

@@ -1,3 +1,4 @@
+using SynthBuild.Core.Assets;
 using SynthBuild.Evaluation;
 using SynthBuild.Core.Labels;
 using SynthBuild.Core.Storage;

@@ -176,7 +176,7 @@ public sealed class CliTests : IDisposable
         var (code, stdout, stderr) = Run("contact-sheet", data, "-o", png);
         Assert.True(code == 0, stderr);
         Assert.Contains("sheet.png", stdout);
-        var image = SynthBuild.Core.Storage.Png.Decode(File.ReadAllBytes(png));
+        var image = SynthBuild.Core.Assets.Png.Decode(File.ReadAllBytes(png));
         // 6 samples: 4 columns × 2 rows of 80×60 tiles with 4-pixel gaps.
         Assert.Equal((4 * 80 + 5 * 4, 2 * 60 + 3 * 4), (image.Width, image.Height));
         // Overlays: the white dotted amodal boxes and yellow cuboid edges exist somewhere.
@@ -191,7 +191,7 @@ public sealed class CliTests : IDisposable
         {
             string only = Path.Combine(_dir, "sheets", overlays + ".png");
             Assert.Equal(0, Run("contact-sheet", data, "--out", only, "--overlays", overlays).Code);
-            var px = SynthBuild.Core.Storage.Png.Decode(File.ReadAllBytes(only)).Bytes!;
+            var px = SynthBuild.Core.Assets.Png.Decode(File.ReadAllBytes(only)).Bytes!;
             var palette = SynthBuild.Quality.ContactSheet.Palette.ToHashSet();
             int n = 0;
             anyYellow = false;

@@ -70,11 +70,11 @@ public class HtmlReportTests
         var stdout = p.StandardOutput.ReadToEndAsync();
         Assert.True(p.WaitForExit(TimeSpan.FromMinutes(2)), "chromium did not finish");
         Assert.True(File.Exists(shot), $"no screenshot; chromium exit {p.ExitCode}\n{await stdout}\n{await stderr}");
-        var png = SynthBuild.Core.Storage.Png.Decode(File.ReadAllBytes(shot));
+        var png = SynthBuild.Core.Assets.Png.Decode(File.ReadAllBytes(shot));
         Assert.Equal((1280, 2000), (png.Width, png.Height));
         var colours = new HashSet<int>();
         byte[] px = png.Bytes!;
-        int bpp = png.Format == SynthBuild.Core.Storage.PngPixelFormat.Rgba8 ? 4 : 3;
+        int bpp = png.Format == SynthBuild.Core.Assets.PngPixelFormat.Rgba8 ? 4 : 3;
         for (int i = 0; i + 2 < px.Length; i += bpp * 7) colours.Add(px[i] << 16 | px[i + 1] << 8 | px[i + 2]);
         int saturated = 0;
         for (int i = 0; i + 2 < px.Length; i += bpp)

@@ -143,7 +143,7 @@ public class BuildIntegrationTests
             System.IO.Directory.CreateDirectory(Path.Combine(p.Directory, folder));
             var rgb = new byte[64 * 48 * 3];
             for (int i = 0; i < rgb.Length; i++) rgb[i] = (byte)(i * 7 + seed * 50 + i / 97);
-            File.WriteAllBytes(Path.Combine(p.Directory, folder, "a.png"), SynthBuild.Core.Storage.Png.EncodeRgb8(rgb, 64, 48));
+            File.WriteAllBytes(Path.Combine(p.Directory, folder, "a.png"), SynthBuild.Core.Assets.Png.EncodeRgb8(rgb, 64, 48));
         }
         string a = Path.Combine(p.Directory, "out-default");
         string b = Path.Combine(p.Directory, "out-1-thread-no-simd");

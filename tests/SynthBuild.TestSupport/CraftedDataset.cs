@@ -1,5 +1,6 @@
 using SynthBuild.TestSupport;
 using System.Security.Cryptography;
+using SynthBuild.Core.Assets;
 using SynthBuild.Core.Config;
 using SynthBuild.Core.Labels;
 using SynthBuild.Core.Scene;

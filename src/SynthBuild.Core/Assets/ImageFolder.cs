@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using OpenCvSharp;
 
 namespace SynthBuild.Core.Assets;
 
@@ -29,17 +28,9 @@ public sealed record ImageFolder(string Folder, IReadOnlyList<ImageData> Images)
         {
             byte[] bytes = File.ReadAllBytes(file);
             string sha = Convert.ToHexStringLower(SHA256.HashData(bytes));
-            using Mat bgr = Cv2.ImDecode(bytes, ImreadModes.Color);
-            if (bgr.Empty()) throw new FormatException($"'{Path.GetFileName(file)}' is not a readable PNG or JPEG image.");
-            int w = bgr.Width, h = bgr.Height;
-            var rgb = new byte[w * h * 3];
-            for (int y = 0; y < h; y++)
-                for (int x = 0; x < w; x++)
-                {
-                    Vec3b p = bgr.At<Vec3b>(y, x);
-                    int o = (y * w + x) * 3;
-                    rgb[o] = p.Item2; rgb[o + 1] = p.Item1; rgb[o + 2] = p.Item0;
-                }
+            byte[] rgb; int w, h;
+            try { (w, h, rgb) = ImageDecoder.DecodeRgb8(bytes); }
+            catch (FormatException ex) { throw new FormatException($"'{Path.GetFileName(file)}' is not a readable PNG or JPEG image: {ex.Message}", ex); }
             if (maxSide > 0 && Math.Max(w, h) > maxSide)
             {
                 int f = (Math.Max(w, h) + maxSide - 1) / maxSide;

@@ -113,7 +113,7 @@ public static class DiagnosticCatalogue
     public static IReadOnlyList<DiagnosticDescriptor> All { get; } =
     [
         new(SynCodes.TasksAssemblyMissing, DiagnosticStage.Sdk, E, "Task assembly not found",
-            "The SDK cannot find SynthBuild.Tasks.dll at $(SynthTasksAssembly), so no stage can run. Restore or reinstall the SDK package; in this repository, build src/SynthBuild.Tasks first."),
+            "The SDK cannot find its task assembly at $(SynthTasksAssembly), so no stage can run. Restore or reinstall the SDK package; in this repository, build src/SynthBuild.Tasks first."),
 
         new(SynCodes.ConfigFileNotFound, DiagnosticStage.Config, E, "File or folder not found",
             "The dataset config, or a mesh file or image folder it names, does not exist or cannot be read. Paths in the config are relative to the config file; fix the path or create the file (point SynthConfig at the config)."),

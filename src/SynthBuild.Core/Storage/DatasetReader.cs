@@ -1,4 +1,5 @@
 using System.Text.Json;
+using SynthBuild.Core.Assets;
 using SynthBuild.Core.Config;
 using SynthBuild.Core.Diagnostics;
 using SynthBuild.Core.Labels;
@@ -69,14 +70,22 @@ public sealed class DatasetReader
     public SampleAnnotation ReadAnnotation(long index) => AnnotationJson.ReadSample(File.ReadAllBytes(AnnotationPath(index)));
 
     /// <summary>8-bit RGB, 3 bytes per pixel, row-major.</summary>
-    public byte[] ReadRgb(long index) => Png.Decode(File.ReadAllBytes(RgbPath(index))).Bytes!;
+    public byte[] ReadRgb(long index) => ReadPng(RgbPath(index)).Bytes!;
 
     /// <summary>Depth in millimetres, 0 = no measurement.</summary>
-    public ushort[] ReadDepth(long index) => Png.Decode(File.ReadAllBytes(DepthPath(index))).Words!;
+    public ushort[] ReadDepth(long index) => ReadPng(DepthPath(index)).Words!;
 
     /// <summary>Category ids per pixel, 0 = background (when the dataset writes semantic masks).</summary>
-    public ushort[] ReadSemantic(long index) => Png.Decode(File.ReadAllBytes(SemanticPath(index))).Words!;
+    public ushort[] ReadSemantic(long index) => ReadPng(SemanticPath(index)).Words!;
 
     /// <summary>Instance ids, 0 = background, 1..N = the annotation's objects.</summary>
-    public ushort[] ReadSegmentation(long index) => Png.Decode(File.ReadAllBytes(SegmentationPath(index))).Words!;
+    public ushort[] ReadSegmentation(long index) => ReadPng(SegmentationPath(index)).Words!;
+
+    /// <exception cref="InvalidDataException">The file is not a PNG of a layout the dataset writes (as other unreadable
+    /// dataset files are reported).</exception>
+    private static PngImage ReadPng(string path)
+    {
+        try { return Png.Decode(File.ReadAllBytes(path)); }
+        catch (FormatException ex) { throw new InvalidDataException($"'{path}': {ex.Message}", ex); }
+    }
 }

@@ -1,4 +1,5 @@
 using OpenCvSharp;
+using SynthBuild.Core.Assets;
 using SynthBuild.Core.Config;
 using SynthBuild.Core.Pipeline;
 using SynthBuild.Core.Rendering;

@@ -1,5 +1,6 @@
 using SynthBuild.TestSupport;
 using System.Text.Json;
+using SynthBuild.Core.Assets;
 using SynthBuild.Core.Diagnostics;
 using SynthBuild.Core.Pipeline;
 using SynthBuild.Core.Storage;
