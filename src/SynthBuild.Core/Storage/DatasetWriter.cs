@@ -18,12 +18,13 @@ public sealed class DatasetWriter(string root)
     private readonly List<(string Path, ReadOnlyMemory<byte> Bytes)> _files = new(8);
     // One encode buffer per file slot of a sample: no large per-sample arrays for the GC to churn.
     private readonly List<MemoryStream> _buffers = [];
+    private int _buffersUsed;
     private readonly List<KeyValuePair<string, string>> _extraFiles = new(3);
 
     private MemoryStream NextBuffer()
     {
-        if (_buffers.Count <= _files.Count) _buffers.Add(new MemoryStream());
-        return _buffers[_files.Count];
+        if (_buffers.Count == _buffersUsed) _buffers.Add(new MemoryStream());
+        return _buffers[_buffersUsed++];
     }
 
     /// <param name="noisy">Sensor noise on every pixel (picks the faster compression there; see <see cref="Png.EncodeRgb8(ReadOnlySpan{byte}, int, int, MemoryStream, bool)"/>).</param>
@@ -77,6 +78,7 @@ public sealed class DatasetWriter(string root)
         finally
         {
             _files.Clear();
+            _buffersUsed = 0;
             _extraFiles.Clear();
         }
     }
