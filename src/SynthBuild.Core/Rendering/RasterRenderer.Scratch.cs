@@ -28,9 +28,11 @@ public sealed partial class RasterRenderer
         public void Prepare(CameraModel cam)
         {
             int w = cam.Width, h = cam.Height;
-            if (Stamps.Length != w * h) { Stamps = new int[w * h]; _stamp = 0; }
-            if (ColA.Length != w) { ColA = new double[w]; HitX = new int[w]; HitZ = new double[w]; HitR = new double[w]; HitG = new double[w]; HitB = new double[w]; }
-            if (RowB.Length != h) RowB = new double[h];
+            // Grown, never shrunk: a supersampled sample alternates between two sizes. Stamps left from a render of
+            // another size are harmless, as every object draws with a stamp never used before.
+            if (Stamps.Length < w * h) { Stamps = new int[w * h]; _stamp = 0; }
+            if (ColA.Length < w) { ColA = new double[w]; HitX = new int[w]; HitZ = new double[w]; HitR = new double[w]; HitG = new double[w]; HitB = new double[w]; }
+            if (RowB.Length < h) RowB = new double[h];
             for (int x = 0; x < w; x++) ColA[x] = (x + 0.5 - cam.Cx) / cam.Fx;
             for (int y = 0; y < h; y++) RowB[y] = (y + 0.5 - cam.Cy) / cam.Fy;
             SetClipPlanes(cam);
