@@ -62,7 +62,7 @@ public sealed class AugmentedDatasetBuilder(DatasetSpec spec, string baseDirecto
         };
         Parallel.For(0, count, parallel, o =>
         {
-            if (oldByIndex.TryGetValue(o, out var prev) && prev.Key == keys[o] && DatasetBuilder.FilesIntact(_root, prev)) entries[o] = prev;
+            if (oldByIndex.TryGetValue(o, out var prev) && prev.Key == keys[o] && DatasetWriter.FilesIntact(_root, prev)) entries[o] = prev;
         });
         int[] todo = Enumerable.Range(0, count).Where(o => entries[o] is null).ToArray();
         var monitor = _options.Monitor ?? new BuildMonitor();
@@ -70,9 +70,10 @@ public sealed class AugmentedDatasetBuilder(DatasetSpec spec, string baseDirecto
         int filesWritten = 0;
         try
         {
-            // Each thread reuses its pixel buffers: the images are encoded before the next sample overwrites them.
-            Parallel.For(0, todo.Length, parallel, () => new PixelBuffers(), (t, _, buffers) =>
+            // Each thread reuses its pixel and file buffers: the images are written before the next sample overwrites them.
+            Parallel.For(0, todo.Length, parallel, () => (Pixels: new PixelBuffers(), Writer: new DatasetWriter(_root)), (t, _, local) =>
             {
+                var (buffers, writer) = local;
                 int o = todo[t];
                 long source = sources[o / k];
                 int variant = o % k;
@@ -82,46 +83,31 @@ public sealed class AugmentedDatasetBuilder(DatasetSpec spec, string baseDirecto
                 var im = result.Images;
                 // Semantic masks, point clouds and normals of the source are not carried over: the annotation lists only what is written here.
                 var annotation = result.Annotation with { Index = o, ExtraFiles = null };
-                var outputs = new (string Path, ReadOnlyMemory<byte> Bytes)[]
+                writer.AddRgb(stem, im.Rgb, im.Width, im.Height);
+                writer.AddDepth(stem, im.Depth, im.Width, im.Height);
+                writer.AddSegmentation(stem, im.Ids, im.Width, im.Height);
+                writer.AddAnnotation(stem, annotation with
                 {
-                    (DatasetLayout.Rgb(stem), Png.EncodeRgb8(im.Rgb, im.Width, im.Height)),
-                    (DatasetLayout.Depth(stem), Png.EncodeGray16(im.Depth, im.Width, im.Height)),
-                    (DatasetLayout.Segmentation(stem), Png.EncodeGray16(im.Ids, im.Width, im.Height, filter: 0)),
-                    (DatasetLayout.Annotation(stem), AnnotationJson.Sample(annotation with
-                    {
-                        Stats = ImageStatistics.Compute(im.Rgb, im.Depth, im.Ids, im.Width, im.Height, annotation.Objects.Count),
-                    }, stem, w => Provenance(w, source, variant, result))),
-                };
-                var files = DatasetBuilder.WriteSampleFiles(_root, outputs, oldByIndex.GetValueOrDefault(o), out int written);
+                    Stats = ImageStatistics.Compute(im.Rgb, im.Depth, im.Ids, im.Width, im.Height, annotation.Objects.Count),
+                }, w => Provenance(w, source, variant, result));
+                entries[o] = writer.Commit(o, keys[o], oldByIndex.GetValueOrDefault(o), out int written);
                 Interlocked.Add(ref filesWritten, written);
-                entries[o] = new ManifestSample(o, keys[o], files);
                 monitor.SampleDone();
                 _options.OnTick?.Invoke();
-                return buffers;
+                return local;
             }, _ => { });
         }
         catch (Exception ex) when (ex is AggregateException or OperationCanceledException or DiagnosticException)
         {
-            WriteManifest(manifestPath, augHash, entries);
+            DatasetWriter.WriteManifest(_root, augHash, entries);
             Exception first = ex is AggregateException a ? a.Flatten().InnerExceptions[0] : ex;
             Diagnostic d = first is DiagnosticException de ? de.Diagnostic with { File = de.Diagnostic.File ?? _root }
                 : Diagnostic.Error(SynCodes.AugmentationFailed, $"Augmentation failed: {first.GetType().Name}: {first.Message}", _root);
             return new BuildResult(monitor.Done, count - todo.Length, 0, filesWritten, "", clock.Elapsed, [d]);
         }
 
-        var keep = new HashSet<string>(entries.SelectMany(e => e!.Files).Select(f => f.Path), StringComparer.Ordinal);
-        int removed = 0;
-        foreach (var s in old?.Samples ?? [])
-        {
-            bool any = false;
-            foreach (var f in s.Files)
-            {
-                string full = DatasetLayout.FullPath(_root, f.Path);
-                if (!keep.Contains(f.Path) && File.Exists(full)) { File.Delete(full); any = true; }
-            }
-            if (any && s.Index >= count) removed++;
-        }
-        Manifest manifest = WriteManifest(manifestPath, augHash, entries);
+        int removed = DatasetWriter.RemoveUnlisted(_root, old, entries, count);
+        Manifest manifest = DatasetWriter.WriteManifest(_root, augHash, entries);
         var derived = spec with { Name = spec.Name + "-augmented", Samples = count, Width = outW, Height = outH, Splits = new SplitSpec(1, 0, 0) };
         AtomicFile.WriteIfChanged(Path.Combine(_root, DatasetLayout.DatasetFile), AnnotationJson.Dataset(derived, manifest));
         return new BuildResult(monitor.Done, count - todo.Length, removed, filesWritten, manifest.Digest, clock.Elapsed, []);
@@ -170,14 +156,6 @@ public sealed class AugmentedDatasetBuilder(DatasetSpec spec, string baseDirecto
         foreach (int id in result.LowVisibility) w.WriteNumberValue(id);
         w.WriteEndArray();
         w.WriteEndObject();
-    }
-
-    private static Manifest WriteManifest(string path, string specHash, ManifestSample?[] entries)
-    {
-        var samples = entries.Where(e => e is not null).Select(e => e!).ToList();
-        var manifest = new Manifest(EngineInfo.Version, specHash, samples, Manifest.ComputeDigest(samples));
-        AtomicFile.WriteIfChanged(path, manifest.ToJsonBytes());
-        return manifest;
     }
 
     private static BuildResult Failed(Diagnostic d, Stopwatch clock) => new(0, 0, 0, 0, "", clock.Elapsed, [d]);

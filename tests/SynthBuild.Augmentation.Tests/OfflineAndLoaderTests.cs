@@ -61,6 +61,38 @@ public class OfflineAndLoaderTests
         Assert.Equal(2 * train, new AugmentedDatasetBuilder(changed, root, augmented).Build().Generated);
     }
 
+    [Fact]
+    public void Rebuilds_go_through_the_dataset_writer_unchanged_files_keep_their_timestamps_and_damaged_ones_are_repaired()
+    {
+        var spec = Spec();
+        string root = SmallDataset.TempDirWith(spec);
+        string augmented = Path.Combine(root, AugmentedDatasetBuilder.DefaultFolder);
+        var first = new AugmentedDatasetBuilder(spec, root, augmented).Build();
+        var longAgo = new DateTime(2001, 2, 3, 4, 5, 6, DateTimeKind.Utc);
+        foreach (string f in Directory.EnumerateFiles(augmented, "*", SearchOption.AllDirectories)) File.SetLastWriteTimeUtc(f, longAgo);
+        var before = SmallDataset.Snapshot(augmented);
+
+        // A colour-only change: every variant is regenerated; files whose bytes did not change are not rewritten.
+        var recoloured = Spec(pipeline: Pipeline.Replace("\"hue\": 5", "\"hue\": 9"));
+        var again = new AugmentedDatasetBuilder(recoloured, root, augmented).Build();
+        Assert.Equal(first.Generated, again.Generated);
+        var after = SmallDataset.Snapshot(augmented).Where(kv => kv.Key.Contains('/')).ToList(); // sample files
+        var rewritten = after.Where(kv => kv.Value.Sha != before[kv.Key].Sha).Select(kv => kv.Key).ToList();
+        Assert.Equal(rewritten.Count, again.FilesWritten);
+        Assert.Contains(rewritten, path => path.StartsWith("rgb/"));
+        Assert.DoesNotContain(rewritten, path => path.StartsWith("segmentation/") || path.StartsWith("depth/"));
+        Assert.All(after, kv => Assert.Equal(rewritten.Contains(kv.Key), kv.Value.Written != longAgo));
+
+        // A damaged file is found by the manifest check and only its sample is written again.
+        string mask = Path.Combine(augmented, "segmentation/000001.png");
+        byte[] bytes = File.ReadAllBytes(mask);
+        bytes[^20] ^= 1;
+        File.WriteAllBytes(mask, bytes);
+        var repaired = new AugmentedDatasetBuilder(recoloured, root, augmented).Build();
+        Assert.Equal((1, 1), (repaired.Generated, repaired.FilesWritten));
+        Assert.Equal(again.Digest, repaired.Digest);
+    }
+
     /// <summary>A batch's content, copied out (the batch itself is disposed).</summary>
     private sealed record BatchCopy(int Count, float[] Images, ushort[] Masks, ushort[] Depths, IReadOnlyList<SampleTargets> Targets);
 

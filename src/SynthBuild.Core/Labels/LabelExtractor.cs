@@ -7,19 +7,25 @@ namespace SynthBuild.Core.Labels;
 /// <summary>
 /// Derives every label from the renderer's instance-id buffer, so boxes and areas are exact by construction.
 /// Objects that ended up with no visible pixel are dropped and the remaining ids renumbered densely 1..N in the
-/// buffer and the annotations alike (a fully hidden object contributes nothing to the image, so this is exact).
+/// id image and the annotations alike (a fully hidden object contributes nothing to the image, so this is exact).
 /// </summary>
 public static class LabelExtractor
 {
-    public static SampleAnnotation Extract(long index, SceneDescription scene, RenderTarget target)
+    /// <summary>
+    /// Labels of one rendered sample. The render is not changed: when ids need renumbering, the sample's id image
+    /// is written into <paramref name="renumbered"/>; <paramref name="instanceIds"/> is the id image the labels
+    /// refer to (<paramref name="renumbered"/>, or the render's own ids when every object is visible).
+    /// </summary>
+    public static SampleAnnotation Extract(long index, SceneDescription scene, RenderResult render, Span<ushort> renumbered,
+        out ReadOnlySpan<ushort> instanceIds)
     {
         int n = scene.Objects.Count;
         Span<int> visible = n <= 256 ? stackalloc int[n + 1] : new int[n + 1];
         var extents = new PixelExtent[n + 1];
         for (int i = 0; i <= n; i++) extents[i] = PixelExtent.Empty;
 
-        int w = target.Width, h = target.Height;
-        ushort[] ids = target.InstanceIds;
+        int w = render.Width, h = render.Height;
+        ReadOnlySpan<ushort> ids = render.InstanceIds;
         for (int y = 0; y < h; y++)
         {
             int row = y * w;
@@ -45,8 +51,13 @@ public static class LabelExtractor
             remap[id] = visible[id] > 0 ? ++next : (ushort)0;
             if (remap[id] != id) renumber = true;
         }
+        instanceIds = ids;
         if (renumber)
-            for (int i = 0; i < ids.Length; i++) ids[i] = remap[ids[i]];
+        {
+            Span<ushort> dense = renumbered[..ids.Length];
+            for (int i = 0; i < ids.Length; i++) dense[i] = remap[ids[i]];
+            instanceIds = dense;
+        }
 
         var camera = scene.Camera;
         var objects = new List<ObjectAnnotation>(next);
@@ -54,11 +65,11 @@ public static class LabelExtractor
         {
             int id = o.InstanceId;
             if (visible[id] == 0) continue;
-            PixelExtent e = extents[id], a = target.AmodalExtent[id];
-            int unoccluded = target.UnoccludedPixels[id];
+            PixelExtent e = extents[id], a = render.AmodalExtent[id];
+            int unoccluded = render.UnoccludedPixels[id];
             RigidTransform inCamera = camera.WorldToCamera.Compose(o.Pose);
             double truncation = Truncation(camera, inCamera, o);
-            double[][] cuboid = Cuboid(camera, inCamera, o.Dimensions, target, remap[id]);
+            double[][] cuboid = Cuboid(camera, inCamera, o.Dimensions, render.DepthMetres, instanceIds, remap[id]);
             objects.Add(new ObjectAnnotation(
                 remap[id], o.CategoryId, o.CategoryName, o.Shape,
                 [e.MinX, e.MinY, e.MaxX - e.MinX + 1, e.MaxY - e.MinY + 1],
@@ -76,6 +87,10 @@ public static class LabelExtractor
             new CameraAnnotation(camera.Fx, camera.Fy, camera.Cx, camera.Cy, camera.WorldToCamera, camera.Position, camera.Lens.ToArray()),
             scene.Light, objects);
     }
+
+    /// <summary>Labels of a render the caller owns; ids that need renumbering are renumbered in the target itself.</summary>
+    public static SampleAnnotation Extract(long index, SceneDescription scene, RenderTarget target) =>
+        Extract(index, scene, new RenderResult(target), target.InstanceIds, out _);
 
     /// <summary>1 − (area of the projected mesh's box inside the image) ÷ (its whole area).</summary>
     internal static double Truncation(CameraModel camera, RigidTransform objectToCamera, SceneObject o)
@@ -105,7 +120,8 @@ public static class LabelExtractor
     // or just off the surface; the rendered depth is float).
     private const double KeypointDepthTolerance = 0.004;
 
-    private static double[][] Cuboid(CameraModel camera, RigidTransform objectToCamera, Vec3 dims, RenderTarget target, int id)
+    private static double[][] Cuboid(CameraModel camera, RigidTransform objectToCamera, Vec3 dims, ReadOnlySpan<float> depth,
+        ReadOnlySpan<ushort> ids, int id)
     {
         var result = new double[9][];
         for (int i = 0; i < 9; i++)
@@ -117,8 +133,8 @@ public static class LabelExtractor
             if (u >= 0 && v >= 0 && u < camera.Width && v < camera.Height)
             {
                 int p = (int)v * camera.Width + (int)u;
-                float surface = target.DepthMetres[p];
-                bool clear = i == 8 ? target.InstanceIds[p] == id : surface == 0 || pc.Z <= surface + KeypointDepthTolerance;
+                float surface = depth[p];
+                bool clear = i == 8 ? ids[p] == id : surface == 0 || pc.Z <= surface + KeypointDepthTolerance;
                 flag = clear ? 2 : 1;
             }
             result[i] = [u, v, flag];

@@ -81,7 +81,7 @@ public sealed class DatasetBuilder(DatasetSpec spec, string outputDirectory, Bui
         for (int i = 0; i < spec.Samples; i++) keys[i] = SampleKey(specHash, spec.Seed, i);
         Parallel.For(0, spec.Samples, Parallelism(cancellation), i =>
         {
-            if (oldByIndex.TryGetValue(i, out var prev) && prev.Key == keys[i] && FilesIntact(_root, prev))
+            if (oldByIndex.TryGetValue(i, out var prev) && prev.Key == keys[i] && DatasetWriter.FilesIntact(_root, prev))
                 entries[i] = prev;
         });
         var todo = Enumerable.Range(0, spec.Samples).Where(i => entries[i] is null).ToArray();
@@ -98,11 +98,11 @@ public sealed class DatasetBuilder(DatasetSpec spec, string outputDirectory, Bui
             var sampler = new SceneSampler(spec);
             var sensor = new SensorModel(spec.Sensor);
             var work = Task.Run(() => Parallel.For(0, todo.Length, Parallelism(cancellation),
-                () => new Worker(spec, sampler, sensor, _options.Timings),
+                () => new Worker(spec, sampler, sensor, _root, _options.Timings),
                 (t, _, worker) =>
                 {
                     int i = todo[t];
-                    var (entry, written, warning) = worker.Generate(i, keys[i], _root, oldByIndex.GetValueOrDefault(i));
+                    var (entry, written, warning) = worker.Generate(i, keys[i], oldByIndex.GetValueOrDefault(i));
                     entries[i] = entry;
                     Interlocked.Add(ref filesWritten, written);
                     if (warning is not null) warnings.Add(warning);
@@ -119,7 +119,7 @@ public sealed class DatasetBuilder(DatasetSpec spec, string outputDirectory, Bui
                 if (checkpoint.Elapsed >= interval)
                 {
                     // A killed build resumes from here instead of regenerating everything.
-                    WriteManifest(manifestPath, specHash, entries);
+                    DatasetWriter.WriteManifest(_root, specHash, entries);
                     checkpoint.Restart();
                 }
             }
@@ -130,7 +130,7 @@ public sealed class DatasetBuilder(DatasetSpec spec, string outputDirectory, Bui
         if (failure is not null || cancellation.IsCancellationRequested)
         {
             // Keep what is on disk; record what was completed so the next build resumes from it.
-            WriteManifest(manifestPath, specHash, entries);
+            DatasetWriter.WriteManifest(_root, specHash, entries);
             diagnostics.Add(failure is null or OperationCanceledException
                 ? Diagnostic.Error(SynCodes.GenerationFailed, "Generation was cancelled; the next build completes the dataset.", _root)
                 : Diagnostic.Error(SynCodes.GenerationFailed, $"Generation failed: {failure.GetType().Name}: {failure.Message}", _root));
@@ -138,21 +138,9 @@ public sealed class DatasetBuilder(DatasetSpec spec, string outputDirectory, Bui
         }
 
         // Samples beyond the requested count, and files the new manifest no longer lists, are removed.
-        var keep = new HashSet<string>(entries.Where(e => e is not null).SelectMany(e => e!.Files).Select(f => f.Path), StringComparer.Ordinal);
-        int removed = 0;
-        foreach (var s in old?.Samples ?? [])
-        {
-            bool any = false;
-            foreach (var f in s.Files)
-            {
-                if (keep.Contains(f.Path)) continue;
-                string full = DatasetLayout.FullPath(_root, f.Path);
-                if (File.Exists(full)) { File.Delete(full); any = true; }
-            }
-            if (any && s.Index >= spec.Samples) removed++;
-        }
+        int removed = DatasetWriter.RemoveUnlisted(_root, old, entries, spec.Samples);
 
-        Manifest manifest = WriteManifest(manifestPath, specHash, entries);
+        Manifest manifest = DatasetWriter.WriteManifest(_root, specHash, entries);
         if (!warnings.IsEmpty)
         {
             // One summary line, not one per sample.
@@ -180,29 +168,6 @@ public sealed class DatasetBuilder(DatasetSpec spec, string outputDirectory, Bui
         catch (AggregateException) { return true; } // inspected by the caller through task.Exception
     }
 
-    private Manifest WriteManifest(string path, string specHash, ManifestSample?[] entries)
-    {
-        var samples = entries.Where(e => e is not null).Select(e => e!).ToList();
-        var manifest = new Manifest(EngineInfo.Version, specHash, samples, Manifest.ComputeDigest(samples));
-        AtomicFile.WriteIfChanged(path, manifest.ToJsonBytes());
-        return manifest;
-    }
-
-    /// <summary>Every file the manifest lists for a sample exists with its recorded size and hash.</summary>
-    internal static bool FilesIntact(string root, ManifestSample sample)
-    {
-        foreach (var f in sample.Files)
-        {
-            string full = DatasetLayout.FullPath(root, f.Path);
-            var info = new FileInfo(full);
-            if (!info.Exists || info.Length != f.Size) return false;
-            // Streamed through a pooled buffer: no large per-file arrays on a no-op build.
-            using var stream = new FileStream(full, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
-            if (Convert.ToHexStringLower(SHA256.HashData(stream)) != f.Sha256) return false;
-        }
-        return true;
-    }
-
     private ParallelOptions Parallelism(CancellationToken ct) => new()
     {
         MaxDegreeOfParallelism = _options.Threads > 0 ? _options.Threads : Environment.ProcessorCount,
@@ -211,115 +176,73 @@ public sealed class DatasetBuilder(DatasetSpec spec, string outputDirectory, Bui
 
     private BuildResult Failed(Diagnostic d, Stopwatch clock) => new(0, 0, 0, 0, "", clock.Elapsed, [d]);
 
-    internal static string Sha256Hex(ReadOnlySpan<byte> bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
-
-    /// <summary>Per-thread state: buffers are reused across the samples one thread generates.</summary>
-    private sealed class Worker(DatasetSpec spec, SceneSampler sampler, SensorModel sensor, StageTimings? timings)
+    /// <summary>
+    /// Per-thread state and the flow of one sample: scene → render → labels → sensor → statistics → files. Each step
+    /// reads the previous steps' outputs and writes its own buffers (reused across the samples one thread generates).
+    /// </summary>
+    private sealed class Worker(DatasetSpec spec, SceneSampler sampler, SensorModel sensor, string root, StageTimings? timings)
     {
-        private readonly RasterRenderer _renderer = new();
-        private readonly RenderTarget _target = NewTarget(spec);
-        // With lens distortion the pinhole image is rendered with a margin into _pinhole and resampled into _target.
-        private readonly int _margin = spec.Camera.Distortion.IsZero ? 0 : LensWarp.Margin(spec.Camera.Distortion, spec.Width, spec.Height,
-            spec.Camera.Fx, spec.Camera.Fy, spec.Camera.Cx, spec.Camera.Cy, 1 - spec.Camera.FocalLengthVariation);
-        private RenderTarget? _pinhole;
-        private RenderTarget? _highRes;
+        private readonly IRenderer _renderer = new RasterRenderer(RasterOptions.For(spec));
+        private readonly DatasetWriter _writer = new(root);
+        // The id image after dense renumbering (when an object is hidden entirely), the sensor's RGB and depth, the
+        // semantic image.
+        private readonly ushort[] _renumberedIds = new ushort[spec.Width * spec.Height];
+        private readonly byte[] _sensorRgb = new byte[spec.Width * spec.Height * 3];
         private readonly ushort[] _depthMm = new ushort[spec.Width * spec.Height];
         private readonly ushort[] _semantic = new ushort[spec.Width * spec.Height];
-        // Encoded PNGs, one reused buffer per image kind: no large per-sample arrays for the GC to churn.
-        private readonly MemoryStream _rgbPng = new(), _depthPng = new(), _segmentationPng = new(), _semanticPng = new();
 
         private long Lap(GenerationStage stage, long start) => timings?.Lap(stage, start) ?? start;
 
-        private void Render(SceneDescription scene, RenderTarget target, int factor)
-        {
-            if (factor <= 1) { _renderer.Render(scene, target); return; }
-            if (_highRes is null || _highRes.Width != target.Width * factor || _highRes.Height != target.Height * factor)
-                _highRes = new RenderTarget(target.Width * factor, target.Height * factor);
-            _renderer.RenderSupersampled(scene, target, factor, _highRes);
-        }
-
-        private static RenderTarget NewTarget(DatasetSpec spec)
-        {
-            var t = new RenderTarget(spec.Width, spec.Height);
-            if (spec.OutputsOrDefault.Normals) t.EnableNormals();
-            return t;
-        }
-
-        public (ManifestSample Entry, int FilesWritten, Diagnostic? Warning) Generate(int index, string key, string root, ManifestSample? previous)
+        public (ManifestSample Entry, int FilesWritten, Diagnostic? Warning) Generate(int index, string key, ManifestSample? previous)
         {
             // Objects hidden entirely behind others have no pixel and no label; a scene left with fewer visible
             // objects than objectsPerScene.min is redrawn (a few times at most, deterministically).
             SceneDescription scene;
+            RenderResult render;
             SampleAnnotation annotation;
+            ReadOnlySpan<ushort> ids;
             int attempt = 0;
             long t = Stopwatch.GetTimestamp();
             while (true)
             {
                 scene = sampler.Sample(index, attempt);
                 t = Lap(GenerationStage.Scene, t);
-                int factor = spec.RenderOrDefault.Supersampling;
-                if (spec.Camera.Distortion.IsZero)
-                {
-                    Render(scene, _target, factor);
-                }
-                else
-                {
-                    var pinholeScene = scene with { Camera = LensWarp.PinholeWithMargin(scene.Camera, _margin) };
-                    if (_pinhole is null)
-                    {
-                        _pinhole = new RenderTarget(pinholeScene.Camera.Width, pinholeScene.Camera.Height);
-                        _pinhole.EnableCoverageMasks();
-                        if (spec.OutputsOrDefault.Normals) _pinhole.EnableNormals();
-                    }
-                    Render(pinholeScene, _pinhole, factor);
-                    LensWarp.Apply(scene.Camera, _pinhole, _margin, _target, scene.Objects.Count);
-                }
+                render = _renderer.Render(scene);
                 t = Lap(GenerationStage.Render, t);
-                annotation = LabelExtractor.Extract(index, scene, _target);
+                annotation = LabelExtractor.Extract(index, scene, render, _renumberedIds, out ids);
                 t = Lap(GenerationStage.Labels, t);
                 if (annotation.Objects.Count >= spec.ObjectsPerScene.Min || ++attempt > MaxSceneRedraws) break;
             }
-            sensor.ApplyRgbNoise(_target.Rgb, RandomStream.For(spec.Seed, index, "sensor.rgb"));
-            sensor.ApplyDeadPixels(_target.Rgb, spec.Width, spec.Height, spec.Seed);
+            int w = spec.Width, h = spec.Height;
+            ReadOnlySpan<byte> rgb = sensor.CaptureRgb(render.Rgb, w, h, spec.Seed, index, _sensorRgb);
             var curriculum = spec.CurriculumOrDefault;
             double dropout = curriculum.DepthDropout is ValueRange dr ? CurriculumSpec.Lerp(dr, curriculum.Difficulty(index)) : spec.Sensor.DepthDropout;
-            sensor.ToDepth(_target.DepthMetres, _depthMm, spec.Width, RandomStream.For(spec.Seed, index, "sensor.depth"), dropout);
+            sensor.CaptureDepth(render.DepthMetres, w, spec.Seed, index, dropout, _depthMm);
             t = Lap(GenerationStage.Sensor, t);
 
             // What the quality analysis needs from these pixels, while they are in memory (docs/quality.md).
-            annotation = annotation with { Stats = ImageStatistics.Compute(_target.Rgb, _depthMm, _target.InstanceIds, spec.Width, spec.Height, annotation.Objects.Count) };
+            annotation = annotation with { Stats = ImageStatistics.Compute(rgb, _depthMm, ids, w, h, annotation.Objects.Count) };
             t = Lap(GenerationStage.ImageStats, t);
 
             string stem = DatasetLayout.Stem(index, spec.Samples);
-            var outputs = new List<(string Path, ReadOnlyMemory<byte> Bytes)>(7);
-            outputs.Add((DatasetLayout.Rgb(stem), Png.EncodeRgb8(_target.Rgb, spec.Width, spec.Height, _rgbPng, noisy: spec.Sensor.GaussianNoiseStd > 0)));
+            _writer.AddRgb(stem, rgb, w, h, noisy: spec.Sensor.GaussianNoiseStd > 0);
             t = Lap(GenerationStage.EncodeRgb, t);
-            outputs.Add((DatasetLayout.Depth(stem), Png.EncodeGray16(_depthMm, spec.Width, spec.Height, filter: 1, _depthPng)));
+            _writer.AddDepth(stem, _depthMm, w, h);
             t = Lap(GenerationStage.EncodeDepth, t);
-            outputs.Add((DatasetLayout.Segmentation(stem), Png.EncodeGray16(_target.InstanceIds, spec.Width, spec.Height, filter: 0, _segmentationPng)));
-            var extra = new List<KeyValuePair<string, string>>();
+            _writer.AddSegmentation(stem, ids, w, h);
             OutputSpec wanted = spec.OutputsOrDefault;
             if (wanted.Semantic)
             {
-                SampleOutputs.Semantic(_target.InstanceIds, annotation, _semantic);
-                outputs.Add((DatasetLayout.Semantic(stem), Png.EncodeGray16(_semantic, spec.Width, spec.Height, filter: 0, _semanticPng)));
-                extra.Add(new("semantic", DatasetLayout.Semantic(stem)));
+                SampleOutputs.Semantic(ids, annotation, _semantic);
+                _writer.AddSemantic(stem, _semantic, w, h);
             }
-            if (wanted.PointCloud)
-            {
-                outputs.Add((DatasetLayout.PointCloud(stem), SampleOutputs.PointCloudNpy(_depthMm, spec.Width, spec.Height, annotation.Camera)));
-                extra.Add(new("pointCloud", DatasetLayout.PointCloud(stem)));
-            }
-            if (wanted.Normals)
-            {
-                outputs.Add((DatasetLayout.Normals(stem), Png.EncodeRgb8(SampleOutputs.NormalsRgb(_target.Normals!), spec.Width, spec.Height)));
-                extra.Add(new("normals", DatasetLayout.Normals(stem)));
-            }
+            if (wanted.PointCloud) _writer.AddPointCloud(stem, SampleOutputs.PointCloudNpy(_depthMm, w, h, annotation.Camera));
+            if (wanted.Normals) _writer.AddNormals(stem, SampleOutputs.NormalsRgb(render.Normals), w, h);
             t = Lap(GenerationStage.EncodeMasks, t);
-            outputs.Add((DatasetLayout.Annotation(stem), AnnotationJson.Sample(annotation with { ExtraFiles = extra.Count > 0 ? extra : null }, stem)));
+            _writer.AddAnnotation(stem, annotation);
             t = Lap(GenerationStage.Annotation, t);
 
-            var files = WriteSampleFiles(root, outputs, previous, out int written);
+            ManifestSample entry = _writer.Commit(index, key, previous, out int written);
             Lap(GenerationStage.HashAndWrite, t);
 
             Diagnostic? warning = annotation.Objects.Count < spec.ObjectsPerScene.Min
@@ -327,29 +250,7 @@ public sealed class DatasetBuilder(DatasetSpec spec, string outputDirectory, Bui
                     $"Sample {index}: only {annotation.Objects.Count} visible object(s) could be placed (objectsPerScene.min = {spec.ObjectsPerScene.Min}); " +
                     "the objects may be too large for the camera's view.")
                 : null;
-            return (new ManifestSample(index, key, files), written, warning);
+            return (entry, written, warning);
         }
-    }
-
-    /// <summary>Writes a sample's files and returns their manifest entries; files whose bytes did not change are left as they are.</summary>
-    internal static List<ManifestFile> WriteSampleFiles(string root, IReadOnlyList<(string Path, ReadOnlyMemory<byte> Bytes)> outputs, ManifestSample? previous, out int written)
-    {
-            var files = new List<ManifestFile>(outputs.Count);
-            written = 0;
-            foreach (var (path, bytes) in outputs)
-            {
-                string sha = Sha256Hex(bytes.Span);
-                string full = DatasetLayout.FullPath(root, path);
-                // Unchanged content keeps its file (and timestamp), e.g. masks when only the lighting changed.
-                bool same = previous?.Files.Any(f => f.Path == path && f.Sha256 == sha) == true
-                            && File.Exists(full) && File.ReadAllBytes(full).AsSpan().SequenceEqual(bytes.Span);
-                if (!same)
-                {
-                    AtomicFile.Write(full, bytes.Span);
-                    written++;
-                }
-                files.Add(new ManifestFile(path, sha, bytes.Length));
-            }
-            return files;
     }
 }

@@ -21,13 +21,42 @@ public sealed class SensorModel
         _noiseTable = BuildRoundedGaussianTable(spec.GaussianNoiseStd);
     }
 
+    /// <summary>
+    /// The RGB image this sensor reports for sample <paramref name="index"/> of a dataset with seed
+    /// <paramref name="seed"/>: read noise, then dead pixels, written into <paramref name="output"/> (the ideal image
+    /// is not changed). Returns the image to use: <paramref name="output"/>, or <paramref name="ideal"/> itself when
+    /// the sensor adds nothing (no copy).
+    /// </summary>
+    public ReadOnlySpan<byte> CaptureRgb(ReadOnlySpan<byte> ideal, int width, int height, ulong seed, long index, Span<byte> output)
+    {
+        if (_spec.GaussianNoiseStd <= 0 && DeadPixelCount(width, height) == 0) return ideal;
+        output = output[..ideal.Length];
+        if (_spec.GaussianNoiseStd > 0) AddRgbNoise(ideal, output, RandomStream.For(seed, index, "sensor.rgb"));
+        else ideal.CopyTo(output);
+        ApplyDeadPixels(output, width, height, seed);
+        return output;
+    }
+
+    /// <summary>
+    /// The depth image this sensor reports for sample <paramref name="index"/>, in millimetres (see
+    /// <see cref="ToDepth"/>), written into <paramref name="millimetres"/>.
+    /// </summary>
+    public void CaptureDepth(ReadOnlySpan<float> metres, int width, ulong seed, long index, double dropout, Span<ushort> millimetres) =>
+        ToDepth(metres, millimetres, width, RandomStream.For(seed, index, "sensor.depth"), dropout);
+
     /// <summary>Adds read noise to 8-bit RGB in place.</summary>
     public void ApplyRgbNoise(Span<byte> rgb, RandomStream rng)
     {
         if (_spec.GaussianNoiseStd <= 0) return;
+        AddRgbNoise(rgb, rgb, rng);
+    }
+
+    /// <summary>noisy = ideal plus read noise; the two may be the same buffer.</summary>
+    private void AddRgbNoise(ReadOnlySpan<byte> ideal, Span<byte> noisy, RandomStream rng)
+    {
         // Four 16-bit table lookups per 64-bit draw (noise is rounded to whole 8-bit levels anyway): byte i takes
         // bits 16·(i mod 4) of draw i / 4. Draws come in blocks; the clamped addition is vectorised.
-        int whole = BitConverter.IsLittleEndian ? rgb.Length & ~3 : 0;
+        int whole = BitConverter.IsLittleEndian ? ideal.Length & ~3 : 0;
         Span<ulong> draws = stackalloc ulong[NoiseBlock / 4];
         Span<sbyte> noise = stackalloc sbyte[NoiseBlock];
         for (int start = 0; start < whole; start += NoiseBlock)
@@ -36,16 +65,16 @@ public sealed class SensorModel
             rng.Fill(draws[..(n / 4)]);
             ReadOnlySpan<ushort> slots = MemoryMarshal.Cast<ulong, ushort>(draws); // little-endian: low bits first
             for (int j = 0; j < n; j++) noise[j] = _noiseTable[slots[j]];
-            AddClamped(rgb.Slice(start, n), noise[..n]);
+            AddClamped(ideal.Slice(start, n), noise[..n], noisy.Slice(start, n));
         }
-        for (int i = whole; i < rgb.Length; i++)
-            rgb[i] = AddClamped(rgb[i], _noiseTable[(int)(rng.NextUInt64() & 0xFFFF)]);
+        for (int i = whole; i < ideal.Length; i++)
+            noisy[i] = AddClamped(ideal[i], _noiseTable[(int)(rng.NextUInt64() & 0xFFFF)]);
     }
 
     private const int NoiseBlock = 4096;
 
-    /// <summary>values[i] = clamp(values[i] + noise[i], 0, 255): shifted into signed bytes, the saturating add clamps.</summary>
-    private static void AddClamped(Span<byte> values, ReadOnlySpan<sbyte> noise)
+    /// <summary>sums[i] = clamp(values[i] + noise[i], 0, 255): shifted into signed bytes, the saturating add clamps.</summary>
+    private static void AddClamped(ReadOnlySpan<byte> values, ReadOnlySpan<sbyte> noise, Span<byte> sums)
     {
         int i = 0, lanes = Vector<byte>.Count;
         if (Vector.IsHardwareAccelerated)
@@ -54,10 +83,10 @@ public sealed class SensorModel
             for (; i + lanes <= values.Length; i += lanes)
             {
                 var shifted = Vector.AsVectorSByte(new Vector<byte>(values[i..]) ^ bias);
-                (Vector.AsVectorByte(Vector.AddSaturate(shifted, new Vector<sbyte>(noise[i..]))) ^ bias).CopyTo(values[i..]);
+                (Vector.AsVectorByte(Vector.AddSaturate(shifted, new Vector<sbyte>(noise[i..]))) ^ bias).CopyTo(sums[i..]);
             }
         }
-        for (; i < values.Length; i++) values[i] = AddClamped(values[i], noise[i]);
+        for (; i < values.Length; i++) sums[i] = AddClamped(values[i], noise[i]);
     }
 
     /// <summary>
@@ -143,7 +172,7 @@ public sealed class SensorModel
     /// <summary>Dead pixels: always black, at the same positions in every sample of a dataset (a sensor property).</summary>
     public void ApplyDeadPixels(Span<byte> rgb, int width, int height, ulong seed)
     {
-        int count = (int)Math.Round(_spec.DeadPixels * width * height);
+        int count = DeadPixelCount(width, height);
         var rng = RandomStream.For(seed, 0, "sensor.deadPixels");
         for (int k = 0; k < count; k++)
         {
@@ -151,6 +180,8 @@ public sealed class SensorModel
             rgb[p] = 0; rgb[p + 1] = 0; rgb[p + 2] = 0;
         }
     }
+
+    private int DeadPixelCount(int width, int height) => (int)Math.Round(_spec.DeadPixels * width * height);
 
     // Quantiles of N(0, 1) at 65,536 equiprobable slots.
     private static readonly double[] StandardNormal = BuildStandardNormal();
