@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using ScottPlot;
 using SynthBuild.Core.Storage;
+using SynthBuild.Core.Assets;
 
 namespace SynthBuild.Quality;
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using SynthBuild.Cli;
 using SynthBuild.Evaluation;
+using SynthBuild.Core.Assets;
 
 namespace SynthBuild.Cli.Tests;
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.RegularExpressions;
 using SynthBuild.Quality;
 using SynthBuild.TestSupport;
+using SynthBuild.Core.Assets;
 
 namespace SynthBuild.Quality.Tests;
 

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using SynthBuild.Core.Assets;
 
 namespace SynthBuild.Tasks.Tests;
 

@@ -1,3 +1,4 @@
+using SynthBuild.Core.Geometry;
 namespace SynthBuild.Core.Diagnostics;
 
 /// <summary>

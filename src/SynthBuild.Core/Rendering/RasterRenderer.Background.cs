@@ -1,4 +1,7 @@
 using SynthBuild.Core.Scene;
+using SynthBuild.Core.Geometry;
+using SynthBuild.Core.Assets;
+using SynthBuild.Core.Config;
 
 namespace SynthBuild.Core.Rendering;
 

@@ -1,4 +1,5 @@
 using SynthBuild.Core.Scene;
+using SynthBuild.Core.Geometry;
 
 namespace SynthBuild.Core.Rendering;
 

@@ -1,5 +1,8 @@
 using System.Runtime.CompilerServices;
 using SynthBuild.Core.Scene;
+using SynthBuild.Core.Geometry;
+using SynthBuild.Core.Assets;
+using SynthBuild.Core.Config;
 
 namespace SynthBuild.Core.Rendering;
 

@@ -1,4 +1,5 @@
 using SynthBuild.Core.Scene;
+using SynthBuild.Core.Assets;
 
 namespace SynthBuild.Core.Rendering;
 

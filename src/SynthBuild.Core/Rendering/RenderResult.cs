@@ -1,3 +1,4 @@
+using SynthBuild.Core.Assets;
 namespace SynthBuild.Core.Rendering;
 
 /// <summary>

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using SynthBuild.Core.Labels;
+using SynthBuild.Core.Assets;
 
 namespace SynthBuild.Core.Storage;
 

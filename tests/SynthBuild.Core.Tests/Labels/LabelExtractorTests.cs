@@ -2,6 +2,8 @@ using SynthBuild.Core.Labels;
 using SynthBuild.Core.Rendering;
 using SynthBuild.Core.Scene;
 using static SynthBuild.Core.Tests.Rendering.TestScenes;
+using SynthBuild.Core.Geometry;
+using SynthBuild.Core.Config;
 
 namespace SynthBuild.Core.Tests.Labels;
 

@@ -1,7 +1,9 @@
 using SynthBuild.Core.Config;
 using SynthBuild.Core.Rendering;
 using SynthBuild.Core.Scene;
-using SynthBuild.Core.Tests.Generator;
+using SynthBuild.Core.Tests.Scene;
+using SynthBuild.Core.Geometry;
+using SynthBuild.Core.Assets;
 
 namespace SynthBuild.Core.Tests.Rendering;
 

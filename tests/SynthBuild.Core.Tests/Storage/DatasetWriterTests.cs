@@ -1,8 +1,8 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using SynthBuild.Core.Storage;
-using SynthBuild.Core.Tests.Augmentation;
-using SynthBuild.Core.Tests.Pipeline;
+using SynthBuild.TestSupport;
+using SynthBuild.Core.Assets;
 
 namespace SynthBuild.Core.Tests.Storage;
 
@@ -12,7 +12,8 @@ public class DatasetWriterTests
 
     private static ManifestSample WriteSample(DatasetWriter writer, byte[] rgb, ManifestSample? previous, out int written)
     {
-        var (images, annotation, _) = AugmentationFixtures.Sample(seed: 4);
+        var images = RectangleSample.Make(seed: 4);
+        var annotation = images.Annotation;
         writer.AddRgb("000000", rgb, images.Width, images.Height);
         writer.AddDepth("000000", images.Depth, images.Width, images.Height);
         writer.AddSegmentation("000000", images.Ids, images.Width, images.Height);
@@ -24,7 +25,7 @@ public class DatasetWriterTests
     public void Commit_writes_the_files_and_returns_their_hashes_and_sizes()
     {
         string root = SmallDataset.TempDir();
-        var rgb = AugmentationFixtures.Sample(seed: 4).Images.Rgb;
+        var rgb = RectangleSample.Make(seed: 4).Rgb;
         var entry = WriteSample(new DatasetWriter(root), rgb, previous: null, out int written);
 
         Assert.Equal(4, written);
@@ -44,7 +45,7 @@ public class DatasetWriterTests
     {
         string root = SmallDataset.TempDir();
         var writer = new DatasetWriter(root);
-        var rgb = AugmentationFixtures.Sample(seed: 4).Images.Rgb;
+        var rgb = RectangleSample.Make(seed: 4).Rgb;
         var first = WriteSample(writer, rgb, previous: null, out _);
         foreach (var f in first.Files) File.SetLastWriteTimeUtc(DatasetLayout.FullPath(root, f.Path), LongAgo);
 
@@ -67,14 +68,14 @@ public class DatasetWriterTests
     public void Files_intact_fails_on_a_missing_file_and_on_altered_bytes_of_the_same_size()
     {
         string root = SmallDataset.TempDir();
-        var entry = WriteSample(new DatasetWriter(root), AugmentationFixtures.Sample(seed: 4).Images.Rgb, null, out _);
+        var entry = WriteSample(new DatasetWriter(root), RectangleSample.Make(seed: 4).Rgb, null, out _);
         string depth = Path.Combine(root, "depth/000000.png");
         byte[] bytes = File.ReadAllBytes(depth);
         bytes[^20] ^= 1;
         File.WriteAllBytes(depth, bytes);
         Assert.False(DatasetWriter.FilesIntact(root, entry));
 
-        var again = WriteSample(new DatasetWriter(root), AugmentationFixtures.Sample(seed: 4).Images.Rgb, entry, out int written);
+        var again = WriteSample(new DatasetWriter(root), RectangleSample.Make(seed: 4).Rgb, entry, out int written);
         Assert.Equal(1, written); // only the altered file: its recorded hash matches, the bytes on disk do not
         Assert.True(DatasetWriter.FilesIntact(root, again));
         File.Delete(Path.Combine(root, "segmentation/000000.png"));
@@ -86,7 +87,8 @@ public class DatasetWriterTests
     {
         string root = SmallDataset.TempDir();
         var writer = new DatasetWriter(root);
-        var (images, annotation, _) = AugmentationFixtures.Sample(seed: 2);
+        var images = RectangleSample.Make(seed: 2);
+        var annotation = images.Annotation;
         int w = images.Width, h = images.Height;
         writer.AddRgb("000000", images.Rgb, w, h);
         writer.AddSemantic("000000", images.Ids, w, h);
