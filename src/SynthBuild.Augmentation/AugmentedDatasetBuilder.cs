@@ -20,7 +20,9 @@ namespace SynthBuild.Augmentation;
 /// land in different splits. Incremental: a variant's input key hashes its source's file hashes, the pipeline, the
 /// seed and the variant index; a build with nothing changed rewrites nothing.
 /// </summary>
-public sealed class AugmentedDatasetBuilder(DatasetSpec spec, string baseDirectory, string outputDirectory, BuildOptions? options = null)
+/// <param name="augmentation">The bound augmentation section; null binds the spec's own (the usual case).</param>
+public sealed class AugmentedDatasetBuilder(DatasetSpec spec, string baseDirectory, string outputDirectory, BuildOptions? options = null,
+    AugmentationSpec? augmentation = null)
 {
     public const string DefaultFolder = "augmented";
 
@@ -30,7 +32,7 @@ public sealed class AugmentedDatasetBuilder(DatasetSpec spec, string baseDirecto
     public BuildResult Build(CancellationToken cancellation = default)
     {
         var clock = Stopwatch.StartNew();
-        AugmentationSpec aug = AugmentationConfig.Bind(spec) ?? throw new InvalidOperationException("The spec has no augmentation section.");
+        AugmentationSpec aug = augmentation ?? AugmentationConfig.Bind(spec) ?? throw new InvalidOperationException("The spec has no augmentation section.");
         var pipeline = new AugmentationPipeline(aug);
         DatasetReader reader;
         try { reader = DatasetReader.Open(baseDirectory); }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Build.Framework;
 using SynthBuild.Core.Config;
+using SynthBuild.Core.Diagnostics;
 using SynthBuild.Core.Pipeline;
 using MSBuildTask = Microsoft.Build.Utilities.Task;
 
@@ -34,6 +35,15 @@ public sealed class SynthGenerate : MSBuildTask, ICancelableTask
 
     public void Cancel() => _cancel.Cancel();
 
+    // Its own method, so the augmentation assembly is loaded only for a config with an "augmentation" section.
+    private bool AugmentationSectionIsValid(DatasetSpec spec)
+    {
+        var diagnostics = new List<Diagnostic>();
+        Augmentation.AugmentationConfig.Bind(spec, diagnostics);
+        foreach (var d in diagnostics) Log.Log(d);
+        return !diagnostics.Any(d => d.IsError);
+    }
+
     public override bool Execute()
     {
         var loaded = ConfigLoader.Load(ConfigFile, new ConfigOverrides(Samples, Seed, DatasetName, ProjectFile));
@@ -41,6 +51,8 @@ public sealed class SynthGenerate : MSBuildTask, ICancelableTask
         if (!loaded.Succeeded) return false; // nothing written: an invalid config never touches the dataset
 
         DatasetSpec spec = loaded.Spec!;
+        // The config's downstream sections are checked before anything is written, by the stage that owns each.
+        if (spec.Augmentation is not null && !AugmentationSectionIsValid(spec)) return false;
         var monitor = new BuildMonitor();
         var clock = Stopwatch.StartNew();
         TimeSpan last = TimeSpan.Zero;

@@ -223,14 +223,14 @@ public class OfflineAndLoaderTests
             { "image": { "width": 320, "height": 240 }, "augmentation": { "pipeline": [ { "type": "randomCrop", "width": 200, "height": 100 } ] } }
             """, "big.json");
         Assert.True(r.Succeeded, string.Join("\n", r.Diagnostics));
-        var bigSpec = spec with { Augmentation = r.Spec!.Augmentation };
-        var result = new AugmentedDatasetBuilder(bigSpec, root, augmented).Build();
+        AugmentationSpec big = AugmentationConfig.Bind(r.Spec!)!;
+        var result = new AugmentedDatasetBuilder(spec, root, augmented, augmentation: big).Build();
         Diagnostic d = Assert.Single(result.Diagnostics);
         Assert.Equal(SynCodes.CropTooLarge, d.Code);
         Assert.Equal(Path.Combine(root, "dataset.json"), d.File);
         Assert.Contains("randomCrop 200×100 does not fit the 160×120 image", d.Message);
         Assert.Equal(before, SmallDataset.Snapshot(augmented));
-        var ex = Assert.Throws<DiagnosticException>(() => new AugmentedLoader(DatasetReader.Open(root), AugmentationConfig.Bind(bigSpec)!, spec.Seed));
+        var ex = Assert.Throws<DiagnosticException>(() => new AugmentedLoader(DatasetReader.Open(root), big, spec.Seed));
         Assert.Equal(SynCodes.CropTooLarge, ex.Diagnostic.Code);
     }
 
