@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
+using SynthBuild.Core.Assets;
 using SynthBuild.Core.Config;
 using SynthBuild.Core.Diagnostics;
 using SynthBuild.Core.Labels;
@@ -43,8 +44,10 @@ public sealed record BuildResult(
 /// samples whose input key changed or whose files are missing or altered, removes samples beyond the requested
 /// count, and rewrites the manifest. Parallel across samples (one sample is one thread's work), bounded: memory
 /// stays flat in the number of samples. Outputs do not depend on the thread count.
+/// The spec's assets are decoded only when a sample needs generating, by <paramref name="assets"/> (a caller that
+/// already holds them passes them in; by default <see cref="AssetLibrary.Load"/>).
 /// </summary>
-public sealed class DatasetBuilder(DatasetSpec spec, string outputDirectory, BuildOptions? options = null)
+public sealed class DatasetBuilder(DatasetSpec spec, string outputDirectory, BuildOptions? options = null, Func<AssetLoadResult>? assets = null)
 {
     public const string ManifestUnreadable = "SYN3001";
     public const string OutputNotWritable = "SYN3002";
@@ -98,7 +101,10 @@ public sealed class DatasetBuilder(DatasetSpec spec, string outputDirectory, Bui
 
         if (todo.Length > 0)
         {
-            var sampler = new SceneSampler(spec);
+            AssetLoadResult loaded = assets?.Invoke() ?? AssetLibrary.Load(spec);
+            if (loaded.Library is null)
+                return new BuildResult(0, reused, 0, 0, "", clock.Elapsed, [.. diagnostics, .. loaded.Diagnostics]);
+            var sampler = new SceneSampler(spec, loaded.Library);
             var sensor = new SensorModel(spec.Sensor);
             var work = Task.Run(() => Parallel.For(0, todo.Length, Parallelism(cancellation),
                 () => new Worker(spec, sampler, sensor, _options.Timings),
