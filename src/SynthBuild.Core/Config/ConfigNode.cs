@@ -8,11 +8,21 @@ namespace SynthBuild.Core.Config;
 /// A value of the config with its path (the key under which <see cref="JsonPositionIndex"/> knows its position).
 /// The accessors assume the schema has checked the value's type.
 /// </summary>
-public readonly struct ConfigNode(JsonElement json, string path)
+public readonly struct ConfigNode
 {
-    public JsonElement Json { get; } = json;
+    // The path is built only when asked for (diagnostics): binding reads many values and reports few.
+    private readonly string _parent;
+    private readonly string? _key;
+    private readonly int _index;
+
+    public ConfigNode(JsonElement json, string path) : this(json, path, null, -1) { }
+
+    private ConfigNode(JsonElement json, string parent, string? key, int index) => (Json, _parent, _key, _index) = (json, parent, key, index);
+
+    public JsonElement Json { get; }
     /// <summary>"camera.intrinsics.fx", "categories[0].name"; "" for the document's root.</summary>
-    public string Path { get; } = path;
+    public string Path => _key is not null ? (_parent.Length == 0 ? _key : _parent + "." + _key)
+        : _index >= 0 ? $"{_parent}[{_index}]" : _parent;
 
     public JsonValueKind Kind => Json.ValueKind;
     public bool IsObject => Json.ValueKind == JsonValueKind.Object;
@@ -20,13 +30,13 @@ public readonly struct ConfigNode(JsonElement json, string path)
 
     /// <summary>The member <paramref name="key"/> of an object; null when absent or when this is not an object.</summary>
     public ConfigNode? this[string key] =>
-        IsObject && Json.TryGetProperty(key, out JsonElement v) ? new ConfigNode(v, Path.Length == 0 ? key : Path + "." + key) : null;
+        IsObject && Json.TryGetProperty(key, out JsonElement v) ? new ConfigNode(v, Path, key, -1) : null;
 
-    public ConfigNode this[int index] => new(Json[index], $"{Path}[{index}]");
+    public ConfigNode this[int index] => new(Json[index], Path, null, index);
     public int Count => Json.GetArrayLength();
     public IEnumerable<ConfigNode> Items
     {
-        get { string path = Path; return Json.EnumerateArray().Select((e, i) => new ConfigNode(e, $"{path}[{i}]")); }
+        get { string path = Path; return Json.EnumerateArray().Select((e, i) => new ConfigNode(e, path, null, i)); }
     }
 
     /// <summary>The member <paramref name="key"/> when it is an object.</summary>

@@ -7,12 +7,13 @@ namespace SynthBuild.Core.Config;
 /// <summary>
 /// Where each value of a JSON document starts (and, for an object member, where its key starts), by path in the
 /// schema validator's notation ("camera.intrinsics.fx", "categories[0].name", "" for the root), as 1-based line and
-/// character column. Built in one <see cref="Utf8JsonReader"/> pass over the text, which also checks the syntax
-/// strictly (comments allowed, trailing commas and duplicate keys not).
+/// character column. A <see cref="Utf8JsonReader"/> pass over the text checks the syntax strictly (comments allowed,
+/// trailing commas and duplicate keys not); the positions are recorded by a second pass on the first lookup, since a
+/// valid config, the common case, never needs one.
 /// </summary>
 public sealed class JsonPositionIndex
 {
-    private readonly Dictionary<string, (int Key, int Value)> _offsets = new(StringComparer.Ordinal);
+    private Dictionary<string, (int Key, int Value)>? _offsets;
     private readonly byte[] _utf8;
     private readonly List<int> _lineStarts = [0];
 
@@ -29,7 +30,7 @@ public sealed class JsonPositionIndex
     public static (JsonPositionIndex? Index, Diagnostic? SyntaxError) Build(string text, string file)
     {
         var index = new JsonPositionIndex(Encoding.UTF8.GetBytes(text), file);
-        return (index.Scan(), index) switch
+        return (index.Scan(null), index) switch
         {
             (null, var i) => (i, null),
             (var error, _) => (null, error),
@@ -51,6 +52,12 @@ public sealed class JsonPositionIndex
 
     private SourcePosition At(string path, bool key)
     {
+        if (_offsets is null)
+        {
+            var offsets = new Dictionary<string, (int Key, int Value)>(StringComparer.Ordinal);
+            Scan(offsets);
+            _offsets = offsets;
+        }
         if (!_offsets.TryGetValue(path, out var o)) return new SourcePosition(File, 1, 1, path);
         var (line, column) = LineColumn(key && o.Key >= 0 ? o.Key : o.Value);
         return new SourcePosition(File, line, column, path);
@@ -65,7 +72,8 @@ public sealed class JsonPositionIndex
         return (line + 1, Encoding.UTF8.GetCharCount(_utf8, start, offset - start) + 1);
     }
 
-    private Diagnostic? Scan()
+    /// <param name="offsets">Receives each value's offsets when not null.</param>
+    private Diagnostic? Scan(Dictionary<string, (int Key, int Value)>? offsets)
     {
         var reader = new Utf8JsonReader(_utf8, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = false });
         // One frame per open container: its path, the next array index, the keys seen (objects).
@@ -84,7 +92,7 @@ public sealed class JsonPositionIndex
                     {
                         string name = reader.GetString()!;
                         var (path, _, keys) = frames.Peek();
-                        if (!keys!.Add(name) && duplicate is null)
+                        if (offsets is null && !keys!.Add(name) && duplicate is null)
                         {
                             // Reported where a reader that stops at the key would: at the colon after it.
                             var (line, column) = LineColumn(Colon(start + 1 + reader.ValueSpan.Length + 1));
@@ -92,18 +100,18 @@ public sealed class JsonPositionIndex
                                 $"Invalid JSON: Property with the name '{name}' already exists in the current JSON object.", File, line, column);
                         }
                         pendingKey = start;
-                        pendingPath = path.Length == 0 ? name : path + "." + name;
+                        pendingPath = offsets is null ? "" : path.Length == 0 ? name : path + "." + name;
                         continue;
                     }
                     case JsonTokenType.EndObject or JsonTokenType.EndArray:
                         frames.Pop();
                         continue;
                 }
-                string valuePath = pendingPath ?? ItemPath(frames);
-                _offsets[valuePath] = (pendingKey, start);
+                string valuePath = pendingPath ?? ItemPath(frames, offsets is not null);
+                if (offsets is not null) offsets[valuePath] = (pendingKey, start);
                 pendingKey = -1;
                 pendingPath = null;
-                if (reader.TokenType == JsonTokenType.StartObject) frames.Push((valuePath, 0, new HashSet<string>(StringComparer.Ordinal)));
+                if (reader.TokenType == JsonTokenType.StartObject) frames.Push((valuePath, 0, offsets is null ? new HashSet<string>(StringComparer.Ordinal) : null));
                 else if (reader.TokenType == JsonTokenType.StartArray) frames.Push((valuePath, 0, null));
             }
         }
@@ -115,12 +123,12 @@ public sealed class JsonPositionIndex
     }
 
     /// <summary>The path of the next item of the array on top of the stack (the root when there is none).</summary>
-    private static string ItemPath(Stack<(string Path, int Next, HashSet<string>? Keys)> frames)
+    private static string ItemPath(Stack<(string Path, int Next, HashSet<string>? Keys)> frames, bool named)
     {
         if (frames.Count == 0) return "";
         var (path, next, keys) = frames.Pop();
         frames.Push((path, next + 1, keys));
-        return $"{path}[{next}]";
+        return named ? $"{path}[{next}]" : "";
     }
 
     private int Colon(int from)

@@ -26,7 +26,7 @@ public sealed class SceneSampler(DatasetSpec spec, AssetLibrary assets)
     private readonly ImageFolder? _textureImages = spec.Materials.Textures?.Folder is { } t ? assets.Images(t) : null;
     private readonly ImageFolder? _backgroundImages = spec.Background.Images is { } b ? assets.Images(b) : null;
     private readonly Dictionary<MeshRef, UserMesh> _meshes = spec.Categories.Select(c => c.Mesh).OfType<MeshRef>()
-        .DistinctBy(m => m).ToDictionary(m => m, assets.Mesh);
+        .Distinct().ToDictionary(m => m, assets.Mesh);
 
     /// <param name="attempt">
     /// 0 for the sample's scene. A scene in which fewer than objectsPerScene.min objects end up visible is redrawn

@@ -106,4 +106,19 @@ public class UserMeshTests
         var noFile = ConfigLoader.Parse("{ \"categories\": [ { \"name\": \"m\", \"shape\": \"mesh\" } ] }", Path.Combine(dir, "synth.json"));
         Assert.Equal("SYN1004", Assert.Single(noFile.Diagnostics).Code);
     }
+
+    [Fact]
+    public void A_file_named_by_two_categories_is_decoded_once_and_the_library_holds_only_its_specs_assets()
+    {
+        string dir = SmallDataset.TempDir();
+        Write(dir, "lean.obj", LeaningPrism);
+        string config = Write(dir, "synth.json", """
+            { "categories": [ { "name": "a", "shape": "mesh", "file": "lean.obj", "scale": 0.01 },
+                              { "name": "b", "shape": "mesh", "file": "lean.obj", "scale": 0.01 } ] }
+            """);
+        DatasetSpec spec = ConfigLoader.Load(config).Spec!;
+        AssetLibrary library = AssetLibrary.LoadOrThrow(spec);
+        Assert.Same(library.Mesh(spec.Categories[0].Mesh!), library.Mesh(spec.Categories[1].Mesh!));
+        Assert.Throws<ArgumentException>(() => new SceneSampler(spec, AssetLibrary.Empty));
+    }
 }
