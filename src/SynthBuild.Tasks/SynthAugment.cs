@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.Build.Framework;
 using SynthBuild.Augmentation;
 using SynthBuild.Core.Config;
+using SynthBuild.Core.Diagnostics;
 using SynthBuild.Core.Pipeline;
 using MSBuildTask = Microsoft.Build.Utilities.Task;
 
@@ -37,6 +38,11 @@ public sealed class SynthAugment : MSBuildTask, ICancelableTask
             Log.LogMessage(MessageImportance.Normal, "  {0}: no augmentation section in the config; nothing to augment.", spec.Name);
             return true;
         }
+        // The section's own checks (each step against its schema definition), positioned in the config.
+        var sectionDiagnostics = new List<Diagnostic>();
+        AugmentationConfig.Bind(spec, sectionDiagnostics);
+        foreach (var d in sectionDiagnostics) Log.Log(d);
+        if (sectionDiagnostics.Any(d => d.IsError)) return false;
 
         var result = new AugmentedDatasetBuilder(spec, DatasetDirectory, OutputDirectory, new BuildOptions(Threads)).Build(_cancel.Token);
         foreach (var d in result.Diagnostics) Log.Log(d);
