@@ -201,7 +201,7 @@ void Stages(int samples)
 void Render(int samples, int repeat)
 {
     var spec = Load(samples);
-    var sampler = new SynthBuild.Core.Scene.SceneSampler(spec);
+    var sampler = new SynthBuild.Core.Scene.SceneSampler(spec, SynthBuild.Core.Assets.AssetLibrary.LoadOrThrow(spec));
     var renderer = new SynthBuild.Core.Rendering.RasterRenderer();
     var target = new SynthBuild.Core.Rendering.RenderTarget(spec.Width, spec.Height);
     var scenes = new SynthBuild.Core.Scene.SceneDescription[samples];

@@ -1,5 +1,3 @@
-using Newtonsoft.Json.Linq;
-using NJsonSchema;
 using SynthBuild.Core.Config;
 using SynthBuild.Core.Diagnostics;
 
@@ -24,67 +22,62 @@ public static class AugmentationConfig
 
     /// <summary>Binds the spec's augmentation section, adding positioned SYN1xxx diagnostics for what is wrong.</summary>
     public static AugmentationSpec? Bind(DatasetSpec spec, List<Diagnostic> diagnostics) =>
-        spec.Augmentation is { } section ? Bind(section.Json, section.Source, spec.Width, spec.Height, diagnostics) : null;
+        spec.Augmentation is { } section ? Bind(section, spec.Width, spec.Height, diagnostics) : null;
 
-    private static AugmentationSpec? Bind(JObject section, ConfigLoader.SourceText source, int width, int height, List<Diagnostic> diagnostics)
+    private static AugmentationSpec? Bind(ConfigSection section, int width, int height, List<Diagnostic> diagnostics)
     {
         int before = diagnostics.Count;
         var steps = new List<AugmentTransform>();
-        var pipeline = (JArray)section["pipeline"]!;
+        ConfigNode pipeline = section.Value["pipeline"]!.Value;
         for (int i = 0; i < pipeline.Count; i++)
         {
-            var item = (JObject)pipeline[i];
-            string type = item.Value<string>("type")!;
+            ConfigNode item = pipeline[i];
+            string type = item.Str("type")!;
             string where = $"augmentation.pipeline[{i}]";
-            JsonSchema definition = ConfigLoader.Schema.Value.Definitions["augment." + type];
-            // Error paths come out absolute (the validator names tokens by their path in the document).
-            var errors = ConfigLoader.Flatten(definition.Validate(item)).Select(e => ConfigLoader.ToDiagnostic(e, source)).Distinct().ToList();
+            var errors = section.Validate(item, "augment." + type);
             if (errors.Count > 0) { diagnostics.AddRange(errors); continue; }
             steps.Add(Step(type, item, where));
         }
 
         // Ranges the schema cannot order, and sizes that must fit the image.
         if (diagnostics.Count > before) return null;
-        foreach (JObject range in section.Descendants().OfType<JObject>().Where(o => o["min"] is JValue && o["max"] is JValue))
+        foreach (ConfigNode range in section.Value.Descendants().Where(o => o.IsObject && IsValue(o["min"]) && IsValue(o["max"])))
         {
-            double min = range.Value<double>("min"), max = range.Value<double>("max");
+            double min = range.Dbl("min")!.Value, max = range.Dbl("max")!.Value;
             if (min > max)
-                Error(SynCodes.ConfigContradictory, range.Property("min")!, $"{range.Path}: min ({Fmt(min)}) is greater than max ({Fmt(max)}).");
+                diagnostics.Add(section.Error(SynCodes.ConfigContradictory, range["min"]!.Value, $"{range.Path}: min ({Fmt(min)}) is greater than max ({Fmt(max)}).", atKey: true));
         }
         int w = width, h = height;
         for (int i = 0; i < steps.Count; i++)
         {
             if (steps[i] is RandomCrop crop && (crop.Width > w || crop.Height > h))
-                Error(SynCodes.ConfigContradictory, pipeline[i],
-                    $"augmentation.pipeline[{i}]: randomCrop {crop.Width}×{crop.Height} does not fit the {w}×{h} image it receives.");
+                diagnostics.Add(section.Error(SynCodes.ConfigContradictory, pipeline[i],
+                    $"augmentation.pipeline[{i}]: randomCrop {crop.Width}×{crop.Height} does not fit the {w}×{h} image it receives."));
             if (steps[i] is GeometricTransform g) (w, h) = g.OutputSize(w, h);
         }
 
         if (diagnostics.Count > before) return null;
+        ConfigNode s = section.Value;
         return new AugmentationSpec(
-            section.Value<int?>("variants") ?? AugmentationSpec.Defaults.Variants,
-            section.Value<double?>("minVisibility") ?? AugmentationSpec.Defaults.MinVisibility,
-            section.Value<bool?>("dropBelow") ?? AugmentationSpec.Defaults.DropBelow,
+            (int?)s.Long("variants") ?? AugmentationSpec.Defaults.Variants,
+            s.Dbl("minVisibility") ?? AugmentationSpec.Defaults.MinVisibility,
+            s.Bool("dropBelow") ?? AugmentationSpec.Defaults.DropBelow,
             steps);
-
-        void Error(string code, JToken at, string message)
-        {
-            var (line, col) = source.Start(at);
-            diagnostics.Add(Diagnostic.Error(code, message, source.Path, line, col));
-        }
     }
 
-    private static AugmentTransform Step(string type, JObject o, string where)
+    private static bool IsValue(ConfigNode? n) => n is { Kind: System.Text.Json.JsonValueKind.Number };
+
+    private static AugmentTransform Step(string type, ConfigNode o, string where)
     {
-        double p = o.Value<double?>("p") ?? 1;
+        double p = o.Dbl("p") ?? 1;
         return type switch
         {
             "brightness" => new Brightness(p, Range(o, "delta")),
             "contrast" => new Contrast(p, Range(o, "factor")),
             "saturation" => new Saturation(p, Range(o, "factor")),
             "hue" => new Hue(p, Range(o, "degrees")),
-            "colorJitter" => new ColorJitter(p, o.Value<double?>("brightness") ?? 0.2, o.Value<double?>("contrast") ?? 0.2,
-                o.Value<double?>("saturation") ?? 0.2, o.Value<double?>("hue") ?? 0),
+            "colorJitter" => new ColorJitter(p, o.Dbl("brightness") ?? 0.2, o.Dbl("contrast") ?? 0.2,
+                o.Dbl("saturation") ?? 0.2, o.Dbl("hue") ?? 0),
             "gamma" => new Gamma(p, Range(o, "gamma")),
             "gaussianBlur" => new GaussianBlur(p, Range(o, "sigma")),
             "motionBlur" => new MotionBlur(p, (int)Range(o, "length").Min, (int)Range(o, "length").Max),
@@ -97,8 +90,8 @@ public static class AugmentationConfig
             "translate" => new Translate(p, Range(o, "x", 0), Range(o, "y", 0)),
             "affine" => new Affine(p, Range(o, "degrees", 0), Range(o, "scale", 1), Range(o, "translateX", 0), Range(o, "translateY", 0), Range(o, "shear", 0)),
             "perspective" => new Perspective(p, Range(o, "distortion")),
-            "randomCrop" => new RandomCrop(o.Value<int>("width"), o.Value<int>("height")),
-            "resize" => new Resize(o.Value<int>("width"), o.Value<int>("height")),
+            "randomCrop" => new RandomCrop((int)o.Long("width")!.Value, (int)o.Long("height")!.Value),
+            "resize" => new Resize((int)o.Long("width")!.Value, (int)o.Long("height")!.Value),
             "depthScale" => new DepthScale(p, Range(o, "factor")),
             "depthNoise" => new DepthNoise(p, Range(o, "stdMm")),
             "depthDropout" => new DepthDropout(p, Range(o, "rate")),
@@ -106,8 +99,8 @@ public static class AugmentationConfig
         };
     }
 
-    private static ValueRange Range(JObject o, string key, double identity = double.NaN) =>
-        o[key] is JObject r ? new ValueRange(r.Value<double>("min"), r.Value<double>("max")) : new ValueRange(identity, identity);
+    private static ValueRange Range(ConfigNode o, string key, double identity = double.NaN) =>
+        o.Object(key) is { } r ? new ValueRange(r.Dbl("min")!.Value, r.Dbl("max")!.Value) : new ValueRange(identity, identity);
 
     private static string Fmt(double v) => v.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
 }

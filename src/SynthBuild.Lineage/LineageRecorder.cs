@@ -22,7 +22,8 @@ public sealed record LineageRequest(
     bool Required = false,
     Func<string, string?>? Environment = null,
     MlflowSettings? SettingsOverride = null,
-    IReadOnlyList<string>? IgnoredPaths = null);
+    IReadOnlyList<string>? IgnoredPaths = null,
+    DatasetSpec? Spec = null);
 
 public sealed record LineageOutcome(LineageRecord? Record, IReadOnlyList<Diagnostic> Diagnostics)
 {
@@ -41,7 +42,8 @@ public static class LineageRecorder
     public static LineageOutcome Record(LineageRequest req, CancellationToken ct = default)
     {
         var diagnostics = new List<Diagnostic>();
-        var loaded = ConfigLoader.Load(req.ConfigFile, req.Overrides);
+        // A caller that already loaded the config for this build (the MSBuild tasks) passes its spec.
+        var loaded = req.Spec is { } given ? new ConfigLoadResult(given, []) : ConfigLoader.Load(req.ConfigFile, req.Overrides);
         if (!loaded.Succeeded) return new LineageOutcome(null, loaded.Diagnostics);
 
         var ignored = new List<string> { req.LogFile };

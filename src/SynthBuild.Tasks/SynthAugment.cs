@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.Build.Framework;
 using SynthBuild.Augmentation;
 using SynthBuild.Core.Config;
+using SynthBuild.Core.Diagnostics;
 using SynthBuild.Core.Pipeline;
 using MSBuildTask = Microsoft.Build.Utilities.Task;
 
@@ -27,7 +28,7 @@ public sealed class SynthAugment : MSBuildTask, ICancelableTask
 
     public override bool Execute()
     {
-        var loaded = ConfigLoader.Load(ConfigFile, new ConfigOverrides(Samples, Seed, DatasetName, ProjectFile));
+        var loaded = SharedConfig.Load(BuildEngine, ConfigFile, new ConfigOverrides(Samples, Seed, DatasetName, ProjectFile)).Config;
         // SynthGenerate already reported the config's warnings; only what stops this stage is logged again.
         foreach (var d in loaded.Diagnostics.Where(d => d.IsError)) Log.Log(d);
         if (!loaded.Succeeded) return false;
@@ -37,6 +38,11 @@ public sealed class SynthAugment : MSBuildTask, ICancelableTask
             Log.LogMessage(MessageImportance.Normal, "  {0}: no augmentation section in the config; nothing to augment.", spec.Name);
             return true;
         }
+        // The section's own checks (each step against its schema definition), positioned in the config.
+        var sectionDiagnostics = new List<Diagnostic>();
+        AugmentationConfig.Bind(spec, sectionDiagnostics);
+        foreach (var d in sectionDiagnostics) Log.Log(d);
+        if (sectionDiagnostics.Any(d => d.IsError)) return false;
 
         var result = new AugmentedDatasetBuilder(spec, DatasetDirectory, OutputDirectory, new BuildOptions(Threads)).Build(_cancel.Token);
         foreach (var d in result.Diagnostics) Log.Log(d);

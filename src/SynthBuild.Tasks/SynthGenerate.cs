@@ -46,9 +46,9 @@ public sealed class SynthGenerate : MSBuildTask, ICancelableTask
 
     public override bool Execute()
     {
-        var loaded = ConfigLoader.Load(ConfigFile, new ConfigOverrides(Samples, Seed, DatasetName, ProjectFile));
-        foreach (var d in loaded.Diagnostics) Log.Log(d);
-        if (!loaded.Succeeded) return false; // nothing written: an invalid config never touches the dataset
+        LoadedConfig loaded = SharedConfig.Load(BuildEngine, ConfigFile, new ConfigOverrides(Samples, Seed, DatasetName, ProjectFile));
+        foreach (var d in loaded.Config.Diagnostics) Log.Log(d);
+        if (!loaded.Config.Succeeded) return false; // nothing written: an invalid config never touches the dataset
 
         DatasetSpec spec = loaded.Spec!;
         // The config's downstream sections are checked before anything is written, by the stage that owns each.
@@ -67,7 +67,7 @@ public sealed class SynthGenerate : MSBuildTask, ICancelableTask
                 spec.Name, monitor.Done, monitor.Total, (double)monitor.Done / monitor.Total, rate, eta));
         }
 
-        var builder = new DatasetBuilder(spec, OutputDirectory, new BuildOptions(Threads, monitor, Tick));
+        var builder = new DatasetBuilder(spec, OutputDirectory, new BuildOptions(Threads, monitor, Tick), () => loaded.Assets);
         BuildResult result = builder.Build(_cancel.Token);
         foreach (var d in result.Diagnostics) Log.Log(d);
         Digest = result.Digest;

@@ -41,15 +41,22 @@ public sealed class SynthLineage : MSBuildTask, ICancelableTask
 
     public override bool Execute()
     {
+        var overrides = new ConfigOverrides(Samples, Seed, DatasetName, ProjectFile);
+        var config = SharedConfig.Load(BuildEngine, ConfigFile, overrides).Config;
+        if (!config.Succeeded)
+        {
+            foreach (var d in config.Diagnostics) Log.Log(d);
+            return false;
+        }
         var inputs = new List<string> { ProjectFile, ConfigFile };
         inputs.AddRange(Inputs.Select(i => i.GetMetadata("FullPath")));
         var outcome = LineageRecorder.Record(new LineageRequest(
-            ProjectFile, ConfigFile, OutputDirectory, new ConfigOverrides(Samples, Seed, DatasetName, ProjectFile),
+            ProjectFile, ConfigFile, OutputDirectory, overrides,
             string.IsNullOrWhiteSpace(DatasetVersion) ? null : DatasetVersion.Trim(),
             new GenerationFigures(GeneratedSamples, ReusedSamples, RemovedSamples, GenerationSeconds),
             Status == LineageRecord.Failed ? LineageRecord.Failed : LineageRecord.Finished,
             LogFile, inputs, TrackingUri, Experiment, Required,
-            IgnoredPaths: IgnoredPaths.Select(i => i.GetMetadata("FullPath")).ToList()), _cancel.Token);
+            IgnoredPaths: IgnoredPaths.Select(i => i.GetMetadata("FullPath")).ToList(), Spec: config.Spec), _cancel.Token);
         foreach (var d in outcome.Diagnostics) Log.Log(d);
         if (outcome.Record is { } r)
         {

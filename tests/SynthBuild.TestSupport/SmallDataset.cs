@@ -1,5 +1,7 @@
 using SynthBuild.TestSupport;
+using SynthBuild.Core.Assets;
 using SynthBuild.Core.Config;
+using SynthBuild.Core.Scene;
 
 namespace SynthBuild.TestSupport;
 
@@ -21,6 +23,9 @@ public static class SmallDataset
         Assert.True(r.Succeeded, string.Join("\n", r.Diagnostics));
         return r.Spec!;
     }
+
+    /// <summary>A scene sampler over the spec's assets, loaded as a build loads them.</summary>
+    public static SceneSampler Sampler(DatasetSpec spec) => new(spec, AssetLibrary.LoadOrThrow(spec));
 
     public static string TempDir()
     {

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using SharpGLTF.Schema2;
 using SynthBuild.Core.Geometry;
 
@@ -16,9 +15,9 @@ public static class GltfMesh
     public static bool IsGltf(string path) =>
         Path.GetExtension(path).ToLowerInvariant() is ".gltf" or ".glb";
 
-    /// <summary>The mesh, and the SHA-256 of the file plus every buffer it uses (external .bin files included).</summary>
+    /// <summary>The mesh (its content hash, the file plus every buffer it uses, is <see cref="Config.AssetHash.Mesh"/>).</summary>
     /// <exception cref="FormatException">The file is not readable glTF 2.0, or holds no triangles.</exception>
-    public static (UserMesh Mesh, string Sha256) Load(string path, double scale)
+    public static UserMesh Load(string path, double scale)
     {
         ModelRoot model;
         try { model = ModelRoot.Load(path); }
@@ -32,11 +31,7 @@ public static class GltfMesh
         foreach (Node root in roots) AddNode(root, Affine.Identity, scale, m);
         var (mesh, dims) = m.Build();
         if (mesh.TriangleCount == 0) throw new FormatException($"{Path.GetFileName(path)}: no triangles in the scene's meshes.");
-
-        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        sha.AppendData(File.ReadAllBytes(path));
-        foreach (var buffer in model.LogicalBuffers) sha.AppendData(buffer.Content);
-        return (new UserMesh(mesh, dims, ObjMesh.RestingPoses(mesh)), Convert.ToHexStringLower(sha.GetHashAndReset()));
+        return new UserMesh(mesh, dims, ObjMesh.RestingPoses(mesh));
     }
 
     private static string FirstLine(string s) => s.Split('\n')[0].Trim();

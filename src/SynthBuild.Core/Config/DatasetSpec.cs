@@ -1,5 +1,4 @@
 using SynthBuild.Core.Geometry;
-using SynthBuild.Core.Assets;
 
 namespace SynthBuild.Core.Config;
 
@@ -29,10 +28,7 @@ public sealed record CategorySpec(
     ValueRange Length = default,
     IReadOnlyList<string>? Kinds = null,
     double OnSideProbability = 0,
-    UserMesh? Mesh = null,
-    string? MeshFile = null,
-    string? MeshSha256 = null,
-    double Scale = 1);
+    MeshRef? Mesh = null);
 
 public sealed record CameraSpec(
     double Fx, double Fy, double Cx, double Cy,
@@ -63,7 +59,7 @@ public sealed record PointLightSpec(IntRange Count, ValueRange Intensity, Vec3 P
 /// <see cref="TexturePattern.Image"/> takes a random image of <see cref="Folder"/>, tiled <see cref="ImageScale"/> times per metre.
 /// </summary>
 public sealed record TextureSpec(double Probability, IReadOnlyList<TexturePattern> Patterns, ValueRange Scale,
-    ImageFolder? Folder = null, ValueRange ImageScale = default)
+    ImageFolderRef? Folder = null, ValueRange ImageScale = default)
 {
     public static readonly TextureSpec None = new(0, [TexturePattern.Checker], new ValueRange(10, 40));
 }
@@ -139,7 +135,7 @@ public enum CategoryBalance { Weighted, Balanced }
 /// <param name="TableImageScale">Tiles per metre of an image texture on the table.</param>
 public sealed record BackgroundSpec(IReadOnlyList<Vec3> Colors, IReadOnlyList<Vec3> TableColors, double TableSizeX, double TableSizeY,
     string Mode = "gradient", IReadOnlyList<TexturePattern>? TablePatterns = null, double Blend = 0,
-    ImageFolder? Images = null, ValueRange ImageZoom = default, ValueRange TableImageScale = default);
+    ImageFolderRef? Images = null, ValueRange ImageZoom = default, ValueRange TableImageScale = default);
 
 /// <summary>
 /// The validated, effective dataset config: every default filled in, overrides applied. Immutable.

@@ -2,7 +2,6 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using SynthBuild.Core.Geometry;
-using SynthBuild.Core.Assets;
 
 namespace SynthBuild.Core.Config;
 
@@ -38,11 +37,11 @@ public static class SpecFingerprint
                 Range(w, "length", c.Length);
                 if (c.Kinds is { } kinds) { w.WriteStartArray("kinds"); foreach (var k in kinds) w.WriteStringValue(k); w.WriteEndArray(); }
                 w.WriteNumber("onSideProbability", c.OnSideProbability);
-                if (c.MeshSha256 is string sha)
+                if (c.Mesh is MeshRef mesh)
                 {
                     // The file's content, not its path: moving the dataset keeps its keys, editing the mesh does not.
-                    w.WriteString("meshSha256", sha);
-                    w.WriteNumber("scale", c.Scale);
+                    w.WriteString("meshSha256", mesh.Sha256);
+                    w.WriteNumber("scale", mesh.Scale);
                 }
                 w.WriteEndObject();
             }
@@ -132,7 +131,7 @@ public static class SpecFingerprint
     }
 
     /// <summary>The images' names and content hashes, not the folder's path: moving the dataset keeps its keys.</summary>
-    private static void Images(Utf8JsonWriter w, string name, ImageFolder? folder)
+    private static void Images(Utf8JsonWriter w, string name, ImageFolderRef? folder)
     {
         w.WriteStartArray(name);
         foreach (var img in folder?.Images ?? [])

@@ -13,13 +13,15 @@ using SynthBuild.Core.Storage;
 
 namespace SynthBuild.Core.Pipeline;
 
-/// <summary>Live counters a caller may poll from another thread while a build runs.</summary>
+/// <summary>Live counters a caller may poll from another thread while a build runs; every builder (the generator,
+/// the augmented builder) reports into it.</summary>
 public sealed class BuildMonitor
 {
     private int _done;
     public int Done => Volatile.Read(ref _done);
-    public int Total { get; internal set; }
-    internal void SampleDone() => Interlocked.Increment(ref _done);
+    /// <summary>Samples this build will produce; set by the builder before its first <see cref="SampleDone"/>.</summary>
+    public int Total { get; set; }
+    public void SampleDone() => Interlocked.Increment(ref _done);
 }
 
 /// <param name="Timings">When set, receives the thread time of each generation stage (benchmarks).</param>
@@ -44,8 +46,10 @@ public sealed record BuildResult(
 /// samples whose input key changed or whose files are missing or altered, removes samples beyond the requested
 /// count, and rewrites the manifest. Parallel across samples (one sample is one thread's work), bounded: memory
 /// stays flat in the number of samples. Outputs do not depend on the thread count.
+/// The spec's assets are decoded only when a sample needs generating, by <paramref name="assets"/> (a caller that
+/// already holds them passes them in; by default <see cref="AssetLibrary.Load"/>).
 /// </summary>
-public sealed class DatasetBuilder(DatasetSpec spec, string outputDirectory, BuildOptions? options = null)
+public sealed class DatasetBuilder(DatasetSpec spec, string outputDirectory, BuildOptions? options = null, Func<AssetLoadResult>? assets = null)
 {
     private const int MaxSceneRedraws = 4;
 
@@ -95,7 +99,10 @@ public sealed class DatasetBuilder(DatasetSpec spec, string outputDirectory, Bui
 
         if (todo.Length > 0)
         {
-            var sampler = new SceneSampler(spec);
+            AssetLoadResult loaded = assets?.Invoke() ?? AssetLibrary.Load(spec);
+            if (loaded.Library is null)
+                return new BuildResult(0, reused, 0, 0, "", clock.Elapsed, [.. diagnostics, .. loaded.Diagnostics]);
+            var sampler = new SceneSampler(spec, loaded.Library);
             var sensor = new SensorModel(spec.Sensor);
             var work = Task.Run(() => Parallel.For(0, todo.Length, Parallelism(cancellation),
                 () => new Worker(spec, sampler, sensor, _root, _options.Timings),

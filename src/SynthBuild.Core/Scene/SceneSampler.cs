@@ -10,9 +10,10 @@ namespace SynthBuild.Core.Scene;
 /// 3–8 objects resting on the table in a stable pose without interpenetrating (their footprint circles keep a
 /// gap), inside the camera's view or, with placement.truncation, crossing its border.
 /// A function of (spec, index) only: each aspect draws from its own stream, so e.g. changing the lighting
-/// settings never moves an object.
+/// settings never moves an object. The spec's meshes and images come decoded from <paramref name="assets"/>.
 /// </summary>
-public sealed class SceneSampler(DatasetSpec spec)
+/// <exception cref="ArgumentException">The library lacks an asset the spec refers to.</exception>
+public sealed class SceneSampler(DatasetSpec spec, AssetLibrary assets)
 {
     private const int PositionAttempts = 150;
     private const int SizeAttempts = 4;
@@ -21,6 +22,11 @@ public sealed class SceneSampler(DatasetSpec spec)
     private readonly double[] _cumulativeWeights = CumulativeWeights(spec.Categories);
     private readonly CategoryBalancer? _balancer =
         spec.CategoryBalance == CategoryBalance.Balanced ? new CategoryBalancer(spec.Seed, spec.Categories.Count) : null;
+    // Resolved once, so a missing asset fails here rather than in some sample.
+    private readonly ImageFolder? _textureImages = spec.Materials.Textures?.Folder is { } t ? assets.Images(t) : null;
+    private readonly ImageFolder? _backgroundImages = spec.Background.Images is { } b ? assets.Images(b) : null;
+    private readonly Dictionary<MeshRef, UserMesh> _meshes = spec.Categories.Select(c => c.Mesh).OfType<MeshRef>()
+        .Distinct().ToDictionary(m => m, assets.Mesh);
 
     /// <param name="attempt">
     /// 0 for the sample's scene. A scene in which fewer than objectsPerScene.min objects end up visible is redrawn
@@ -44,7 +50,7 @@ public sealed class SceneSampler(DatasetSpec spec)
         Texture tableTexture = tablePattern == TexturePattern.None ? default : new Texture(tablePattern,
             Jitter(tableColor * tableRng.Uniform(0.45, 0.8), 0.1, ref tableRng),
             tablePattern == TexturePattern.Wood ? tableRng.Uniform(8, 20) : tableRng.Uniform(4, 12), tableRng.NextInt(0, 1 << 20));
-        if (tablePattern == TexturePattern.Image && spec.Materials.Textures?.Folder is ImageFolder tableImages)
+        if (tablePattern == TexturePattern.Image && _textureImages is ImageFolder tableImages)
         {
             var imgRng = tableRng.Derive("image");
             tableTexture = tableTexture with
@@ -62,7 +68,7 @@ public sealed class SceneSampler(DatasetSpec spec)
             backgroundPattern = new Texture(patterns[pRng.NextInt(0, patterns.Count - 1)], Pick(bg.Colors, ref pRng),
                 pRng.Uniform(3, 12), pRng.NextInt(0, 1 << 20));
         }
-        BackgroundCrop? crop = bg.Images is ImageFolder images ? SampleCrop(images, bgRng.Derive("image")) : null;
+        BackgroundCrop? crop = _backgroundImages is ImageFolder images ? SampleCrop(images, bgRng.Derive("image")) : null;
         var background = new Background(top, bottom, backgroundPattern, bg.Blend, crop);
         var footprints = new List<(double X, double Y, double R)>();
         var objects = SampleObjects(index, RandomStream.For(spec.Seed, index, attempt == 0 ? "objects" : "objects-retry-" + attempt), camera, table, curriculum, difficulty, footprints);
@@ -277,7 +283,7 @@ public sealed class SceneSampler(DatasetSpec spec)
     private static readonly Mat3 XUp = new(0, 0, -1, 0, 1, 0, 1, 0, 0);
     private static readonly Mat3 YUp = new(1, 0, 0, 0, 0, -1, 0, 1, 0);
 
-    private static ObjectShape SampleShape(CategorySpec c, ref RandomStream rng)
+    private ObjectShape SampleShape(CategorySpec c, ref RandomStream rng)
     {
         (Mesh Mesh, Vec3 Dims) built;
         string? kind = null;
@@ -314,7 +320,7 @@ public sealed class SceneSampler(DatasetSpec spec)
             }
             case ShapeKind.Mesh:
             {
-                UserMesh user = c.Mesh ?? throw new InvalidOperationException($"Category '{c.Name}' has no mesh.");
+                UserMesh user = c.Mesh is MeshRef mesh ? _meshes[mesh] : throw new InvalidOperationException($"Category '{c.Name}' has no mesh.");
                 built = (user.Mesh, user.Dimensions);
                 rest = user.RestingPoses[rng.NextInt(0, user.RestingPoses.Count - 1)];
                 break;
@@ -384,7 +390,7 @@ public sealed class SceneSampler(DatasetSpec spec)
             texture = new Texture(t.Patterns[texRng.NextInt(0, t.Patterns.Count - 1)],
                 HsvToRgb(texRng.NextDouble(), texRng.Uniform(0.2, 0.9), texRng.Uniform(0.15, 0.95)),
                 texRng.Uniform(t.Scale.Min, t.Scale.Max), texRng.NextInt(0, 1 << 20));
-        if (texture.Pattern == TexturePattern.Image && t.Folder is ImageFolder folder)
+        if (texture.Pattern == TexturePattern.Image && _textureImages is ImageFolder folder)
         {
             var imgRng = texRng.Derive("image");
             texture = texture with

@@ -82,7 +82,8 @@ public class GltfMeshTests
         var reference = ObjMesh.Load(obj, 0.005);
         foreach (string file in new[] { glb, gltf })
         {
-            var (user, sha) = GltfMesh.Load(file, 0.005);
+            var user = GltfMesh.Load(file, 0.005);
+            string sha = AssetHash.Mesh(file);
             Assert.Matches("^[0-9a-f]{64}$", sha);
             Assert.Equal(12, user.Mesh.TriangleCount); // both primitives
             // Scale 2 (node) × 0.005 (config) = 1 cm → 1 cm units; x stays, y = −z, z = y.
@@ -106,7 +107,7 @@ public class GltfMeshTests
             """);
         var r = ConfigLoader.Load(config);
         Assert.True(r.Succeeded, string.Join("\n", r.Diagnostics));
-        var sampler = new SceneSampler(r.Spec!);
+        var sampler = SmallDataset.Sampler(r.Spec!);
         int placed = 0;
         for (int i = 0; i < 5; i++)
             foreach (var o in sampler.Sample(i).Objects)
@@ -135,9 +136,33 @@ public class GltfMeshTests
         string config = Path.Combine(dir, "synth.json");
         File.WriteAllText(config, "{\n  \"categories\": [\n    { \"name\": \"m\", \"shape\": \"mesh\", \"file\": \"bad.glb\" }\n  ]\n}\n");
         var r = ConfigLoader.Load(config);
-        var d = Assert.Single(r.Diagnostics);
+        Assert.True(r.Succeeded, string.Join("\n", r.Diagnostics)); // found and hashed; decoding is the Assets stage's
+        var d = Assert.Single(AssetLibrary.Load(r.Spec!).Diagnostics);
+        Assert.Equal(config, d.File);
         Assert.Equal(("SYN1008", 3, 45), (d.Code, d.Line, d.Column));
         Assert.Contains("bad.glb", d.Message);
         Assert.Contains("glTF", d.Message);
+    }
+
+    [Fact]
+    public void Mesh_hash_covers_the_file_and_every_buffer_as_a_gltf_reader_resolves_them()
+    {
+        // The hash the spec fingerprint has always held: the file's bytes, then each buffer's content as SharpGLTF loads
+        // it. Computed here without decoding, it must not change, or every mesh dataset's sample keys would.
+        string dir = SmallDataset.TempDir();
+        string glb = Path.Combine(dir, "prism.glb"), gltf = Path.Combine(dir, "prism.gltf"), embedded = Path.Combine(dir, "embedded.gltf");
+        Model().SaveGLB(glb);
+        Model().SaveGLTF(gltf);
+        string bin = Directory.GetFiles(dir, "*.bin").Single();
+        File.WriteAllText(embedded, File.ReadAllText(gltf).Replace($"\"{Path.GetFileName(bin)}\"",
+            $"\"data:application/octet-stream;base64,{Convert.ToBase64String(File.ReadAllBytes(bin))}\""));
+        foreach (string file in new[] { glb, gltf, embedded })
+        {
+            using var sha = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+            sha.AppendData(File.ReadAllBytes(file));
+            foreach (var buffer in ModelRoot.Load(file).LogicalBuffers) sha.AppendData(buffer.Content);
+            Assert.Equal(Convert.ToHexStringLower(sha.GetHashAndReset()), AssetHash.Mesh(file));
+        }
+        Assert.NotEqual(AssetHash.File(gltf), AssetHash.Mesh(gltf)); // the external buffer is in it
     }
 }

@@ -63,7 +63,7 @@ public class UserImageTests
         string output = Path.Combine(root, "out");
         Assert.True(new DatasetBuilder(spec, output).Build().Succeeded);
         var reader = DatasetReader.Open(output);
-        var sampler = new SceneSampler(spec);
+        var sampler = SmallDataset.Sampler(spec);
         var seen = new HashSet<string>();
         foreach (long i in reader.Indices)
         {
@@ -92,7 +92,7 @@ public class UserImageTests
         string root = Folder(("wide.png", Pattern(400, 200, 3), 400, 200));
         string config = Config(root, $$"""{ {{Camera}}, "background": { "images": ".", "imageZoom": { "min": 1, "max": 2 } } }""");
         DatasetSpec spec = Load(config);
-        var crops = Enumerable.Range(0, 20).Select(i => new SceneSampler(spec).Sample(i).Background.Image!).ToList();
+        var crops = Enumerable.Range(0, 20).Select(i => SmallDataset.Sampler(spec).Sample(i).Background.Image!).ToList();
         foreach (var c in crops)
         {
             Assert.Equal(160.0 / 120, c.SpanX / c.SpanY, 9); // the frame's aspect
@@ -100,7 +100,7 @@ public class UserImageTests
             Assert.True(c.OffsetX >= 0 && c.OffsetX + c.SpanX <= 400 + 1e-9 && c.OffsetY >= 0 && c.OffsetY + c.SpanY <= 200 + 1e-9);
         }
         Assert.True(crops.Select(c => c.OffsetX).Distinct().Count() > 15);
-        Assert.Equal(crops, Enumerable.Range(0, 20).Select(i => new SceneSampler(Load(config)).Sample(i).Background.Image!).ToList(),
+        Assert.Equal(crops, Enumerable.Range(0, 20).Select(i => SmallDataset.Sampler(Load(config)).Sample(i).Background.Image!).ToList(),
             EqualityComparer<BackgroundCrop>.Create((x, y) => x!.Picture.Sha256 == y!.Picture.Sha256 && x.OffsetX == y.OffsetX && x.OffsetY == y.OffsetY && x.SpanX == y.SpanX));
     }
 
@@ -133,9 +133,11 @@ public class UserImageTests
         Directory.CreateDirectory(Path.Combine(root, "broken"));
         File.WriteAllText(Path.Combine(root, "broken", "bad.png"), "not a png");
         string config = Config(root, "{\n  \"samples\": 2,\n  " + setting + "\n}\n");
+        // Missing or empty folders are config errors; images that do not decode are found when the build loads them.
         var r = ConfigLoader.Load(config);
-        Assert.False(r.Succeeded);
-        var d = Assert.Single(r.Diagnostics);
+        var diagnostics = r.Succeeded ? AssetLibrary.Load(r.Spec!).Diagnostics : r.Diagnostics;
+        var d = Assert.Single(diagnostics);
+        Assert.True(d.IsError);
         Assert.Equal(code, d.Code);
         Assert.Contains(message, d.Message);
         Assert.Equal(config, d.File);
@@ -177,7 +179,7 @@ public class UserImageTests
             """);
         DatasetSpec spec = Load(config);
         Assert.Equal([TexturePattern.Image], spec.Materials.Textures!.Patterns);
-        var sampler = new SceneSampler(spec);
+        var sampler = SmallDataset.Sampler(spec);
         int redPixels = 0, greenPixels = 0;
         for (int i = 0; i < 6; i++)
         {

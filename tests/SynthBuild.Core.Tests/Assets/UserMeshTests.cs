@@ -67,7 +67,7 @@ public class UserMeshTests
             """);
         var r = ConfigLoader.Load(config);
         Assert.True(r.Succeeded, string.Join("\n", r.Diagnostics));
-        var sampler = new SceneSampler(r.Spec!);
+        var sampler = SmallDataset.Sampler(r.Spec!);
         int placed = 0;
         for (int i = 0; i < 5; i++)
             foreach (var o in sampler.Sample(i).Objects)
@@ -95,13 +95,30 @@ public class UserMeshTests
         Assert.Equal(("SYN1000", 2, 59), (e.Code, e.Line, e.Column));
         Assert.Contains("mesh file 'nope.obj' not found", e.Message);
 
+        // A file that exists is hashed at config load and decoded when the build loads the assets.
         var broken = ConfigLoader.Parse(json.Replace("FILE", "bad.obj"), Path.Combine(dir, "synth.json"));
-        e = Assert.Single(broken.Diagnostics);
+        Assert.True(broken.Succeeded, string.Join("\n", broken.Diagnostics));
+        e = Assert.Single(AssetLibrary.Load(broken.Spec!).Diagnostics);
         Assert.Equal(("SYN1008", 2, 59), (e.Code, e.Line, e.Column));
         Assert.Contains("bad.obj(5)", e.Message);
         Assert.Contains("index 9 is outside 1..4", e.Message);
 
         var noFile = ConfigLoader.Parse("{ \"categories\": [ { \"name\": \"m\", \"shape\": \"mesh\" } ] }", Path.Combine(dir, "synth.json"));
         Assert.Equal("SYN1004", Assert.Single(noFile.Diagnostics).Code);
+    }
+
+    [Fact]
+    public void A_file_named_by_two_categories_is_decoded_once_and_the_library_holds_only_its_specs_assets()
+    {
+        string dir = SmallDataset.TempDir();
+        Write(dir, "lean.obj", LeaningPrism);
+        string config = Write(dir, "synth.json", """
+            { "categories": [ { "name": "a", "shape": "mesh", "file": "lean.obj", "scale": 0.01 },
+                              { "name": "b", "shape": "mesh", "file": "lean.obj", "scale": 0.01 } ] }
+            """);
+        DatasetSpec spec = ConfigLoader.Load(config).Spec!;
+        AssetLibrary library = AssetLibrary.LoadOrThrow(spec);
+        Assert.Same(library.Mesh(spec.Categories[0].Mesh!), library.Mesh(spec.Categories[1].Mesh!));
+        Assert.Throws<ArgumentException>(() => new SceneSampler(spec, AssetLibrary.Empty));
     }
 }

@@ -56,7 +56,7 @@ public class WarehouseDarkTests(ITestOutputHelper output)
         string dir = SmallDataset.TempDir();
         Assert.True(new DatasetBuilder(spec, dir).Build().Succeeded);
         var reader = DatasetReader.Open(dir);
-        var sampler = new SceneSampler(spec);
+        var sampler = SmallDataset.Sampler(spec);
         var ideal = new RenderTarget(spec.Width, spec.Height);
         double sum = 0, sq = 0; long n = 0, noiseN = 0;
         foreach (long i in reader.Indices)

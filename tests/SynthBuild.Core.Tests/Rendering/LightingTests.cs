@@ -5,6 +5,7 @@ using SynthBuild.Core.Scene;
 using static SynthBuild.Core.Tests.Rendering.TestScenes;
 using SynthBuild.Core.Geometry;
 using SynthBuild.Core.Assets;
+using SynthBuild.TestSupport;
 
 namespace SynthBuild.Core.Tests.Rendering;
 
@@ -37,8 +38,8 @@ public class LightingTests
     public void Sampled_light_colour_is_the_temperature_times_the_jitter_and_moves_nothing_else()
     {
         const string baseJson = """{ "image": { "width": 160, "height": 120 }, "camera": { "intrinsics": { "fx": 125, "fy": 125 } }, "lighting": { "colorVariation": 0 %T% } }""";
-        var plain = new SceneSampler(PlacementTests.Parse(baseJson.Replace("%T%", "")));
-        var warm = new SceneSampler(PlacementTests.Parse(baseJson.Replace("%T%", """, "colorTemperature": { "min": 2500, "max": 2500 }""")));
+        var plain = SmallDataset.Sampler(PlacementTests.Parse(baseJson.Replace("%T%", "")));
+        var warm = SmallDataset.Sampler(PlacementTests.Parse(baseJson.Replace("%T%", """, "colorTemperature": { "min": 2500, "max": 2500 }""")));
         for (int i = 0; i < 5; i++)
         {
             SceneDescription a = plain.Sample(i), b = warm.Sample(i);
@@ -99,13 +100,13 @@ public class LightingTests
     public void Point_lights_add_light_and_default_to_none()
     {
         var spec = PlacementTests.Parse("""{ "image": { "width": 160, "height": 120 }, "camera": { "intrinsics": { "fx": 125, "fy": 125 } } }""");
-        Assert.Null(new SceneSampler(spec).Sample(0).Light.PointLights);
+        Assert.Null(SmallDataset.Sampler(spec).Sample(0).Light.PointLights);
         var lit = PlacementTests.Parse("""
             { "image": { "width": 160, "height": 120 }, "camera": { "intrinsics": { "fx": 125, "fy": 125 } },
               "lighting": { "pointLights": { "count": { "min": 2, "max": 2 }, "intensity": { "min": 100, "max": 200 },
                                               "position": { "min": [-0.3, -0.3, 0.4], "max": [0.3, 0.3, 0.6] } } } }
             """);
-        var scene = new SceneSampler(lit).Sample(0);
+        var scene = SmallDataset.Sampler(lit).Sample(0);
         Assert.Equal(2, scene.Light.PointLightCount);
         Assert.All(scene.Light.PointLights!, p =>
         {

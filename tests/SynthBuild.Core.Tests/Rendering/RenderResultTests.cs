@@ -1,3 +1,4 @@
+using SynthBuild.TestSupport;
 using SynthBuild.Core.Config;
 using SynthBuild.Core.Rendering;
 using SynthBuild.Core.Scene;
@@ -12,7 +13,7 @@ public class RenderResultTests
 {
     private static readonly LensDistortion Lens = new(-0.25, 0.06, 0.001, -0.0015, 0);
 
-    private static SceneDescription Scene(int index = 3) => new SceneSampler(PlacementTests.AllCategories()).Sample(index);
+    private static SceneDescription Scene(int index = 3) => SmallDataset.Sampler(PlacementTests.AllCategories()).Sample(index);
 
     private static void AssertSame(RenderTarget expected, RenderResult actual, bool normals)
     {

@@ -36,7 +36,7 @@ public class CategoryBalancerTests
 
         long[] Counts(DatasetSpec s)
         {
-            var sampler = new SceneSampler(s);
+            var sampler = SmallDataset.Sampler(s);
             var counts = new long[s.Categories.Count + 1];
             var perSample = new int[s.Samples][];
             Parallel.For(0, s.Samples, i => perSample[i] = sampler.Sample(i).Objects.Select(o => o.CategoryId).ToArray());

@@ -1,3 +1,4 @@
+using SynthBuild.TestSupport;
 using SynthBuild.Core.Config;
 using SynthBuild.Core.Labels;
 using SynthBuild.Core.Rendering;
@@ -36,7 +37,7 @@ public class PlacementTests
     [Fact]
     public void Every_object_rests_on_the_table_and_all_seven_categories_and_both_kinds_occur()
     {
-        var sampler = new SceneSampler(AllCategories());
+        var sampler = SmallDataset.Sampler(AllCategories());
         var seen = new HashSet<string>();
         bool cylinderOnSide = false, cylinderUpright = false;
         for (int i = 0; i < 60; i++)
@@ -62,7 +63,7 @@ public class PlacementTests
     {
         // Independent of the sampler's footprint test: no vertex of one object lies inside another's mesh
         // (ray-casting parity along +x against the other mesh's world triangles).
-        var sampler = new SceneSampler(AllCategories());
+        var sampler = SmallDataset.Sampler(AllCategories());
         for (int i = 0; i < 6; i++)
         {
             var objects = sampler.Sample(i).Objects;
@@ -81,7 +82,7 @@ public class PlacementTests
     public void Truncation_label_matches_the_projected_corners_of_boxes()
     {
         var spec = AllCategories(truncation: 1);
-        var sampler = new SceneSampler(spec);
+        var sampler = SmallDataset.Sampler(spec);
         int truncated = 0, boxes = 0;
         for (int i = 0; i < 20; i++)
         {
@@ -113,7 +114,7 @@ public class PlacementTests
         Assert.True(truncated > 10, $"only {truncated} truncated objects with truncation = 1");
 
         // Without truncation every object is fully inside.
-        var strict = new SceneSampler(AllCategories(truncation: 0));
+        var strict = SmallDataset.Sampler(AllCategories(truncation: 0));
         for (int i = 0; i < 10; i++)
         {
             var scene = strict.Sample(i);

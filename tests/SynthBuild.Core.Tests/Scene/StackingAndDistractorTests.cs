@@ -6,6 +6,7 @@ using static SynthBuild.Core.Tests.Rendering.TestScenes;
 using SynthBuild.Core.Geometry;
 using SynthBuild.Core.Assets;
 using SynthBuild.Core.Config;
+using SynthBuild.TestSupport;
 
 namespace SynthBuild.Core.Tests.Scene;
 
@@ -21,7 +22,7 @@ public class StackingAndDistractorTests
               "categories": [ { "name": "box", "shape": "box", "size": { "min": 0.12, "max": 0.3 } }, { "name": "mug", "shape": "mug" },
                               { "name": "part", "shape": "part" } ] }
             """);
-        var sampler = new SceneSampler(spec);
+        var sampler = SmallDataset.Sampler(spec);
         int stacked = 0;
         for (int i = 0; i < 30; i++)
         {
@@ -59,7 +60,7 @@ public class StackingAndDistractorTests
         Assert.True(stacked >= 10, $"only {stacked} stacked objects with stacking = 1");
 
         // Off by default: everything on the table.
-        var flat = new SceneSampler(Parse($$"""{ {{Small}}, "categories": [ { "name": "box", "shape": "box" } ] }"""));
+        var flat = SmallDataset.Sampler(Parse($$"""{ {{Small}}, "categories": [ { "name": "box", "shape": "box" } ] }"""));
         Assert.All(Enumerable.Range(0, 10).SelectMany(i => flat.Sample(i).Objects), o => Assert.Equal(0, WorldVertices(o).Min(p => p.Z), 9));
     }
 
@@ -67,7 +68,7 @@ public class StackingAndDistractorTests
     public void Distractors_rest_on_the_table_clear_of_objects_and_get_no_label()
     {
         var spec = Parse($$"""{ {{Small}}, "distractors": { "count": { "min": 2, "max": 3 }, "size": { "min": 0.05, "max": 0.1 } } }""");
-        var sampler = new SceneSampler(spec);
+        var sampler = SmallDataset.Sampler(spec);
         int total = 0, drawnPixels = 0;
         for (int i = 0; i < 8; i++)
         {

@@ -8,6 +8,7 @@ using SynthBuild.Core.Sensors;
 using static SynthBuild.Core.Tests.Rendering.TestScenes;
 using SynthBuild.Core.Geometry;
 using SynthBuild.Core.Assets;
+using SynthBuild.TestSupport;
 
 namespace SynthBuild.Core.Tests.Sensors;
 
@@ -108,7 +109,7 @@ public class SensorAndLightingTests
     public void Supersampling_changes_rgb_only_and_labels_stay_those_of_the_native_render()
     {
         var spec = PlacementTests.AllCategories();
-        var sampler = new SceneSampler(spec);
+        var sampler = SmallDataset.Sampler(spec);
         var scene = sampler.Sample(3);
         var native = new RenderTarget(160, 120);
         new RasterRenderer().Render(scene, native);
@@ -140,7 +141,7 @@ public class SensorAndLightingTests
         Assert.Equal(0.5, c.Difficulty(50));
         Assert.Equal(1, c.Difficulty(100));
         Assert.Equal(1, c.Difficulty(5000));
-        var sampler = new SceneSampler(spec);
+        var sampler = SmallDataset.Sampler(spec);
         for (int i = 0; i < 10; i++)
         {
             var early = sampler.Sample(i);

@@ -1,0 +1,44 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Build.Framework;
+using SynthBuild.Core.Assets;
+using SynthBuild.Core.Config;
+
+namespace SynthBuild.Tasks;
+
+/// <summary>A dataset config loaded for one build, and its assets, decoded on first use.</summary>
+internal sealed class LoadedConfig(ConfigLoadResult config)
+{
+    private readonly Lazy<AssetLoadResult> _assets = new(() => AssetLibrary.Load(config.Spec!), LazyThreadSafetyMode.ExecutionAndPublication);
+
+    public ConfigLoadResult Config { get; } = config;
+    public DatasetSpec? Spec => Config.Spec;
+    /// <summary>Only for a config that loaded (<see cref="ConfigLoadResult.Succeeded"/>).</summary>
+    public AssetLoadResult Assets => _assets.Value;
+}
+
+/// <summary>
+/// Loads and validates the dataset config once per build: the first task that asks loads it, later tasks of the same
+/// build (SynthGenerate, SynthAugment, SynthLineage) reuse it, and the assets it names are decoded at most once.
+/// Keyed by the config's full path, its content and the overrides, so an edited config is never served stale; the
+/// spec carries the asset hashes it was loaded with, so every task of a build sees the same inputs. Held by MSBuild
+/// for the build (<see cref="RegisteredTaskObjectLifetime.Build"/>); a task running out of process loads its own.
+/// </summary>
+internal static class SharedConfig
+{
+    public static LoadedConfig Load(IBuildEngine engine, string configFile, ConfigOverrides overrides)
+    {
+        string text;
+        try { text = File.ReadAllText(configFile); }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { return new LoadedConfig(ConfigLoader.Load(configFile, overrides)); }
+
+        if (engine is not IBuildEngine4 cache) return new LoadedConfig(ConfigLoader.Parse(text, configFile, overrides));
+        string key = string.Join("\n", "SynthBuild.Tasks.SharedConfig", Path.GetFullPath(configFile),
+            Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text))),
+            overrides.Samples, overrides.Seed, overrides.DefaultName, overrides.OverridesSource);
+        if (cache.GetRegisteredTaskObject(key, RegisteredTaskObjectLifetime.Build) is LoadedConfig loaded) return loaded;
+        loaded = new LoadedConfig(ConfigLoader.Parse(text, configFile, overrides));
+        cache.RegisterTaskObject(key, loaded, RegisteredTaskObjectLifetime.Build, allowEarlyCollection: false);
+        return loaded;
+    }
+}
