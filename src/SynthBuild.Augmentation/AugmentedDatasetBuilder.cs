@@ -2,8 +2,6 @@ using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using SynthBuild.Core;
-using SynthBuild.Core.Assets;
 using SynthBuild.Core.Config;
 using SynthBuild.Core.Diagnostics;
 using SynthBuild.Core.Labels;

@@ -2,7 +2,6 @@ using System.Globalization;
 using OpenCvSharp;
 using SynthBuild.Core.Diagnostics;
 using SynthBuild.Core.Config;
-using SynthBuild.Core.Diagnostics;
 using SynthBuild.Core.Randomness;
 
 namespace SynthBuild.Augmentation;

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Diagnostics;
-using System.Globalization;
 using SynthBuild.Core.Storage;
 using SynthBuild.Lineage;
 using SynthBuild.Quality;

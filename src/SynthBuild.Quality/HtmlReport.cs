@@ -2,7 +2,6 @@ using System.Net;
 using System.Text;
 using ScottPlot;
 using SynthBuild.Core.Storage;
-using SynthBuild.Core.Assets;
 
 namespace SynthBuild.Quality;
 

@@ -1,10 +1,6 @@
 using SynthBuild.TestSupport;
-using SynthBuild.Augmentation;
 using SynthBuild.Core.Config;
 using SynthBuild.Core.Labels;
-using SynthBuild.Core.Randomness;
-using SynthBuild.Core.Scene;
-using SynthBuild.Core.Geometry;
 
 namespace SynthBuild.Augmentation.Tests;
 

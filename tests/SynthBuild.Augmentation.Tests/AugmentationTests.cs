@@ -1,7 +1,5 @@
-using SynthBuild.Augmentation;
 using SynthBuild.Core.Config;
 using SynthBuild.Core.Storage;
-using SynthBuild.TestSupport;
 using static SynthBuild.Augmentation.Tests.AugmentationFixtures;
 
 namespace SynthBuild.Augmentation.Tests;

@@ -1,6 +1,4 @@
-using SynthBuild.Augmentation;
 using SynthBuild.Core.Labels;
-using SynthBuild.Core.Scene;
 using SynthBuild.Core.Storage;
 using SynthBuild.TestSupport;
 using SynthBuild.Core.Geometry;

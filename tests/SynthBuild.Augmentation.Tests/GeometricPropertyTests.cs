@@ -1,5 +1,4 @@
 using FsCheck.Xunit;
-using SynthBuild.Augmentation;
 using static SynthBuild.Augmentation.Tests.AugmentationFixtures;
 
 namespace SynthBuild.Augmentation.Tests;

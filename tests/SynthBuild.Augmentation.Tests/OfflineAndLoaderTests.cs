@@ -1,4 +1,3 @@
-using SynthBuild.Augmentation;
 using SynthBuild.Core.Config;
 using SynthBuild.Core.Diagnostics;
 using SynthBuild.Core.Pipeline;

@@ -1,7 +1,5 @@
 using System.Text.Json;
-using SynthBuild.Cli;
 using SynthBuild.Evaluation;
-using SynthBuild.Core.Assets;
 
 namespace SynthBuild.Cli.Tests;
 

@@ -1,4 +1,3 @@
-using SynthBuild.Cli;
 using SynthBuild.Core.Config;
 using SynthBuild.Lineage;
 using SynthBuild.Core.Pipeline;

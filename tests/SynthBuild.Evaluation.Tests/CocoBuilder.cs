@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Text;
-using SynthBuild.Evaluation;
 
 namespace SynthBuild.Evaluation.Tests;
 

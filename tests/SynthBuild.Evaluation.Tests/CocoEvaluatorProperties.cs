@@ -1,6 +1,5 @@
 using FsCheck;
 using FsCheck.Xunit;
-using SynthBuild.Evaluation;
 
 namespace SynthBuild.Evaluation.Tests;
 

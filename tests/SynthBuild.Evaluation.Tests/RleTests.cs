@@ -1,5 +1,3 @@
-using SynthBuild.Evaluation;
-
 namespace SynthBuild.Evaluation.Tests;
 
 public class RleTests

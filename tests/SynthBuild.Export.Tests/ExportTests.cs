@@ -1,8 +1,6 @@
 using SynthBuild.Core.Diagnostics;
-using SynthBuild.Export;
 using SynthBuild.TestSupport;
 using Xunit.Abstractions;
-using SynthBuild.Core.Config;
 
 namespace SynthBuild.Export.Tests;
 

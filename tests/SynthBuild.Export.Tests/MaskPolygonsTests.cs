@@ -2,7 +2,6 @@ using SynthBuild.TestSupport;
 using FsCheck;
 using FsCheck.Fluent;
 using SynthBuild.Evaluation;
-using SynthBuild.Export;
 
 namespace SynthBuild.Export.Tests;
 

@@ -2,7 +2,6 @@ using System.Formats.Tar;
 using System.IO.Compression;
 using LibGit2Sharp;
 using SynthBuild.Core.Diagnostics;
-using SynthBuild.Lineage;
 using SynthBuild.TestSupport;
 
 namespace SynthBuild.Lineage.Tests;

@@ -2,7 +2,6 @@ using System.Text.Json;
 using LibGit2Sharp;
 using SynthBuild.Core.Config;
 using SynthBuild.Core.Diagnostics;
-using SynthBuild.Lineage;
 using SynthBuild.Core.Pipeline;
 using SynthBuild.TestSupport;
 

@@ -1,6 +1,5 @@
 using LibGit2Sharp;
 using SynthBuild.Core.Config;
-using SynthBuild.Lineage;
 using SynthBuild.Core.Pipeline;
 using SynthBuild.TestSupport;
 

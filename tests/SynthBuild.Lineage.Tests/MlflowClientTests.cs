@@ -1,7 +1,6 @@
 using SynthBuild.Core;
 using System.Text;
 using SynthBuild.Core.Diagnostics;
-using SynthBuild.Lineage;
 
 namespace SynthBuild.Lineage.Tests;
 

@@ -5,7 +5,6 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
-using SynthBuild.Lineage;
 using SynthBuild.TestSupport;
 
 namespace SynthBuild.Lineage.Tests;

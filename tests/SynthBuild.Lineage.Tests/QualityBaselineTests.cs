@@ -1,8 +1,6 @@
 using LibGit2Sharp;
 using SynthBuild.Core.Diagnostics;
-using SynthBuild.Lineage;
 using SynthBuild.Quality;
-using SynthBuild.Lineage.Tests;
 using SynthBuild.TestSupport;
 
 namespace SynthBuild.Lineage.Tests;

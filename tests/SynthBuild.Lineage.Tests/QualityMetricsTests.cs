@@ -1,4 +1,3 @@
-using SynthBuild.Lineage;
 using SynthBuild.TestSupport;
 
 namespace SynthBuild.Lineage.Tests;

@@ -1,7 +1,6 @@
 using SynthBuild.Core.Diagnostics;
 using System.Formats.Tar;
 using System.IO.Compression;
-using SynthBuild.Lineage;
 using SynthBuild.TestSupport;
 
 namespace SynthBuild.Lineage.Tests;

@@ -1,8 +1,6 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
-using SynthBuild.Quality;
 using SynthBuild.TestSupport;
-using SynthBuild.Core.Assets;
 
 namespace SynthBuild.Quality.Tests;
 

@@ -1,11 +1,9 @@
 using System.Text;
 using SynthBuild.Core.Labels;
 using SynthBuild.Core.Pipeline;
-using SynthBuild.Quality;
 using SynthBuild.Core.Storage;
 using SynthBuild.TestSupport;
 using static SynthBuild.TestSupport.CraftedDataset;
-using SynthBuild.Core.Geometry;
 
 namespace SynthBuild.Quality.Tests;
 

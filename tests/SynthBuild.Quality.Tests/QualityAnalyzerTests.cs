@@ -1,6 +1,5 @@
 using SynthBuild.TestSupport;
 using SynthBuild.Core.Labels;
-using SynthBuild.Quality;
 using SynthBuild.Core.Storage;
 using static SynthBuild.TestSupport.CraftedDataset;
 

@@ -1,6 +1,5 @@
 using SynthBuild.TestSupport;
 using SynthBuild.Core.Diagnostics;
-using SynthBuild.Quality;
 using SynthBuild.Core.Storage;
 
 namespace SynthBuild.Quality.Tests;

@@ -1,5 +1,4 @@
 using SynthBuild.TestSupport;
-using SynthBuild.Quality;
 
 namespace SynthBuild.Quality.Tests;
 

@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using SynthBuild.Core.Assets;
 
 namespace SynthBuild.Tasks.Tests;
 

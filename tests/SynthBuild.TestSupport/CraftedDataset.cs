@@ -1,4 +1,3 @@
-using SynthBuild.TestSupport;
 using System.Security.Cryptography;
 using SynthBuild.Core.Assets;
 using SynthBuild.Core.Config;

@@ -1,4 +1,3 @@
-using SynthBuild.TestSupport;
 using SynthBuild.Core.Assets;
 using SynthBuild.Core.Config;
 using SynthBuild.Core.Scene;

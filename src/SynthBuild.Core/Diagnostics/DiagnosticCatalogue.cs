@@ -1,4 +1,3 @@
-using SynthBuild.Core.Geometry;
 namespace SynthBuild.Core.Diagnostics;
 
 /// <summary>

@@ -5,7 +5,6 @@ using SynthBuild.Core.Assets;
 using SynthBuild.Core.Config;
 using SynthBuild.Core.Diagnostics;
 using SynthBuild.Core.Labels;
-using SynthBuild.Core.Randomness;
 using SynthBuild.Core.Rendering;
 using SynthBuild.Core.Scene;
 using SynthBuild.Core.Sensors;

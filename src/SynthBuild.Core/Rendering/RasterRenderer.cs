@@ -1,7 +1,6 @@
 using SynthBuild.Core.Scene;
 using SynthBuild.Core.Geometry;
 using SynthBuild.Core.Assets;
-using SynthBuild.Core.Config;
 
 namespace SynthBuild.Core.Rendering;
 

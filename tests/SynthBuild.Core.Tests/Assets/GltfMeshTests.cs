@@ -2,8 +2,6 @@ using System.Numerics;
 using System.Runtime.InteropServices;
 using SharpGLTF.Schema2;
 using SynthBuild.Core.Config;
-using SynthBuild.Core.Rendering;
-using SynthBuild.Core.Scene;
 using SynthBuild.TestSupport;
 using SynthBuild.Core.Geometry;
 using SynthBuild.Core.Assets;

@@ -1,6 +1,3 @@
-using SynthBuild.Core.Config;
-using SynthBuild.Core.Rendering;
-using SynthBuild.Core.Scene;
 using SynthBuild.Core.Geometry;
 using SynthBuild.Core.Assets;
 

@@ -6,7 +6,6 @@ using SynthBuild.Core.Rendering;
 using SynthBuild.Core.Scene;
 using SynthBuild.Core.Storage;
 using SynthBuild.TestSupport;
-using SynthBuild.Core.Assets;
 
 namespace SynthBuild.Core.Tests.Assets;
 

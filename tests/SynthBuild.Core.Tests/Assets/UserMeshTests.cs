@@ -1,5 +1,4 @@
 using SynthBuild.Core.Config;
-using SynthBuild.Core.Rendering;
 using SynthBuild.Core.Scene;
 using SynthBuild.TestSupport;
 using SynthBuild.Core.Geometry;

@@ -1,8 +1,6 @@
 using SynthBuild.TestSupport;
 using SynthBuild.Core.Config;
 using SynthBuild.Core.Diagnostics;
-using SynthBuild.Core.Scene;
-using SynthBuild.Core.Geometry;
 
 namespace SynthBuild.Core.Tests.Config;
 

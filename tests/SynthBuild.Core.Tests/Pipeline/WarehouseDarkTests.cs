@@ -2,7 +2,6 @@ using Xunit.Abstractions;
 using SynthBuild.Core.Config;
 using SynthBuild.Core.Pipeline;
 using SynthBuild.Core.Rendering;
-using SynthBuild.Core.Scene;
 using SynthBuild.Core.Storage;
 using SynthBuild.TestSupport;
 

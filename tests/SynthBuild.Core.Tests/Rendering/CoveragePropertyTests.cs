@@ -1,6 +1,5 @@
 using FsCheck.Xunit;
 using SynthBuild.Core.Rendering;
-using SynthBuild.Core.Scene;
 using static SynthBuild.Core.Tests.Rendering.TestScenes;
 using SynthBuild.Core.Geometry;
 using SynthBuild.Core.Config;

@@ -1,6 +1,4 @@
 using SynthBuild.Core.Tests.Scene;
-using SynthBuild.Core.Config;
-using SynthBuild.Core.Rendering;
 using SynthBuild.Core.Scene;
 using static SynthBuild.Core.Tests.Rendering.TestScenes;
 using SynthBuild.Core.Geometry;

@@ -1,5 +1,3 @@
-using SynthBuild.Core.Rendering;
-using SynthBuild.Core.Scene;
 using static SynthBuild.Core.Tests.Rendering.TestScenes;
 using SynthBuild.Core.Geometry;
 using SynthBuild.Core.Assets;

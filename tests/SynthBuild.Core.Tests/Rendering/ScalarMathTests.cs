@@ -1,5 +1,4 @@
 using SynthBuild.Core.Geometry;
-using SynthBuild.Core.Rendering;
 using SynthBuild.Core.Assets;
 
 namespace SynthBuild.Core.Tests.Rendering;

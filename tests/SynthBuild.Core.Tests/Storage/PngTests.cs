@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using SynthBuild.Core.Assets;
-using SynthBuild.Core.Storage;
 using SynthBuild.TestSupport;
 
 namespace SynthBuild.Core.Tests.Storage;
