@@ -137,7 +137,7 @@ public static class Png
         s.Write(tail);
     }
 
-    // Decoding keeps its scratch (the palette, the IDAT chunk list, a zero row) in one decoder per thread.
+    // Decoding keeps its scratch (palette, IDAT chunk list, inflate block, zero row) in one decoder per thread.
     [ThreadStatic] private static PngDecoder? t_decoder;
 
     /// <summary>Decodes 8/16-bit gray, 8-bit RGB and RGBA PNGs (all five row filters, plain or Adam7-interlaced) to
