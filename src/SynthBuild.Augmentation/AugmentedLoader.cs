@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using SynthBuild.Core.Assets;
 using SynthBuild.Core.Diagnostics;
 using SynthBuild.Core.Labels;
 using SynthBuild.Core.Randomness;
@@ -123,7 +124,8 @@ public sealed class AugmentedLoader
     /// Upper bound of the loader's pixel memory in bytes, for a consumer that disposes each batch before taking the
     /// next: (Workers + Prefetch + 1) batch buffers of BatchSize·H·W·16 bytes (float32 RGB 12, mask 2, depth 2 per
     /// output pixel) plus, per worker, the decoded source sample (7 bytes per source pixel) and the pipeline's two
-    /// frame buffers (2 × 7 bytes per pixel of the largest frame).
+    /// frame buffers (2 × 7 bytes per pixel of the largest frame). Not counted: each worker's PNG file buffer, as large
+    /// as the largest file it has read (for the dataset's own files, under 3 bytes per source pixel).
     /// </summary>
     public long MemoryBound
     {
@@ -234,17 +236,19 @@ public sealed class AugmentedLoader
         finally { foreach (var p in planes) p.Dispose(); }
     }
 
-    /// <summary>One worker's reusable memory: the decoded source sample and the pipeline's frame buffers.</summary>
+    /// <summary>One worker's reusable memory: the decoded source sample, the PNG decoder's file buffer and scratch,
+    /// and the pipeline's frame buffers.</summary>
     private sealed class WorkerBuffers
     {
         public byte[] Rgb = [];
         public ushort[] Depth = [], Ids = [];
+        public readonly PngDecoder Png = new();
         public readonly PixelBuffers Frames = new();
     }
 
     /// <summary>
-    /// Reads one sample into the worker's buffers. Decoding goes through OpenCV (native memory, released at once)
-    /// rather than <see cref="DatasetReader"/>'s managed decoder, which allocates several large arrays per image.
+    /// Reads one sample into the worker's buffers, decoding each PNG straight into them (rather than through
+    /// <see cref="DatasetReader"/>, which allocates new arrays per image).
     /// </summary>
     private (SampleImages Images, SampleAnnotation Annotation) Load(long index, WorkerBuffers b)
     {
@@ -253,9 +257,16 @@ public sealed class AugmentedLoader
             SampleAnnotation annotation = _reader.ReadAnnotation(index);
             int w = annotation.Width, h = annotation.Height, n = w * h;
             if (b.Ids.Length != n) (b.Rgb, b.Depth, b.Ids) = (new byte[3 * n], new ushort[n], new ushort[n]);
-            Decode(_reader.RgbPath(index), b.Rgb, w, h, OpenCvSharp.MatType.CV_8UC3);
-            Decode(_reader.DepthPath(index), b.Depth, w, h, OpenCvSharp.MatType.CV_16UC1);
-            Decode(_reader.SegmentationPath(index), b.Ids, w, h, OpenCvSharp.MatType.CV_16UC1);
+            string path = _reader.RgbPath(index);
+            try
+            {
+                b.Png.DecodeRgb8(b.Png.ReadFile(path), b.Rgb, w, h);
+                path = _reader.DepthPath(index);
+                b.Png.DecodeGray16(b.Png.ReadFile(path), b.Depth, w, h);
+                path = _reader.SegmentationPath(index);
+                b.Png.DecodeGray16(b.Png.ReadFile(path), b.Ids, w, h);
+            }
+            catch (FormatException ex) { throw new InvalidDataException($"'{path}': {ex.Message}", ex); }
             return (new SampleImages(w, h, b.Rgb, b.Depth, b.Ids), annotation);
         }
         catch (Exception ex) when (ex is IOException or InvalidDataException or System.Text.Json.JsonException or KeyNotFoundException)
@@ -263,18 +274,6 @@ public sealed class AugmentedLoader
             throw new DiagnosticException(Diagnostic.Error(SynCodes.AugmentSampleUnreadable,
                 $"Sample {index} of the dataset cannot be read for augmentation: {ex.Message}", _reader.AnnotationPath(index)));
         }
-    }
-
-    private static void Decode(string path, Array target, int w, int h, OpenCvSharp.MatType type)
-    {
-        bool color = type == OpenCvSharp.MatType.CV_8UC3;
-        using OpenCvSharp.Mat decoded = OpenCvSharp.Cv2.ImRead(path, color ? OpenCvSharp.ImreadModes.Color : OpenCvSharp.ImreadModes.Unchanged);
-        if (decoded.Empty()) throw new IOException($"'{path}' is missing or not a readable image.");
-        if (decoded.Rows != h || decoded.Cols != w || decoded.Type() != type)
-            throw new InvalidDataException($"'{path}' is {decoded.Cols}×{decoded.Rows} {decoded.Type()}; the annotation says {w}×{h} {type}.");
-        using var dst = OpenCvSharp.Mat.FromPixelData(h, w, type, target);
-        if (color) OpenCvSharp.Cv2.CvtColor(decoded, dst, OpenCvSharp.ColorConversionCodes.BGR2RGB); // OpenCV decodes to BGR
-        else decoded.CopyTo(dst);
     }
 
     private Batch MakeBatch(int epoch, int number, long[] order, WorkerBuffers scratch)

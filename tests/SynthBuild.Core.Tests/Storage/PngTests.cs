@@ -62,6 +62,62 @@ public class PngTests
     }
 
     [Fact]
+    public void A_reused_decoder_reads_files_into_the_callers_buffers_and_checks_their_layout()
+    {
+        string dir = Directory.CreateTempSubdirectory("synth-png-").FullName;
+        try
+        {
+            // A tall image (several inflate blocks) between two small ones: the file buffer and scratch grow and are reused.
+            const int tallW = 97, tallH = 600;
+            var rng = new Random(5);
+            byte[] tallRgb = new byte[tallW * tallH * 3];
+            rng.NextBytes(tallRgb);
+            ushort[] tallDepth = Enumerable.Range(0, tallW * tallH).Select(_ => (ushort)rng.Next(65536)).ToArray();
+            byte[] rgb = NoisyRgb();
+            ushort[] depth = Words(1, 65536), ids = Words(2, 9);
+            void Write(string name, byte[] bytes) => File.WriteAllBytes(Path.Combine(dir, name), bytes);
+            Write("rgb.png", Png.EncodeRgb8(rgb, W, H, new MemoryStream(), noisy: true).ToArray());
+            Write("depth.png", Png.EncodeGray16(depth, W, H));
+            Write("ids.png", Png.EncodeGray16(ids, W, H, filter: 0));
+            Write("tall-rgb.png", Png.EncodeRgb8(tallRgb, tallW, tallH));
+            Write("tall-depth.png", Png.EncodeGray16(tallDepth, tallW, tallH));
+
+            var decoder = new PngDecoder();
+            // Larger buffers than the image: only the image's part is written.
+            var rgbInto = new byte[tallW * tallH * 3 + 5];
+            var wordsInto = new ushort[tallW * tallH + 5];
+            for (int round = 0; round < 2; round++)
+            {
+                ReadOnlySpan<byte> file = decoder.ReadFile(Path.Combine(dir, "rgb.png"));
+                Assert.Equal(new FileInfo(Path.Combine(dir, "rgb.png")).Length, file.Length);
+                decoder.DecodeRgb8(file, rgbInto, W, H);
+                Assert.Equal(rgb, rgbInto[..rgb.Length]);
+                decoder.DecodeGray16(decoder.ReadFile(Path.Combine(dir, "depth.png")), wordsInto, W, H);
+                Assert.Equal(depth, wordsInto[..depth.Length]);
+                decoder.DecodeGray16(decoder.ReadFile(Path.Combine(dir, "ids.png")), wordsInto, W, H);
+                Assert.Equal(ids, wordsInto[..ids.Length]);
+                decoder.DecodeRgb8(decoder.ReadFile(Path.Combine(dir, "tall-rgb.png")), rgbInto, tallW, tallH);
+                Assert.Equal(tallRgb, rgbInto[..tallRgb.Length]);
+                decoder.DecodeGray16(decoder.ReadFile(Path.Combine(dir, "tall-depth.png")), wordsInto, tallW, tallH);
+                Assert.Equal(tallDepth, wordsInto[..tallDepth.Length]);
+            }
+            Assert.Equal(0, rgbInto[^1]);
+            Assert.Equal(0, wordsInto[^1]);
+
+            // Another size or layout than the caller expects is a format error that says both.
+            byte[] depthFile = File.ReadAllBytes(Path.Combine(dir, "depth.png"));
+            var ex = Assert.Throws<FormatException>(() => decoder.DecodeRgb8(depthFile, rgbInto, W, H));
+            Assert.Contains($"PNG is {W}×{H} Gray16; expected {W}×{H} Rgb8", ex.Message);
+            ex = Assert.Throws<FormatException>(() => decoder.DecodeGray16(depthFile, wordsInto, W + 1, H));
+            Assert.Contains($"expected {W + 1}×{H} Gray16", ex.Message);
+            Assert.Throws<ArgumentOutOfRangeException>(() => decoder.DecodeGray16(depthFile, new ushort[W * H - 1], W, H));
+            ex = Assert.Throws<FormatException>(() => decoder.DecodeGray16(depthFile[..(depthFile.Length - 40)], wordsInto, W, H));
+            Assert.Contains("truncated", ex.Message);
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
     public void OpenCV_reads_the_files_with_the_same_values()
     {
         string dir = Directory.CreateTempSubdirectory("synth-png-").FullName;
