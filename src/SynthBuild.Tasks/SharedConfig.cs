@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Build.Framework;
+using Microsoft.Build.Utilities;
 using SynthBuild.Core.Assets;
 using SynthBuild.Core.Config;
 
@@ -26,8 +27,17 @@ internal sealed class LoadedConfig(ConfigLoadResult config)
 /// </summary>
 internal static class SharedConfig
 {
-    public static LoadedConfig Load(IBuildEngine engine, string configFile, ConfigOverrides overrides)
+    /// <summary>Logs at low importance whether this task parsed the config or reused this build's (tested in package mode).</summary>
+    public static LoadedConfig Load(TaskLoggingHelper log, IBuildEngine engine, string task, string configFile, ConfigOverrides overrides)
     {
+        var loaded = Load(engine, configFile, overrides, out bool reused);
+        log.LogMessage(MessageImportance.Low, "{0}: config {1}: {2}", task, reused ? "reused from this build" : "loaded", configFile);
+        return loaded;
+    }
+
+    private static LoadedConfig Load(IBuildEngine engine, string configFile, ConfigOverrides overrides, out bool reused)
+    {
+        reused = false;
         string text;
         try { text = File.ReadAllText(configFile); }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { return new LoadedConfig(ConfigLoader.Load(configFile, overrides)); }
@@ -36,7 +46,7 @@ internal static class SharedConfig
         string key = string.Join("\n", "SynthBuild.Tasks.SharedConfig", Path.GetFullPath(configFile),
             Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text))),
             overrides.Samples, overrides.Seed, overrides.DefaultName, overrides.OverridesSource);
-        if (cache.GetRegisteredTaskObject(key, RegisteredTaskObjectLifetime.Build) is LoadedConfig loaded) return loaded;
+        if (cache.GetRegisteredTaskObject(key, RegisteredTaskObjectLifetime.Build) is LoadedConfig loaded) { reused = true; return loaded; }
         loaded = new LoadedConfig(ConfigLoader.Parse(text, configFile, overrides));
         cache.RegisterTaskObject(key, loaded, RegisteredTaskObjectLifetime.Build, allowEarlyCollection: false);
         return loaded;

@@ -28,7 +28,7 @@ public sealed class SynthAugment : MSBuildTask, ICancelableTask
 
     public override bool Execute()
     {
-        var loaded = SharedConfig.Load(BuildEngine, ConfigFile, new ConfigOverrides(Samples, Seed, DatasetName, ProjectFile)).Config;
+        var loaded = SharedConfig.Load(Log, BuildEngine, nameof(SynthAugment), ConfigFile, new ConfigOverrides(Samples, Seed, DatasetName, ProjectFile)).Config;
         // SynthGenerate already reported the config's warnings; only what stops this stage is logged again.
         foreach (var d in loaded.Diagnostics.Where(d => d.IsError)) Log.Log(d);
         if (!loaded.Succeeded) return false;

@@ -46,7 +46,7 @@ public sealed class SynthGenerate : MSBuildTask, ICancelableTask
 
     public override bool Execute()
     {
-        LoadedConfig loaded = SharedConfig.Load(BuildEngine, ConfigFile, new ConfigOverrides(Samples, Seed, DatasetName, ProjectFile));
+        LoadedConfig loaded = SharedConfig.Load(Log, BuildEngine, nameof(SynthGenerate), ConfigFile, new ConfigOverrides(Samples, Seed, DatasetName, ProjectFile));
         foreach (var d in loaded.Config.Diagnostics) Log.Log(d);
         if (!loaded.Config.Succeeded) return false; // nothing written: an invalid config never touches the dataset
 

@@ -42,7 +42,7 @@ public sealed class SynthLineage : MSBuildTask, ICancelableTask
     public override bool Execute()
     {
         var overrides = new ConfigOverrides(Samples, Seed, DatasetName, ProjectFile);
-        var config = SharedConfig.Load(BuildEngine, ConfigFile, overrides).Config;
+        var config = SharedConfig.Load(Log, BuildEngine, nameof(SynthLineage), ConfigFile, overrides).Config;
         if (!config.Succeeded)
         {
             foreach (var d in config.Diagnostics) Log.Log(d);

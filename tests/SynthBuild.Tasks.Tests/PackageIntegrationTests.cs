@@ -32,9 +32,13 @@ public class PackageIntegrationTests
             """);
 
         var env = new Dictionary<string, string> { ["NUGET_PACKAGES"] = packages };
-        var build = DotnetCli.Build(project, "", env);
+        var build = DotnetCli.Build(project, "-v:detailed", env);
         Assert.True(build.ExitCode == 0, build.ToString());
         Assert.Contains("shop: 3 generated, 3 total", build.Output);
+        // In package mode the tasks run in the build's own process: the config is parsed once and the later stages
+        // reuse it (in-repository builds run each task out of process, so each parses its own).
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(build.Output, @"Synth\w+: config loaded: "));
+        Assert.Matches(@"SynthLineage: config reused from this build: ", build.Output);
         Assert.True(File.Exists(Path.Combine(project, "bin", "dataset", "manifest.json")));
         // The schema ships in the package for editors.
         Assert.True(File.Exists(Path.Combine(packages, "synthbuild.sdk", version, "schema", "synth.schema.json")));
