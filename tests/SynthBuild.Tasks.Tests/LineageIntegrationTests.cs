@@ -70,6 +70,7 @@ public class LineageIntegrationTests
         var verify = p.Build("-t:VerifyRelease", NoServer);
         Assert.True(verify.ExitCode == 0, verify.ToString());
         Assert.Contains("release verified", verify.Output);
+        Assert.Contains("matches git tag demo/v0.1.0", verify.Output);
 
         var again = p.Build("-t:Release", NoServer);
         Assert.Equal(1, again.ExitCode);

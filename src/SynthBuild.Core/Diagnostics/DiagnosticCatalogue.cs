@@ -57,6 +57,7 @@ public static class SynCodes
     public const string MlflowRequiredMissing = "SYN6004";
     public const string LineageLogUnreadable = "SYN6005";
     public const string ArtifactsNotUploaded = "SYN6006";
+    public const string MlflowTimeoutInvalid = "SYN6007";
     public const string BadDatasetVersion = "SYN6010";
     public const string ReleaseNotInRepository = "SYN6011";
     public const string ReleaseDirtyTree = "SYN6012";
@@ -193,6 +194,8 @@ public static class DiagnosticCatalogue
             "The lineage log does not exist, or a line of it is not one JSON record; the message names the line."),
         new(SynCodes.ArtifactsNotUploaded, DiagnosticStage.Lineage, W, "MLflow artifacts not uploaded",
             "The MLflow run was logged but its artifacts could not be uploaded (the server's artifact store is not served over HTTP, e.g. a server without --serve-artifacts)."),
+        new(SynCodes.MlflowTimeoutInvalid, DiagnosticStage.Lineage, E, "Bad MLflow timeout",
+            "SynthMlflowTimeout (or SYNTH_MLFLOW_TIMEOUT) is not a number of seconds greater than 0 (at most 86400); the message names which. No run is logged; the record is still in the local lineage log."),
         new(SynCodes.BadDatasetVersion, DiagnosticStage.Lineage, E, "Bad DatasetVersion",
             "DatasetVersion is missing or not semantic versioning 2.0 (MAJOR.MINOR.PATCH[-pre][+build]), reported at the project's <DatasetVersion> line."),
         new(SynCodes.ReleaseNotInRepository, DiagnosticStage.Lineage, E, "Release outside a git repository",
