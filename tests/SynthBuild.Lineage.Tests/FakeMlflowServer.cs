@@ -254,3 +254,35 @@ internal sealed partial class FakeMlflowServer : IDisposable
         public string Code { get; } = code;
     }
 }
+
+/// <summary>Accepts every connection and never answers (a wedged server or a proxy with a dead upstream).</summary>
+internal sealed class HangingMlflowServer : IDisposable
+{
+    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+    private readonly List<TcpClient> _held = [];
+
+    public HangingMlflowServer()
+    {
+        _listener.Start();
+        Uri = $"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}";
+        _ = Task.Run(async () =>
+        {
+            while (true)
+            {
+                TcpClient c;
+                try { c = await _listener.AcceptTcpClientAsync(); }
+                catch (Exception) { return; }
+                lock (_held) _held.Add(c); // kept open, never read, never answered
+            }
+        });
+    }
+
+    public string Uri { get; }
+    public int Accepted { get { lock (_held) return _held.Count; } }
+
+    public void Dispose()
+    {
+        _listener.Stop();
+        lock (_held) foreach (var c in _held) c.Dispose();
+    }
+}

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using SynthBuild.Core.Diagnostics;
 
@@ -9,38 +7,6 @@ namespace SynthBuild.Lineage.Tests;
 /// <summary>Servers that hang or echo credentials: the build waits a bounded time and never prints a secret.</summary>
 public class MlflowFaultTests
 {
-    /// <summary>Accepts every connection and never answers (a wedged server or a proxy with a dead upstream).</summary>
-    private sealed class HangingServer : IDisposable
-    {
-        private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
-        private readonly List<TcpClient> _held = [];
-
-        public HangingServer()
-        {
-            _listener.Start();
-            Uri = $"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}";
-            _ = Task.Run(async () =>
-            {
-                while (true)
-                {
-                    TcpClient c;
-                    try { c = await _listener.AcceptTcpClientAsync(); }
-                    catch (Exception) { return; }
-                    lock (_held) _held.Add(c); // kept open, never read, never answered
-                }
-            });
-        }
-
-        public string Uri { get; }
-        public int Accepted { get { lock (_held) return _held.Count; } }
-
-        public void Dispose()
-        {
-            _listener.Stop();
-            lock (_held) foreach (var c in _held) c.Dispose();
-        }
-    }
-
     private static LineageOutcome Record(LineageFixture f, Dictionary<string, string?> env, bool required = false, string? timeoutProperty = null) =>
         LineageRecorder.Record(new LineageRequest(f.ProjectFile, f.ConfigFile, f.DatasetRoot, new(), null,
             new GenerationFigures(3, 0, 0, 1), LineageRecord.Finished, f.LogFile, [], Required: required,
@@ -49,7 +15,7 @@ public class MlflowFaultTests
     [Fact]
     public void A_server_that_accepts_and_never_answers_is_given_up_on_after_the_configured_total_with_SYN6002_or_SYN6003()
     {
-        using var server = new HangingServer();
+        using var server = new HangingMlflowServer();
         var f = new LineageFixture();
         var env = new Dictionary<string, string?> { ["MLFLOW_TRACKING_URI"] = server.Uri, [MlflowSettings.TimeoutVariable] = "2" };
 
