@@ -48,14 +48,27 @@ public static class ReleaseVerifier
             root = subs[0];
         }
         var actual = new Dictionary<string, (string Sha, long Size)>(StringComparer.Ordinal);
-        foreach (string f in Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories))
-            actual[System.IO.Path.GetRelativePath(root, f).Replace('\\', '/')] = (DatasetRelease.Sha256File(f), new FileInfo(f).Length);
+        var problems = new List<Diagnostic>();
+        // The folder rule of extraction: only regular files and folders. A link is reported, never followed or hashed
+        // (its target could be any file on the machine).
+        void Walk(DirectoryInfo dir)
+        {
+            foreach (var e in dir.EnumerateFileSystemInfos())
+            {
+                string rel = System.IO.Path.GetRelativePath(root, e.FullName).Replace('\\', '/');
+                if (e.LinkTarget is not null)
+                    problems.Add(Diagnostic.Error(SynCodes.UnsafeArchiveEntry, $"'{rel}' is a link to '{e.LinkTarget}' (a release holds only regular files and folders).", root));
+                else if (e is DirectoryInfo sub) Walk(sub);
+                else actual[rel] = (DatasetRelease.Sha256File(e.FullName), ((FileInfo)e).Length);
+            }
+        }
+        Walk(new DirectoryInfo(root));
         byte[] release = File.ReadAllBytes(System.IO.Path.Combine(root, DatasetRelease.ReleaseFile));
         string manifestFile = System.IO.Path.Combine(root, Manifest.FileName);
         byte[]? manifest = File.Exists(manifestFile) ? File.ReadAllBytes(manifestFile) : null;
         string datasetFile = System.IO.Path.Combine(root, DatasetLayout.DatasetFile);
         byte[]? dataset = File.Exists(datasetFile) ? File.ReadAllBytes(datasetFile) : null;
-        return Compare(root, new Contents(release, manifest, dataset, actual), [], null, repository);
+        return Compare(root, new Contents(release, manifest, dataset, actual), problems, null, repository);
     }
 
     /// <summary>What verification reads of a release: release.json, manifest.json, dataset.json and every file's hash.</summary>

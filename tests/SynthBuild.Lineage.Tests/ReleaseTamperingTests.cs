@@ -73,6 +73,25 @@ public class ReleaseTamperingTests
     }
 
     [Fact]
+    public void Links_in_an_extracted_release_folder_are_refused_with_SYN6023_and_never_followed()
+    {
+        var f = new LineageFixture();
+        var r = DatasetRelease.Create(f.Release());
+        string dest = SmallDataset.TempDir();
+        Assert.Empty(ReleaseArchive.Extract(r.Archive!, dest));
+        string root = Path.Combine(dest, "small-1.2.0");
+        string outside = Path.Combine(SmallDataset.TempDir(), "secret.txt");
+        File.WriteAllText(outside, "not part of the release");
+        File.CreateSymbolicLink(Path.Combine(root, "rgb", "link.png"), outside);
+        Directory.CreateSymbolicLink(Path.Combine(root, "linked-dir"), Path.GetDirectoryName(outside)!);
+        var report = ReleaseVerifier.Verify(dest);
+        Assert.Equal(2, report.Problems.Count); // the linked folder's file is not hashed as an extra file either
+        Assert.All(report.Problems, p => Assert.Equal(SynCodes.UnsafeArchiveEntry, p.Code));
+        Assert.Contains(report.Problems, p => p.Message.Contains("'rgb/link.png' is a link"));
+        Assert.Contains(report.Problems, p => p.Message.Contains("'linked-dir' is a link"));
+    }
+
+    [Fact]
     public void Files_manifest_and_release_json_edited_consistently_are_caught_by_the_dataset_json_digest_then_by_the_git_tag()
     {
         var f = new LineageFixture();
