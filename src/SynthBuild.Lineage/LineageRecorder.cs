@@ -23,7 +23,8 @@ public sealed record LineageRequest(
     Func<string, string?>? Environment = null,
     MlflowSettings? SettingsOverride = null,
     IReadOnlyList<string>? IgnoredPaths = null,
-    DatasetSpec? Spec = null);
+    DatasetSpec? Spec = null,
+    string? MlflowTimeout = null);
 
 public sealed record LineageOutcome(LineageRecord? Record, IReadOnlyList<Diagnostic> Diagnostics)
 {
@@ -66,7 +67,15 @@ public static class LineageRecorder
         }
         WriteProvenance(req.DatasetRoot, record);
 
-        MlflowSettings? settings = req.SettingsOverride ?? MlflowSettings.FromEnvironment(req.TrackingUri, req.Environment);
+        MlflowSettings? settings;
+        try { settings = req.SettingsOverride ?? MlflowSettings.FromEnvironment(req.TrackingUri, req.Environment, req.MlflowTimeout); }
+        catch (FormatException ex)
+        {
+            // Bad input is an error even when lineage is optional; the record still goes to the local log.
+            diagnostics.Add(Diagnostic.Error(SynCodes.MlflowTimeoutInvalid, ex.Message, req.ProjectFile));
+            LineageLog.Append(req.LogFile, record);
+            return new LineageOutcome(record, diagnostics);
+        }
         if (settings is null)
         {
             if (req.Required)

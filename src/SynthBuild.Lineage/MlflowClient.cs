@@ -10,6 +10,10 @@ using System.Text.Json.Nodes;
 namespace SynthBuild.Lineage;
 
 /// <summary>Where the tracking server is and how to authenticate; read from the MLFLOW_* environment variables.</summary>
+/// <param name="RequestTimeout">The longest one attempt may take; default two thirds of <paramref name="TotalTimeout"/>,
+/// so a hung attempt leaves time for a retry.</param>
+/// <param name="TotalTimeout">The longest one request may take, all its attempts and waits included (default
+/// <see cref="DefaultTotalTimeout"/>; SynthMlflowTimeout or SYNTH_MLFLOW_TIMEOUT).</param>
 public sealed record MlflowSettings(
     string TrackingUri,
     string? Token = null,
@@ -20,22 +24,45 @@ public sealed record MlflowSettings(
     TimeSpan? InitialBackoff = null,
     TimeSpan? RequestTimeout = null,
     string? ServerCertPath = null,
-    string? ClientCertPath = null)
+    string? ClientCertPath = null,
+    TimeSpan? TotalTimeout = null)
 {
+    /// <summary>Seconds: the environment variable bounding each MLflow request (the project property SynthMlflowTimeout wins).</summary>
+    public const string TimeoutVariable = "SYNTH_MLFLOW_TIMEOUT";
+    public const string TimeoutProperty = "SynthMlflowTimeout";
+    /// <summary>A user waits this long at most for a server that accepts connections and never answers.</summary>
+    public static readonly TimeSpan DefaultTotalTimeout = TimeSpan.FromSeconds(30);
+
+    public TimeSpan Total => TotalTimeout ?? DefaultTotalTimeout;
+    public TimeSpan Attempt => RequestTimeout is { } r ? (r < Total ? r : Total) : Total * 2 / 3;
+
     /// <summary>
     /// Settings when a server is named: <paramref name="trackingUriOverride"/> (a project property) wins over
     /// MLFLOW_TRACKING_URI. Null when neither names an http(s) server.
     /// </summary>
-    public static MlflowSettings? FromEnvironment(string? trackingUriOverride, Func<string, string?>? env = null)
+    /// <param name="timeoutOverride">Seconds from the project property <see cref="TimeoutProperty"/>; wins over <see cref="TimeoutVariable"/>.</param>
+    /// <exception cref="FormatException">the timeout is not a positive number of seconds; the message names its source.</exception>
+    public static MlflowSettings? FromEnvironment(string? trackingUriOverride, Func<string, string?>? env = null, string? timeoutOverride = null)
     {
         env ??= Environment.GetEnvironmentVariable;
         string? uri = string.IsNullOrWhiteSpace(trackingUriOverride) ? env("MLFLOW_TRACKING_URI") : trackingUriOverride;
         if (string.IsNullOrWhiteSpace(uri)) return null;
+        TimeSpan? total = ParseTimeout(timeoutOverride, TimeoutProperty) ?? ParseTimeout(env(TimeoutVariable), TimeoutVariable);
         return new MlflowSettings(uri.Trim(), NullIfEmpty(env("MLFLOW_TRACKING_TOKEN")), NullIfEmpty(env("MLFLOW_TRACKING_USERNAME")),
             NullIfEmpty(env("MLFLOW_TRACKING_PASSWORD")),
             env("MLFLOW_TRACKING_INSECURE_TLS") is { } insecure && insecure.Trim().ToLowerInvariant() is "true" or "1",
             ServerCertPath: NullIfEmpty(env("MLFLOW_TRACKING_SERVER_CERT_PATH")),
-            ClientCertPath: NullIfEmpty(env("MLFLOW_TRACKING_CLIENT_CERT_PATH")));
+            ClientCertPath: NullIfEmpty(env("MLFLOW_TRACKING_CLIENT_CERT_PATH")), TotalTimeout: total);
+    }
+
+    /// <summary>Seconds (e.g. "30", "2.5") as a time span; null when empty.</summary>
+    /// <exception cref="FormatException">not a positive number of seconds up to a day; the message names <paramref name="source"/>.</exception>
+    public static TimeSpan? ParseTimeout(string? text, string source)
+    {
+        if (string.IsNullOrWhiteSpace(text)) return null;
+        if (double.TryParse(text.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out double seconds) && seconds > 0 && seconds <= 86400)
+            return TimeSpan.FromSeconds(seconds);
+        throw new FormatException($"{source} must be a number of seconds greater than 0 (at most 86400), e.g. 30; found '{text.Trim()}'.");
     }
 
     /// <summary>The tracking URI without any user:password part, for messages and records.</summary>
@@ -74,6 +101,8 @@ public sealed class MlflowClient : IDisposable
     private readonly HttpClient _http;
     private readonly bool _ownsHttp;
     private readonly MlflowSettings _settings;
+    /// <summary>The settings in use (credentials from the URI moved into Username/Password).</summary>
+    public MlflowSettings Settings => _settings;
     private readonly Uri _base;
 
     public MlflowClient(MlflowSettings settings, HttpMessageHandler? handler = null)
@@ -83,7 +112,8 @@ public sealed class MlflowClient : IDisposable
             throw new MlflowException(0, null, $"MLflow tracking URI must be an http:// or https:// server address; found '{settings.SafeUri}'.");
         _base = new UriBuilder(baseUri) { UserName = "", Password = "" }.Uri;
         handler ??= CreateHandler(settings);
-        _http = new HttpClient(handler, disposeHandler: true) { Timeout = settings.RequestTimeout ?? TimeSpan.FromSeconds(30) };
+        // Each attempt and the whole retry sequence are bounded in SendAsync, by the settings' totals.
+        _http = new HttpClient(handler, disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
         _ownsHttp = true;
 
         // Credentials in the URI itself (http://user:pass@host) count as basic auth, like the Python client.
@@ -103,7 +133,7 @@ public sealed class MlflowClient : IDisposable
     private static SocketsHttpHandler CreateHandler(MlflowSettings settings)
     {
         // A black-holed server should cost seconds, not the whole request timeout, per attempt.
-        var h = new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(Math.Min(10, (settings.RequestTimeout ?? TimeSpan.FromSeconds(30)).TotalSeconds)) };
+        var h = new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(Math.Min(10, settings.Attempt.TotalSeconds)) };
         if (settings.InsecureTls && settings.ServerCertPath is not null)
             throw new MlflowException(0, null, "MLFLOW_TRACKING_INSECURE_TLS and MLFLOW_TRACKING_SERVER_CERT_PATH are both set: trust the CA bundle or skip verification, not both.");
         if (settings.InsecureTls)
@@ -385,21 +415,31 @@ public sealed class MlflowClient : IDisposable
 
     /// <summary>
     /// Sends with bounded retries: a connection failure, a timeout, 429 or a 5xx is retried after 0.5 s, 1 s, 2 s, ...
-    /// (<see cref="MlflowSettings.MaxAttempts"/> attempts in all); any other 4xx is final.
+    /// (<see cref="MlflowSettings.MaxAttempts"/> attempts in all); any other 4xx is final. Each attempt is bounded by
+    /// <see cref="MlflowSettings.Attempt"/> and the whole sequence by <see cref="MlflowSettings.Total"/>, so a server
+    /// that accepts connections and never answers costs at most the total. Server text in any message is redacted
+    /// of the credentials (<see cref="Redact"/>).
     /// </summary>
     private async Task<JsonNode> SendAsync(Func<HttpRequestMessage> make, string what, CancellationToken ct)
     {
         TimeSpan delay = _settings.InitialBackoff ?? TimeSpan.FromMilliseconds(500);
+        TimeSpan total = _settings.Total;
         int attempts = Math.Max(1, _settings.MaxAttempts);
         string lastProblem = "";
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         for (int attempt = 1; ; attempt++)
         {
             using var request = make();
             Authorize(request);
+            TimeSpan limit = total - clock.Elapsed;
+            if (limit > _settings.Attempt) limit = _settings.Attempt;
+            if (limit < TimeSpan.FromMilliseconds(1)) limit = TimeSpan.FromMilliseconds(1);
+            using var bounded = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            bounded.CancelAfter(limit);
             try
             {
-                using var response = await _http.SendAsync(request, ct);
-                string text = await response.Content.ReadAsStringAsync(ct);
+                using var response = await _http.SendAsync(request, bounded.Token);
+                string text = await response.Content.ReadAsStringAsync(bounded.Token);
                 if (response.IsSuccessStatusCode)
                 {
                     if (string.IsNullOrWhiteSpace(text)) return new JsonObject();
@@ -408,8 +448,8 @@ public sealed class MlflowClient : IDisposable
                     {
                         // E.g. a single-sign-on proxy's login page: retrying will not help.
                         string first = text.Split('\n', 2)[0].Trim();
-                        throw new MlflowException((int)response.StatusCode, null,
-                            $"MLflow {what}: HTTP {(int)response.StatusCode} but the answer is not JSON (is {_settings.SafeUri} an MLflow tracking server, or a proxy's login page?): {(first.Length > 120 ? first[..120] + "..." : first)}");
+                        throw new MlflowException((int)response.StatusCode, null, Redact(
+                            $"MLflow {what}: HTTP {(int)response.StatusCode} but the answer is not JSON (is {_settings.SafeUri} an MLflow tracking server, or a proxy's login page?): {(first.Length > 120 ? first[..120] + "..." : first)}"));
                     }
                 }
                 int status = (int)response.StatusCode;
@@ -420,22 +460,54 @@ public sealed class MlflowClient : IDisposable
             catch (HttpRequestException ex) when (ex.InnerException is System.Security.Authentication.AuthenticationException tls)
             {
                 // A certificate problem does not go away by retrying.
-                throw new MlflowException(0, null, $"MLflow server {_settings.SafeUri}: TLS handshake failed for {what}: {tls.Message} " +
-                    "(a server with a private CA: MLFLOW_TRACKING_SERVER_CERT_PATH=ca.pem; one that wants a client certificate: MLFLOW_TRACKING_CLIENT_CERT_PATH=client.pem)");
+                throw new MlflowException(0, null, Redact($"MLflow server {_settings.SafeUri}: TLS handshake failed for {what}: {tls.Message} " +
+                    "(a server with a private CA: MLFLOW_TRACKING_SERVER_CERT_PATH=ca.pem; one that wants a client certificate: MLFLOW_TRACKING_CLIENT_CERT_PATH=client.pem)"));
             }
-            catch (HttpRequestException ex)
+            catch (Exception ex) when (ex is HttpRequestException or IOException)
             {
-                lastProblem = ex.InnerException?.Message ?? ex.Message;
+                lastProblem = Redact(ex.InnerException?.Message ?? ex.Message);
             }
-            catch (TaskCanceledException) when (!ct.IsCancellationRequested)
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
             {
-                lastProblem = $"no answer within {_http.Timeout.TotalSeconds:F0} s";
+                lastProblem = $"no answer within {limit.TotalSeconds:0.#} s";
             }
-            if (attempt >= attempts)
-                throw new MlflowUnreachableException($"MLflow server {_settings.SafeUri} unreachable for {what} after {attempts} attempt(s): {lastProblem}");
+            // Give up when the attempts are used, or when waiting for the next one would pass the total.
+            if (attempt >= attempts || clock.Elapsed + delay >= total)
+                throw new MlflowUnreachableException(
+                    $"MLflow server {_settings.SafeUri} unreachable for {what} after {attempt} attempt(s) in {clock.Elapsed.TotalSeconds:0.#} s " +
+                    $"(limit {total.TotalSeconds:0.#} s per request: {MlflowSettings.TimeoutProperty} or {MlflowSettings.TimeoutVariable}): {lastProblem}");
             await Task.Delay(delay, ct);
             delay *= 2;
         }
+    }
+
+    /// <summary>
+    /// <paramref name="text"/> (a server's answer, an exception message) without the credentials this client sends:
+    /// the token, the password, user:password and the Basic value, also URL- or JSON-escaped, so a server or proxy
+    /// that echoes the Authorization header cannot get them printed or stored.
+    /// </summary>
+    public string Redact(string text)
+    {
+        var secrets = new List<string>();
+        void Add(string? secret)
+        {
+            if (string.IsNullOrEmpty(secret)) return;
+            secrets.Add(secret);
+            secrets.Add(Uri.EscapeDataString(secret));
+            secrets.Add(JsonEncodedText.Encode(secret).ToString());
+            secrets.Add(JsonEncodedText.Encode(secret, System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping).ToString());
+        }
+        Add(_settings.Token);
+        Add(_settings.Password);
+        if (_settings.Username is not null && _settings.Password is not null)
+        {
+            Add(_settings.Username + ":" + _settings.Password);
+            Add(Convert.ToBase64String(Encoding.UTF8.GetBytes(_settings.Username + ":" + _settings.Password)));
+        }
+        // Longest first, so a secret containing another is removed whole.
+        foreach (string secret in secrets.Distinct().OrderByDescending(x => x.Length))
+            text = text.Replace(secret, "***", StringComparison.Ordinal);
+        return text;
     }
 
     private void Authorize(HttpRequestMessage request)
@@ -447,18 +519,18 @@ public sealed class MlflowClient : IDisposable
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _settings.Token);
     }
 
-    private static MlflowException ParseError(int status, string body, string what)
+    private MlflowException ParseError(int status, string body, string what)
     {
         try
         {
             if (JsonNode.Parse(body) is JsonObject o && o["error_code"] is not null)
-                return new MlflowException(status, Str(o["error_code"]), $"MLflow {what}: HTTP {status} {Str(o["error_code"])}: {Str(o["message"])}");
+                return new MlflowException(status, Str(o["error_code"]), Redact($"MLflow {what}: HTTP {status} {Str(o["error_code"])}: {Str(o["message"])}"));
         }
         catch (JsonException) { }
         // A basic-auth server answers 401 with plain text; proxies answer with HTML. Keep one short line of it.
         string line = body.Split('\n', 2)[0].Trim();
         if (line.Length > 200) line = line[..200] + "...";
         string hint = status is 401 or 403 ? " (check MLFLOW_TRACKING_USERNAME/PASSWORD or MLFLOW_TRACKING_TOKEN)" : "";
-        return new MlflowException(status, null, $"MLflow {what}: HTTP {status}{hint}: {line}");
+        return new MlflowException(status, null, Redact($"MLflow {what}: HTTP {status}{hint}: {line}"));
     }
 }

@@ -62,30 +62,58 @@ public static class ReleaseArchive
     }
 
     /// <summary>
+    /// The rules every entry of one archive must pass, whatever its type (file, folder, link, device): those of
+    /// <see cref="Problem"/>, plus the ones that need the other entries: it must resolve inside
+    /// <paramref name="destination"/>, no path may appear twice, and no entry may lie under a file entry or be a file
+    /// where another entry needs a folder. Verify and extract both check every entry with one instance, so an
+    /// archive verify passes is one extract accepts.
+    /// </summary>
+    public sealed class Rules(string destination)
+    {
+        private readonly string _dest = Path.GetFullPath(destination);
+        private readonly Dictionary<string, bool> _seen = new(StringComparer.Ordinal); // target → is a folder
+        private readonly HashSet<string> _parents = new(StringComparer.Ordinal);        // folders some entry needs
+
+        /// <summary>Why <paramref name="entry"/> must not be extracted, or null; <paramref name="target"/> is where it would go.</summary>
+        public string? Check(TarEntry entry, out string target)
+        {
+            target = "";
+            if (Problem(entry) is { } why) return why;
+            string prefix = _dest.EndsWith(Path.DirectorySeparatorChar) ? _dest : _dest + Path.DirectorySeparatorChar;
+            target = Path.GetFullPath(Path.Combine(_dest, PathOf(entry)));
+            if (!target.StartsWith(prefix, StringComparison.Ordinal) && target != _dest) return "resolves outside the destination";
+            bool isDir = entry.EntryType == TarEntryType.Directory;
+            if (target == _dest && !isDir) return "is a file named like the destination folder itself";
+            if (_seen.TryGetValue(target, out bool wasDir) && !(isDir && wasDir)) return "appears twice";
+            if (!isDir && _parents.Contains(target)) return "is a file where another entry needs a folder";
+            for (string? up = Path.GetDirectoryName(target); up is not null && up.Length > _dest.Length; up = Path.GetDirectoryName(up))
+            {
+                if (_seen.TryGetValue(up, out bool upIsDir) && !upIsDir) return "lies under a file entry";
+                _parents.Add(up);
+            }
+            _seen[target] = isDir;
+            return null;
+        }
+    }
+
+    /// <summary>
     /// Extracts <paramref name="archive"/> into <paramref name="destination"/> (created; must be empty). The whole
-    /// archive is checked first: if any entry is unsafe (absolute path, "..", link, device, a path outside the
-    /// destination, a duplicate), nothing at all is written and the problems are returned.
+    /// archive is checked first with <see cref="Rules"/>: if any entry is unsafe, nothing at all is written and the
+    /// problems are returned.
     /// </summary>
     public static IReadOnlyList<Diagnostic> Extract(string archive, string destination)
     {
         string dest = Path.GetFullPath(destination);
         if (Directory.Exists(dest) && Directory.EnumerateFileSystemEntries(dest).Any())
             return [Diagnostic.Error(SynCodes.ExtractDestinationNotEmpty, "Expected an empty destination folder; it already holds files (nothing is overwritten).", dest)];
-        string prefix = dest.EndsWith(Path.DirectorySeparatorChar) ? dest : dest + Path.DirectorySeparatorChar;
 
         var problems = new List<Diagnostic>();
-        var targets = new HashSet<string>(StringComparer.Ordinal);
+        var rules = new Rules(dest);
         try
         {
             foreach (TarEntry entry in Entries(archive))
-            {
-                string? why = Problem(entry);
-                string target = Path.GetFullPath(Path.Combine(dest, PathOf(entry)));
-                if (why is null && !target.StartsWith(prefix, StringComparison.Ordinal)) why = "resolves outside the destination";
-                if (why is null && entry.EntryType != TarEntryType.Directory && !targets.Add(target)) why = "appears twice";
-                if (why is not null)
+                if (rules.Check(entry, out _) is { } why)
                     problems.Add(Diagnostic.Error(SynCodes.UnsafeArchiveEntry, $"Archive entry '{entry.Name}' {why}; nothing was extracted.", archive));
-            }
         }
         catch (Exception ex) when (IsUnreadable(ex))
         {

@@ -30,6 +30,8 @@ public sealed class SynthLineage : MSBuildTask, ICancelableTask
     public string TrackingUri { get; set; } = "";
     public string Experiment { get; set; } = "";
     public bool Required { get; set; }
+    /// <summary>Seconds one MLflow request may take, retries included (SynthMlflowTimeout); empty: SYNTH_MLFLOW_TIMEOUT, else 30.</summary>
+    public string MlflowTimeout { get; set; } = "";
     /// <summary>The project's inputs besides the project file and config (textures, meshes, ...).</summary>
     public ITaskItem[] Inputs { get; set; } = [];
     /// <summary>Files and folders the build writes into the tree; their changes do not make it dirty.</summary>
@@ -56,7 +58,8 @@ public sealed class SynthLineage : MSBuildTask, ICancelableTask
             new GenerationFigures(GeneratedSamples, ReusedSamples, RemovedSamples, GenerationSeconds),
             Status == LineageRecord.Failed ? LineageRecord.Failed : LineageRecord.Finished,
             LogFile, inputs, TrackingUri, Experiment, Required,
-            IgnoredPaths: IgnoredPaths.Select(i => i.GetMetadata("FullPath")).ToList(), Spec: config.Spec), _cancel.Token);
+            IgnoredPaths: IgnoredPaths.Select(i => i.GetMetadata("FullPath")).ToList(), Spec: config.Spec,
+            MlflowTimeout: string.IsNullOrWhiteSpace(MlflowTimeout) ? null : MlflowTimeout), _cancel.Token);
         foreach (var d in outcome.Diagnostics) Log.Log(d);
         if (outcome.Record is { } r)
         {

@@ -39,12 +39,16 @@ public sealed class SynthRelease : MSBuildTask
 public sealed class SynthVerifyRelease : MSBuildTask
 {
     [Required] public string Path { get; set; } = "";
+    /// <summary>A folder in the repository holding the release tag to check against (the project's); empty: the archive's.</summary>
+    public string Repository { get; set; } = "";
 
     public override bool Execute()
     {
-        var report = ReleaseVerifier.Verify(Path);
+        var report = ReleaseVerifier.Verify(Path, string.IsNullOrWhiteSpace(Repository) ? null : Repository);
         foreach (var d in report.Problems) Log.Log(d);
-        if (report.Ok) Log.LogMessage(MessageImportance.High, "  {0}: release verified, {1} files intact", report.Path, report.FilesChecked);
+        if (report.Ok)
+            Log.LogMessage(MessageImportance.High, "  {0}: release verified, {1} files intact, {2}", report.Path, report.FilesChecked,
+                report.Tag is { } tag ? $"matches git tag {tag}" : "no git tag at hand to check it against");
         return report.Ok;
     }
 }

@@ -41,6 +41,9 @@ internal sealed partial class FakeMlflowServer : IDisposable
     public bool LoginPage { get; set; }
     /// <summary>The next N requests are carried out, then answered 503 (the answer lost on the way back).</summary>
     public int FailAfterProcessingNext;
+    /// <summary>Every request answered 500 with a plain-text body that echoes the request's Authorization header
+    /// (as some proxies' error pages do), URL-encoded as well.</summary>
+    public bool EchoAuthorization { get; set; }
     /// <summary>Delay before answering experiments/get-by-name (widens the create race).</summary>
     public TimeSpan GetByNameDelay { get; set; }
 
@@ -89,7 +92,14 @@ internal sealed partial class FakeMlflowServer : IDisposable
         string contentType = "application/json";
         try
         {
-            if (LoginPage) { answer = "<!DOCTYPE html><html><body>Sign in</body></html>"; contentType = "text/html"; }
+            if (EchoAuthorization)
+            {
+                string auth = req.Headers["Authorization"] ?? "";
+                status = 500;
+                answer = $"Upstream error. Request headers: Authorization: {auth} (escaped: {System.Uri.EscapeDataString(auth)})";
+                contentType = "text/plain";
+            }
+            else if (LoginPage) { answer = "<!DOCTYPE html><html><body>Sign in</body></html>"; contentType = "text/html"; }
             else if (Interlocked.Decrement(ref FailNext) >= 0) { status = 503; answer = "<html>503 Service Unavailable</html>"; contentType = "text/html"; }
             else if (!Authorized(req.Headers["Authorization"]))
             {
@@ -242,5 +252,37 @@ internal sealed partial class FakeMlflowServer : IDisposable
     {
         public int Status { get; } = status;
         public string Code { get; } = code;
+    }
+}
+
+/// <summary>Accepts every connection and never answers (a wedged server or a proxy with a dead upstream).</summary>
+internal sealed class HangingMlflowServer : IDisposable
+{
+    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+    private readonly List<TcpClient> _held = [];
+
+    public HangingMlflowServer()
+    {
+        _listener.Start();
+        Uri = $"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}";
+        _ = Task.Run(async () =>
+        {
+            while (true)
+            {
+                TcpClient c;
+                try { c = await _listener.AcceptTcpClientAsync(); }
+                catch (Exception) { return; }
+                lock (_held) _held.Add(c); // kept open, never read, never answered
+            }
+        });
+    }
+
+    public string Uri { get; }
+    public int Accepted { get { lock (_held) return _held.Count; } }
+
+    public void Dispose()
+    {
+        _listener.Stop();
+        lock (_held) foreach (var c in _held) c.Dispose();
     }
 }

@@ -70,6 +70,7 @@ public class LineageIntegrationTests
         var verify = p.Build("-t:VerifyRelease", NoServer);
         Assert.True(verify.ExitCode == 0, verify.ToString());
         Assert.Contains("release verified", verify.Output);
+        Assert.Contains("matches git tag demo/v0.1.0", verify.Output);
 
         var again = p.Build("-t:Release", NoServer);
         Assert.Equal(1, again.ExitCode);
@@ -151,5 +152,27 @@ public class LineageIntegrationTests
         Assert.Contains("error SYN6003", required.Output);
         Assert.Contains("after 4 attempt(s)", required.Output);
         Assert.Equal(3, File.ReadLines(Path.Combine(p.Directory, "lineage.jsonl")).Count());
+
+        // A server that accepts and never answers costs the build SynthMlflowTimeout, not minutes.
+        using (var hanging = new HangingMlflowServer())
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var hung = p.Build("-p:SynthSamples=3 -p:SynthMlflowTimeout=2", new Dictionary<string, string> { ["MLFLOW_TRACKING_URI"] = hanging.Uri });
+            Assert.True(hung.ExitCode == 0, hung.ToString());
+            Assert.Contains("warning SYN6002", hung.Output);
+            Assert.Contains("limit 2 s per request", hung.Output);
+            Assert.True(hanging.Accepted >= 1);
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), $"{clock.Elapsed}"); // the build itself included
+        }
+
+        // A proxy echoing the Authorization header in its 500 page gets the token into no output and no file.
+        server.EchoAuthorization = true;
+        var echoed = p.Build("-p:SynthSamples=6", env);
+        Assert.True(echoed.ExitCode == 0, echoed.ToString());
+        Assert.Contains("warning SYN6002", echoed.Output);
+        Assert.Contains("Authorization: Bearer ***", echoed.Output);
+        Assert.DoesNotContain(token, echoed.Output);
+        foreach (string file in Directory.EnumerateFiles(p.Directory, "*", SearchOption.AllDirectories).Where(f => !f.Contains("/.git/")))
+            Assert.DoesNotContain(token, File.ReadAllText(file));
     }
 }

@@ -57,6 +57,7 @@ public static class SynCodes
     public const string MlflowRequiredMissing = "SYN6004";
     public const string LineageLogUnreadable = "SYN6005";
     public const string ArtifactsNotUploaded = "SYN6006";
+    public const string MlflowTimeoutInvalid = "SYN6007";
     public const string BadDatasetVersion = "SYN6010";
     public const string ReleaseNotInRepository = "SYN6011";
     public const string ReleaseDirtyTree = "SYN6012";
@@ -73,6 +74,7 @@ public static class SynCodes
     public const string ArchiveChecksumMismatch = "SYN6024";
     public const string NotARelease = "SYN6025";
     public const string ExtractDestinationNotEmpty = "SYN6026";
+    public const string ReleaseTagMismatch = "SYN6027";
 
     // 7xxx evaluation
     public const string CocoFileNotReadable = "SYN7001";
@@ -192,6 +194,8 @@ public static class DiagnosticCatalogue
             "The lineage log does not exist, or a line of it is not one JSON record; the message names the line."),
         new(SynCodes.ArtifactsNotUploaded, DiagnosticStage.Lineage, W, "MLflow artifacts not uploaded",
             "The MLflow run was logged but its artifacts could not be uploaded (the server's artifact store is not served over HTTP, e.g. a server without --serve-artifacts)."),
+        new(SynCodes.MlflowTimeoutInvalid, DiagnosticStage.Lineage, E, "Bad MLflow timeout",
+            "SynthMlflowTimeout (or SYNTH_MLFLOW_TIMEOUT) is not a number of seconds greater than 0 (at most 86400); the message names which. No run is logged; the record is still in the local lineage log."),
         new(SynCodes.BadDatasetVersion, DiagnosticStage.Lineage, E, "Bad DatasetVersion",
             "DatasetVersion is missing or not semantic versioning 2.0 (MAJOR.MINOR.PATCH[-pre][+build]), reported at the project's <DatasetVersion> line."),
         new(SynCodes.ReleaseNotInRepository, DiagnosticStage.Lineage, E, "Release outside a git repository",
@@ -215,15 +219,17 @@ public static class DiagnosticCatalogue
         new(SynCodes.ReleaseFileExtra, DiagnosticStage.Lineage, E, "Extra file in release",
             "Verifying a release: the archive or folder holds a file listed neither in the manifest nor in release.json."),
         new(SynCodes.ReleaseFileAltered, DiagnosticStage.Lineage, E, "Release file altered",
-            "Verifying a release: a file's SHA-256 or size differs from its record, or the dataset digest does not match the manifest."),
+            "Verifying a release: a file's SHA-256 or size differs from its record, or the digest recomputed from the manifest's entries differs from the manifest's, release.json's or dataset.json's."),
         new(SynCodes.UnsafeArchiveEntry, DiagnosticStage.Lineage, E, "Unsafe archive entry",
-            "A release archive holds an entry with an absolute path, a '..' segment, a link or device, a path outside the destination, or a duplicate. Nothing is extracted."),
+            "A release archive holds an entry (a file, a folder or any other type) with an absolute path, a '..' segment, a link or device, a path outside the destination, a duplicate, or a path under a file entry. Verify reports it and nothing is extracted."),
         new(SynCodes.ArchiveChecksumMismatch, DiagnosticStage.Lineage, E, "Archive checksum mismatch",
             "The release archive's SHA-256 differs from its .sha256 file: the archive or the checksum file was changed."),
         new(SynCodes.NotARelease, DiagnosticStage.Lineage, E, "Not a release",
             "The path is neither a readable release archive (.tar.gz) nor an extracted release folder with release.json."),
         new(SynCodes.ExtractDestinationNotEmpty, DiagnosticStage.Lineage, E, "Extraction destination not empty",
             "A release is extracted only into an empty folder, so that nothing is overwritten; the destination already holds files. Choose another folder."),
+        new(SynCodes.ReleaseTagMismatch, DiagnosticStage.Lineage, E, "Release disagrees with its git tag",
+            "Verifying a release in a repository that holds its tag <dataset>/v<version>: the tag's recorded dataset digest, archive SHA-256 or commit differs from release.json (or the archive), or release.json names another tag. The release was edited after it was made."),
 
         new(SynCodes.CocoFileNotReadable, DiagnosticStage.Evaluation, E, "COCO file unreadable",
             "A COCO ground-truth or results file cannot be read."),
