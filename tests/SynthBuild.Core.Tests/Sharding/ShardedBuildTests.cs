@@ -111,6 +111,17 @@ public class ShardedBuildTests
         Assert.Equal(Contents(reference), Contents(dir));
     }
 
+    [Fact]
+    public void Clean_removes_the_files_of_unmerged_shards_and_their_manifests_but_nothing_else()
+    {
+        var spec = SmallDataset.Spec(samples: Samples);
+        string dir = ShardedFolder(spec);
+        File.WriteAllText(Path.Combine(dir, "notes.txt"), "mine");
+        File.WriteAllText(Path.Combine(dir, ShardManifest.Folder, "readme.txt"), "mine too");
+        DatasetCleaner.Clean(dir);
+        Assert.Equal(["notes.txt", "shards/readme.txt"], SmallDataset.Snapshot(dir).Keys.Order(StringComparer.Ordinal));
+    }
+
     /// <summary>A merged folder (so manifest.json exists), then one bad change: the merge must fail with the
     /// code, name the shard file, and leave every file as it was.</summary>
     private static void AssertMergeFails(string code, Func<string, string> spoil, int shards = Shards, DatasetSpec? mergeSpec = null)
