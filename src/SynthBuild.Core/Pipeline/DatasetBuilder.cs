@@ -78,7 +78,13 @@ public sealed class DatasetBuilder(DatasetSpec spec, string outputDirectory, Bui
         Manifest? old = null;
         IReadOnlyList<ManifestSample>? oldSamples;
         if (shard is null) oldSamples = (old = Manifest.TryRead(manifestPath, out problem))?.Samples;
-        else oldSamples = ShardManifest.TryRead(manifestPath, out problem)?.Samples;
+        else
+        {
+            // A shard's own checkpoint first; else the folder's manifest.json (a merged or single build), whose
+            // samples are as good to keep as the shard's own once their keys and hashes check out.
+            oldSamples = ShardManifest.TryRead(manifestPath, out problem)?.Samples;
+            if (oldSamples is null && problem is null) oldSamples = Manifest.TryRead(Path.Combine(_root, Manifest.FileName), out _)?.Samples;
+        }
         if (problem is not null)
             diagnostics.Add(Diagnostic.Warning(SynCodes.ManifestUnreadable, $"Existing manifest is unreadable ({problem}); every sample is verified against a fresh generation.", manifestPath));
 

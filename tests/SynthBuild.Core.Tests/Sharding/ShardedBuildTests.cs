@@ -74,6 +74,19 @@ public class ShardedBuildTests
     }
 
     [Fact]
+    public void A_shard_over_a_built_dataset_keeps_its_samples_and_writes_only_its_shard_manifest()
+    {
+        var spec = SmallDataset.Spec(samples: Samples);
+        string dir = SmallDataset.TempDirWith(spec);
+        var before = SmallDataset.Snapshot(dir);
+        var r = BuildShard(spec, dir, 1);
+        Assert.Equal((0, 3, 0), (r.Generated, r.Reused, r.FilesWritten));
+        var after = SmallDataset.Snapshot(dir);
+        Assert.Equal(["shards/shard-0001-of-0003.json"], after.Keys.Except(before.Keys));
+        Assert.All(before, kv => Assert.Equal(kv.Value, after[kv.Key]));
+    }
+
+    [Fact]
     public void A_killed_shard_resumes_from_its_checkpoint_and_regenerates_only_what_is_missing()
     {
         var spec = SmallDataset.Spec(samples: Samples);
