@@ -4,6 +4,8 @@ using Microsoft.Build.Framework;
 using SynthBuild.Core.Config;
 using SynthBuild.Core.Diagnostics;
 using SynthBuild.Core.Pipeline;
+using SynthBuild.Core.Sharding;
+using SynthBuild.Core.Storage;
 using MSBuildTask = Microsoft.Build.Utilities.Task;
 
 namespace SynthBuild.Tasks;
@@ -25,6 +27,8 @@ public sealed class SynthGenerate : MSBuildTask, ICancelableTask
     public int Threads { get; set; }
     /// <summary>Seconds between progress lines.</summary>
     public double ProgressInterval { get; set; } = 3;
+    /// <summary>-p:SynthShard=I/N or auto/N: build only that shard's samples and its shard manifest (docs/sharding.md).</summary>
+    public string Shard { get; set; } = "";
 
     [Output] public string Digest { get; private set; } = "";
     [Output] public int GeneratedSamples { get; private set; }
@@ -46,6 +50,16 @@ public sealed class SynthGenerate : MSBuildTask, ICancelableTask
 
     public override bool Execute()
     {
+        ShardSelection? selection = null;
+        if (!string.IsNullOrWhiteSpace(Shard))
+        {
+            // Checked before the config: a malformed shard writes nothing and costs no config load.
+            selection = ShardSelection.Parse(Shard, Environment.GetEnvironmentVariable, ProjectFile.Length > 0 ? ProjectFile : null, out var error);
+            if (selection is null) { Log.Log(error!); return false; }
+            if (selection.Source is not null)
+                Log.LogMessage(MessageImportance.High, "  shard index {0} of {1} from {2}", selection.Index, selection.Count, selection.Source);
+        }
+
         LoadedConfig loaded = SharedConfig.Load(Log, BuildEngine, nameof(SynthGenerate), ConfigFile, new ConfigOverrides(Samples, Seed, DatasetName, ProjectFile));
         foreach (var d in loaded.Config.Diagnostics) Log.Log(d);
         if (!loaded.Config.Succeeded) return false; // nothing written: an invalid config never touches the dataset
@@ -67,14 +81,26 @@ public sealed class SynthGenerate : MSBuildTask, ICancelableTask
                 spec.Name, monitor.Done, monitor.Total, (double)monitor.Done / monitor.Total, rate, eta));
         }
 
-        var builder = new DatasetBuilder(spec, OutputDirectory, new BuildOptions(Threads, monitor, Tick), () => loaded.Assets);
+        ShardRange? range = selection is null ? null : ShardPartition.Range(selection.Index, selection.Count, spec.Samples);
+        var builder = new DatasetBuilder(spec, OutputDirectory, new BuildOptions(Threads, monitor, Tick, Shard: range), () => loaded.Assets);
         BuildResult result = builder.Build(_cancel.Token);
         foreach (var d in result.Diagnostics) Log.Log(d);
-        Digest = result.Digest;
         GeneratedSamples = result.Generated;
         ReusedSamples = result.Reused;
-        RemovedSamples = result.Removed;
         GenerationSeconds = result.Elapsed.TotalSeconds;
+        if (range is not null)
+        {
+            // A shard is not a dataset: no Digest output, so no downstream stage takes it for one.
+            if (!result.Succeeded) return false;
+            Log.LogMessage(MessageImportance.High, string.Format(CultureInfo.InvariantCulture,
+                "  {0}: shard {1} of {2}, samples [{3}, {4}): {5} generated, {6} reused in {7:F1} s, shard digest {8} -> {9}",
+                spec.Name, range.Index, range.Count, range.Start, range.End, result.Generated, result.Reused, result.Elapsed.TotalSeconds,
+                result.Digest[..12], ShardManifest.PathFor(Path.GetFullPath(OutputDirectory), range.Index, range.Count)));
+            Log.LogLoaded(nameof(SynthGenerate));
+            return !Log.HasLoggedErrors;
+        }
+        Digest = result.Digest;
+        RemovedSamples = result.Removed;
         if (!result.Succeeded) return false;
 
         Log.LogMessage(MessageImportance.High, string.Format(CultureInfo.InvariantCulture,

@@ -4,7 +4,7 @@ public enum DiagnosticSeverity { Error, Warning, Info }
 
 /// <summary>
 /// A problem reported as a value. Codes are SYNnnnn grouped by stage (1xxx config, 2xxx generation,
-/// 3xxx storage/incremental, 4xxx export, 5xxx quality gates, 6xxx lineage, 7xxx evaluation), each defined once in
+/// 3xxx storage/incremental, 4xxx export, 5xxx quality gates, 6xxx lineage, 7xxx evaluation, 9xxx sharding), each defined once in
 /// <see cref="SynCodes"/> with its meaning in <see cref="DiagnosticCatalogue"/>.
 /// Line and column are 1-based; 0 means "no position".
 /// </summary>

@@ -85,6 +85,20 @@ public static class SynCodes
     public const string CocoMissingImageSize = "SYN7006";
     public const string SimToRealSettings = "SYN7007";
     public const string SimToRealGapTooLarge = "SYN7010";
+
+    // 9xxx sharding and schedulers
+    public const string ShardInvalid = "SYN9001";
+    public const string ShardIndexOutOfRange = "SYN9002";
+    public const string ShardIndexVariableMissing = "SYN9003";
+    public const string ShardIndexVariableInvalid = "SYN9004";
+    public const string ShardCountInvalid = "SYN9005";
+    public const string ShardMissing = "SYN9101";
+    public const string ShardIncomplete = "SYN9102";
+    public const string ShardDuplicated = "SYN9103";
+    public const string ShardOverlap = "SYN9104";
+    public const string ShardStale = "SYN9105";
+    public const string ShardCorrupt = "SYN9106";
+    public const string ShardCountMismatch = "SYN9107";
 }
 
 /// <summary>The stage a code belongs to; the value is the code's thousands digit.</summary>
@@ -247,5 +261,30 @@ public static class DiagnosticCatalogue
             "The SynthSimToReal target needs SynthSyntheticGt, SynthSyntheticDt, SynthRealGt and SynthRealDt; SynthIouType must be bbox or segm and SynthMaxGap a number."),
         new(SynCodes.SimToRealGapTooLarge, DiagnosticStage.Evaluation, E, "Sim-to-real gap too large",
             "The mAP on real data trails the mAP on synthetic data by more than the allowed maximum gap (SynthMaxGap, default 0.2)."),
+
+        new(SynCodes.ShardInvalid, DiagnosticStage.Sharding, E, "Malformed SynthShard",
+            "SynthShard must be 'I/N' (shard I of N, 0-based, N >= 1) or 'auto/N'. Nothing is built or written (docs/sharding.md)."),
+        new(SynCodes.ShardIndexOutOfRange, DiagnosticStage.Sharding, E, "Shard index out of range",
+            "The shard index (given, or read from the scheduler's index variable) is not below the shard count N. Check the array size of the job against N."),
+        new(SynCodes.ShardIndexVariableMissing, DiagnosticStage.Sharding, E, "No shard index in the environment",
+            "SynthShard=auto/N, but none of SLURM_ARRAY_TASK_ID, JOB_COMPLETION_INDEX, AWS_BATCH_JOB_ARRAY_INDEX, SYNTH_SHARD_INDEX is set. Run the build as an array task, set SYNTH_SHARD_INDEX, or pass SynthShard=I/N."),
+        new(SynCodes.ShardIndexVariableInvalid, DiagnosticStage.Sharding, E, "Shard index variable not a number",
+            "SynthShard=auto/N read an index variable whose value is not a non-negative integer. The message names the variable and its value."),
+        new(SynCodes.ShardCountInvalid, DiagnosticStage.Sharding, E, "Malformed SynthShards",
+            "The SynthMerge target needs SynthShards, the number of shards the dataset was built in (an integer >= 1)."),
+        new(SynCodes.ShardMissing, DiagnosticStage.Sharding, E, "Shard missing",
+            "A shard manifest the merge needs (shards/shard-IIII-of-NNNN.json in the dataset folder) does not exist: that shard was never built or did not start. Build it, then merge again. The merge wrote nothing."),
+        new(SynCodes.ShardIncomplete, DiagnosticStage.Sharding, E, "Shard incomplete",
+            "A shard manifest lists fewer samples than its range: the shard was killed or failed midway (its manifest is a checkpoint). Run the shard again (it resumes), then merge. The merge wrote nothing."),
+        new(SynCodes.ShardDuplicated, DiagnosticStage.Sharding, E, "Shard duplicated",
+            "A shard manifest records another shard than its file name says, the same shard as another manifest, or a sample twice: it was copied or renamed. Rebuild that shard. The merge wrote nothing."),
+        new(SynCodes.ShardOverlap, DiagnosticStage.Sharding, E, "Shard range wrong",
+            "A shard manifest covers a range other than the one the partition gives its shard, or lists a sample outside it, so the shards would overlap or leave a gap. Rebuild that shard. The merge wrote nothing."),
+        new(SynCodes.ShardStale, DiagnosticStage.Sharding, E, "Shard stale",
+            "A shard was built from another config (spec fingerprint, sample count or seed) or another engine version than the project being merged. Rebuild that shard with the current project. The merge wrote nothing."),
+        new(SynCodes.ShardCorrupt, DiagnosticStage.Sharding, E, "Shard corrupt",
+            "A shard manifest is unreadable, or a file it lists is missing or does not match its recorded hash and size. Run the shard again (it regenerates what is damaged), then merge. The merge wrote nothing."),
+        new(SynCodes.ShardCountMismatch, DiagnosticStage.Sharding, E, "SynthShards disagrees with the shards",
+            "SynthShards=N, but the dataset folder's shard manifests are of another shard count. Pass the count the shards were built with. The merge wrote nothing."),
     ];
 }

@@ -24,8 +24,10 @@ public sealed class BuildMonitor
 }
 
 /// <param name="Timings">When set, receives the thread time of each generation stage (benchmarks).</param>
+/// <param name="Shard">Shard mode: build only this index range and record it in its shard manifest
+/// (<see cref="ShardManifest"/>) instead of manifest.json and dataset.json (docs/sharding.md).</param>
 public sealed record BuildOptions(int Threads = 0, BuildMonitor? Monitor = null, Action? OnTick = null,
-    TimeSpan? CheckpointInterval = null, StageTimings? Timings = null);
+    TimeSpan? CheckpointInterval = null, StageTimings? Timings = null, ShardRange? Shard = null);
 
 public sealed record BuildResult(
     int Generated,
@@ -59,36 +61,53 @@ public sealed class DatasetBuilder(DatasetSpec spec, string outputDirectory, Bui
     {
         var clock = Stopwatch.StartNew();
         var diagnostics = new List<Diagnostic>();
-        string manifestPath = Path.Combine(_root, Manifest.FileName);
+        ShardRange? shard = _options.Shard;
+        string manifestPath = shard is null ? Path.Combine(_root, Manifest.FileName) : ShardManifest.PathFor(_root, shard.Index, shard.Count);
         try
         {
             Directory.CreateDirectory(_root);
-            AtomicFile.RemoveLeftovers(_root);
+            // Shards share the folder: one shard's sweep would delete another's files in flight (the merge sweeps).
+            if (shard is null) AtomicFile.RemoveLeftovers(_root);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             return Failed(Diagnostic.Error(SynCodes.OutputNotWritable, $"Cannot write the dataset folder: {ex.Message}", _root), clock);
         }
 
-        Manifest? old = Manifest.TryRead(manifestPath, out string? problem);
+        string? problem = null;
+        Manifest? old = null;
+        IReadOnlyList<ManifestSample>? oldSamples;
+        if (shard is null) oldSamples = (old = Manifest.TryRead(manifestPath, out problem))?.Samples;
+        else
+        {
+            // A shard's own checkpoint first; else the folder's manifest.json (a merged or single build), whose
+            // samples are as good to keep as the shard's own once their keys and hashes check out.
+            oldSamples = ShardManifest.TryRead(manifestPath, out problem)?.Samples;
+            if (oldSamples is null && problem is null) oldSamples = Manifest.TryRead(Path.Combine(_root, Manifest.FileName), out _)?.Samples;
+        }
         if (problem is not null)
             diagnostics.Add(Diagnostic.Warning(SynCodes.ManifestUnreadable, $"Existing manifest is unreadable ({problem}); every sample is verified against a fresh generation.", manifestPath));
 
         string specHash = SpecFingerprint.Hash(spec);
         var oldByIndex = new Dictionary<long, ManifestSample>();
-        foreach (var s in old?.Samples ?? []) oldByIndex[s.Index] = s;
+        foreach (var s in oldSamples ?? []) oldByIndex[s.Index] = s;
 
         // Which samples can be kept as they are: same input key and every file present and intact.
+        int start = shard?.Start ?? 0, end = shard?.End ?? spec.Samples;
         var entries = new ManifestSample?[spec.Samples];
         var keys = new string[spec.Samples];
-        for (int i = 0; i < spec.Samples; i++) keys[i] = SampleKey(specHash, spec.Seed, i);
-        Parallel.For(0, spec.Samples, Parallelism(cancellation), i =>
+        for (int i = start; i < end; i++) keys[i] = SampleKey(specHash, spec.Seed, i);
+        Parallel.For(start, end, Parallelism(cancellation), i =>
         {
             if (oldByIndex.TryGetValue(i, out var prev) && prev.Key == keys[i] && DatasetWriter.FilesIntact(_root, prev))
                 entries[i] = prev;
         });
-        var todo = Enumerable.Range(0, spec.Samples).Where(i => entries[i] is null).ToArray();
-        int reused = spec.Samples - todo.Length;
+        var todo = Enumerable.Range(start, end - start).Where(i => entries[i] is null).ToArray();
+        int reused = end - start - todo.Length;
+        // Where completed samples are recorded: the shard's own manifest, or manifest.json.
+        Action checkpoint = shard is null
+            ? () => DatasetWriter.WriteManifest(_root, specHash, entries)
+            : () => WriteShardManifest(_root, spec, specHash, shard, entries);
 
         var monitor = _options.Monitor ?? new BuildMonitor();
         monitor.Total = todo.Length;
@@ -117,16 +136,16 @@ public sealed class DatasetBuilder(DatasetSpec spec, string outputDirectory, Bui
                 },
                 _ => { }), CancellationToken.None);
 
-            var checkpoint = Stopwatch.StartNew();
+            var sinceCheckpoint = Stopwatch.StartNew();
             TimeSpan interval = _options.CheckpointInterval ?? TimeSpan.FromSeconds(10);
             while (!WaitQuietly(work, 250))
             {
                 _options.OnTick?.Invoke();
-                if (checkpoint.Elapsed >= interval)
+                if (sinceCheckpoint.Elapsed >= interval)
                 {
                     // A killed build resumes from here instead of regenerating everything.
-                    DatasetWriter.WriteManifest(_root, specHash, entries);
-                    checkpoint.Restart();
+                    checkpoint();
+                    sinceCheckpoint.Restart();
                 }
             }
             _options.OnTick?.Invoke();
@@ -136,17 +155,25 @@ public sealed class DatasetBuilder(DatasetSpec spec, string outputDirectory, Bui
         if (failure is not null || cancellation.IsCancellationRequested)
         {
             // Keep what is on disk; record what was completed so the next build resumes from it.
-            DatasetWriter.WriteManifest(_root, specHash, entries);
+            checkpoint();
             diagnostics.Add(failure is null or OperationCanceledException
                 ? Diagnostic.Error(SynCodes.GenerationFailed, "Generation was cancelled; the next build completes the dataset.", _root)
                 : Diagnostic.Error(SynCodes.GenerationFailed, $"Generation failed: {failure.GetType().Name}: {failure.Message}", _root));
             return new BuildResult(monitor.Done, reused, 0, filesWritten, "", clock.Elapsed, diagnostics);
         }
 
-        // Samples beyond the requested count, and files the new manifest no longer lists, are removed.
-        int removed = DatasetWriter.RemoveUnlisted(_root, old, entries, spec.Samples);
-
-        Manifest manifest = DatasetWriter.WriteManifest(_root, specHash, entries);
+        string digest;
+        int removed = 0;
+        if (shard is null)
+        {
+            (Manifest manifest, removed) = WriteDataset(_root, spec, specHash, old, entries);
+            digest = manifest.Digest;
+        }
+        else
+        {
+            // A shard removes nothing: the folder's other files belong to other shards; the merge tidies up.
+            digest = WriteShardManifest(_root, spec, specHash, shard, entries).Digest;
+        }
         if (!warnings.IsEmpty)
         {
             // One summary line, not one per sample.
@@ -154,14 +181,37 @@ public sealed class DatasetBuilder(DatasetSpec spec, string outputDirectory, Bui
             diagnostics.Add(sorted.Count == 1 ? sorted[0] : Diagnostic.Warning(SynCodes.TooFewObjects,
                 $"{sorted.Count} samples have fewer visible objects than objectsPerScene.min; first: {sorted[0].Message}"));
         }
-        string datasetFile = Path.Combine(_root, DatasetLayout.DatasetFile);
+        return new BuildResult(monitor.Done, reused, removed, filesWritten, digest, clock.Elapsed, diagnostics);
+    }
+
+    /// <summary>
+    /// Finishes a dataset folder whose samples are all done: removes samples beyond the count and files the new
+    /// entries no longer list, writes manifest.json and dataset.json. The one writer of both files, for a build and
+    /// for a merge of shards, so the two give the same bytes. Returns the manifest and how many samples were removed.
+    /// </summary>
+    public static (Manifest Manifest, int Removed) WriteDataset(string root, DatasetSpec spec, string specHash, Manifest? old, IReadOnlyList<ManifestSample?> entries)
+    {
+        // Samples beyond the requested count, and files the new manifest no longer lists, are removed.
+        int removed = DatasetWriter.RemoveUnlisted(root, old, entries, spec.Samples);
+
+        Manifest manifest = DatasetWriter.WriteManifest(root, specHash, entries);
+        string datasetFile = Path.Combine(root, DatasetLayout.DatasetFile);
         byte[] description = AnnotationJson.Dataset(spec, manifest);
         // The lineage stage's git provenance stays while the digest it describes stays (a no-op build rewrites nothing).
         if (AnnotationJson.CarriedProvenance(datasetFile, manifest.Digest) is { } provenance)
             description = AnnotationJson.WithProvenance(description, provenance);
         AtomicFile.WriteIfChanged(datasetFile, description);
+        return (manifest, removed);
+    }
 
-        return new BuildResult(monitor.Done, reused, removed, filesWritten, manifest.Digest, clock.Elapsed, diagnostics);
+    private static ShardManifest WriteShardManifest(string root, DatasetSpec spec, string specHash, ShardRange shard, ManifestSample?[] entries)
+    {
+        var samples = new List<ManifestSample>(shard.End - shard.Start);
+        for (int i = shard.Start; i < shard.End; i++)
+            if (entries[i] is { } e) samples.Add(e);
+        var manifest = new ShardManifest(EngineInfo.Version, specHash, spec.Samples, shard, samples);
+        AtomicFile.WriteIfChanged(ShardManifest.PathFor(root, shard.Index, shard.Count), manifest.ToJsonBytes());
+        return manifest;
     }
 
     /// <summary>Input key of one sample: everything that determines its bytes.</summary>

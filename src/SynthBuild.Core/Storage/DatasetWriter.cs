@@ -108,18 +108,21 @@ public sealed class DatasetWriter(string root)
     internal static string Sha256Hex(ReadOnlySpan<byte> bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
 
     /// <summary>Every file the manifest lists for a sample exists under <paramref name="root"/> with its recorded size and hash.</summary>
-    public static bool FilesIntact(string root, ManifestSample sample)
+    public static bool FilesIntact(string root, ManifestSample sample) => FirstDamagedFile(root, sample) is null;
+
+    /// <summary>The first file of a sample that is missing or differs from its recorded size or hash; null when all are intact.</summary>
+    public static ManifestFile? FirstDamagedFile(string root, ManifestSample sample)
     {
         foreach (var f in sample.Files)
         {
             string full = DatasetLayout.FullPath(root, f.Path);
             var info = new FileInfo(full);
-            if (!info.Exists || info.Length != f.Size) return false;
+            if (!info.Exists || info.Length != f.Size) return f;
             // Streamed through a pooled buffer: no large per-file arrays on a no-op build.
             using var stream = new FileStream(full, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
-            if (Convert.ToHexStringLower(SHA256.HashData(stream)) != f.Sha256) return false;
+            if (Convert.ToHexStringLower(SHA256.HashData(stream)) != f.Sha256) return f;
         }
-        return true;
+        return null;
     }
 
     /// <summary>Writes manifest.json for the samples done so far (null entries: not done) and returns it.</summary>

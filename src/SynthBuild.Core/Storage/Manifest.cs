@@ -40,28 +40,44 @@ public sealed record Manifest(string Engine, string SpecHash, IReadOnlyList<Mani
             w.WriteString("digest", Digest);
             w.WriteNumber("sampleCount", Samples.Count);
             w.WriteStartArray("samples");
-            foreach (var s in Samples)
-            {
-                w.WriteStartObject();
-                w.WriteNumber("index", s.Index);
-                w.WriteString("key", s.Key);
-                w.WriteStartArray("files");
-                foreach (var f in s.Files)
-                {
-                    w.WriteStartObject();
-                    w.WriteString("path", f.Path);
-                    w.WriteString("sha256", f.Sha256);
-                    w.WriteNumber("size", f.Size);
-                    w.WriteEndObject();
-                }
-                w.WriteEndArray();
-                w.WriteEndObject();
-            }
+            foreach (var s in Samples) WriteSample(w, s);
             w.WriteEndArray();
             w.WriteEndObject();
         }
         ms.WriteByte((byte)'\n');
         return ms.ToArray();
+    }
+
+    /// <summary>One sample entry; shared with the shard manifest so a merge copies entries in exactly this form.</summary>
+    internal static void WriteSample(Utf8JsonWriter w, ManifestSample s)
+    {
+        w.WriteStartObject();
+        w.WriteNumber("index", s.Index);
+        w.WriteString("key", s.Key);
+        w.WriteStartArray("files");
+        foreach (var f in s.Files)
+        {
+            w.WriteStartObject();
+            w.WriteString("path", f.Path);
+            w.WriteString("sha256", f.Sha256);
+            w.WriteNumber("size", f.Size);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteEndObject();
+    }
+
+    internal static List<ManifestSample> ReadSamples(JsonElement array)
+    {
+        var samples = new List<ManifestSample>();
+        foreach (var s in array.EnumerateArray())
+        {
+            var files = s.GetProperty("files").EnumerateArray()
+                .Select(f => new ManifestFile(f.GetProperty("path").GetString()!, f.GetProperty("sha256").GetString()!, f.GetProperty("size").GetInt64()))
+                .ToList();
+            samples.Add(new ManifestSample(s.GetProperty("index").GetInt64(), s.GetProperty("key").GetString()!, files));
+        }
+        return samples;
     }
 
     /// <summary>Reads a manifest; null when missing or unreadable (the build then verifies nothing and regenerates).</summary>
@@ -74,14 +90,7 @@ public sealed record Manifest(string Engine, string SpecHash, IReadOnlyList<Mani
             using var doc = JsonDocument.Parse(File.ReadAllBytes(path));
             var root = doc.RootElement;
             if (root.GetProperty("format").GetInt32() != FormatVersion) { problem = "unknown manifest format"; return null; }
-            var samples = new List<ManifestSample>();
-            foreach (var s in root.GetProperty("samples").EnumerateArray())
-            {
-                var files = s.GetProperty("files").EnumerateArray()
-                    .Select(f => new ManifestFile(f.GetProperty("path").GetString()!, f.GetProperty("sha256").GetString()!, f.GetProperty("size").GetInt64()))
-                    .ToList();
-                samples.Add(new ManifestSample(s.GetProperty("index").GetInt64(), s.GetProperty("key").GetString()!, files));
-            }
+            var samples = ReadSamples(root.GetProperty("samples"));
             return new Manifest(root.GetProperty("engine").GetString()!, root.GetProperty("specHash").GetString()!, samples,
                 root.GetProperty("digest").GetString()!);
         }
