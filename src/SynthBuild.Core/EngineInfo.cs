@@ -11,9 +11,9 @@ public static class EngineInfo
 
     /// <summary>
     /// What this engine version writes for the golden config (tests/SynthBuild.Core.Tests/Pipeline/golden/synth.json):
-    /// SHA-256 over its manifest's sorted "path sha256" lines, i.e. the bytes of every file and not the sample keys
-    /// (which contain <see cref="Version"/>). A test regenerates the golden dataset and fails when the bytes differ
+    /// its dataset digest, which hashes every file (path, SHA-256, size) and not the sample keys (which contain
+    /// <see cref="Version"/>). A test regenerates the golden dataset and fails when the bytes differ
     /// while <see cref="Version"/> is unchanged. Bump both together, on purpose; never edit one alone.
     /// </summary>
-    public const string GoldenContentDigest = "2cfcd26d0bfa355e397aa2022fe3f839a6af3af5da005928f2f22313c171aea9";
+    public const string GoldenContentDigest = "3c603100225bdc886537aac234116fdcf09556262ee7a9aea7f38ca2864e202c";
 }

@@ -40,11 +40,11 @@ public sealed class SynthAugment : MSBuildTask, ICancelableTask
         }
         // The section's own checks (each step against its schema definition), positioned in the config.
         var sectionDiagnostics = new List<Diagnostic>();
-        AugmentationConfig.Bind(spec, sectionDiagnostics);
+        AugmentationSpec? augmentation = AugmentationConfig.Bind(spec, sectionDiagnostics);
         foreach (var d in sectionDiagnostics) Log.Log(d);
-        if (sectionDiagnostics.Any(d => d.IsError)) return false;
+        if (augmentation is null || sectionDiagnostics.Any(d => d.IsError)) return false;
 
-        var result = new AugmentedDatasetBuilder(spec, DatasetDirectory, OutputDirectory, new BuildOptions(Threads)).Build(_cancel.Token);
+        var result = new AugmentedDatasetBuilder(spec, DatasetDirectory, OutputDirectory, new BuildOptions(Threads), augmentation).Build(_cancel.Token);
         foreach (var d in result.Diagnostics) Log.Log(d);
         if (!result.Succeeded) return false;
         Digest = result.Digest;
