@@ -99,6 +99,9 @@ public static class SynCodes
     public const string ShardStale = "SYN9105";
     public const string ShardCorrupt = "SYN9106";
     public const string ShardCountMismatch = "SYN9107";
+    // 92xx submitting to a job engine: 920x common, 921x-922x Slurm, 923x-924x Kubernetes
+    public const string SchedulerUnknown = "SYN9201";
+    public const string SchedulerToolMissing = "SYN9202";
 }
 
 /// <summary>The stage a code belongs to; the value is the code's thousands digit.</summary>
@@ -286,5 +289,9 @@ public static class DiagnosticCatalogue
             "A shard manifest is unreadable, or a file it lists is missing or does not match its recorded hash and size. Run the shard again (it regenerates what is damaged), then merge. The merge wrote nothing."),
         new(SynCodes.ShardCountMismatch, DiagnosticStage.Sharding, E, "SynthShards disagrees with the shards",
             "SynthShards=N, but the dataset folder's shard manifests are of another shard count. Pass the count the shards were built with. The merge wrote nothing."),
+        new(SynCodes.SchedulerUnknown, DiagnosticStage.Sharding, E, "Unknown scheduler",
+            "SynthSubmit needs SynthScheduler=slurm or SynthScheduler=kubernetes, and SynthShards=N (N >= 1). Nothing was written or submitted."),
+        new(SynCodes.SchedulerToolMissing, DiagnosticStage.Sharding, E, "Scheduler command not installed",
+            "The scheduler's command (sbatch, scontrol, kubectl) is not on PATH or not executable, so nothing could be submitted. Install the scheduler's client or run the build on a machine that has it; the job scripts or manifests are written under obj/ all the same."),
     ];
 }
