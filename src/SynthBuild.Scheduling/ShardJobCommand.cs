@@ -19,9 +19,10 @@ public static class ShardJobCommand
     private static List<string> Build(SubmitRequest request, params string[] target)
     {
         // --no-restore: the submitting build restored the project; N tasks restoring one obj/ at once would race.
+        // -nodeReuse:false: MSBuild nodes left alive would outlive the job inside its allocation.
         // BuildProjectReferences=false: in the repository's dev mode the project references the task project, which the
         // submitting build has just built; N concurrent builds of it would race on its obj/ and bin/.
-        var args = new List<string> { request.Dotnet, "build", request.ProjectFile, "--no-restore", "-nologo",
+        var args = new List<string> { request.Dotnet, "build", request.ProjectFile, "--no-restore", "-nologo", "-nodeReuse:false",
             "-p:BuildProjectReferences=false" };
         args.AddRange(target);
         args.Add($"-p:SynthOutputDir={request.OutputDirectory}");

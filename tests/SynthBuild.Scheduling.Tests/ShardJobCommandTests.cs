@@ -11,9 +11,9 @@ public class ShardJobCommandTests
     public void The_shard_and_merge_commands_carry_the_shared_properties_and_quote_for_a_shell()
     {
         var shard = ShardJobCommand.Shard(Request());
-        Assert.Equal(["/usr/bin/dotnet", "build", "/data/my set/tabletop.synthproj", "--no-restore", "-nologo", "-p:BuildProjectReferences=false",
+        Assert.Equal(["/usr/bin/dotnet", "build", "/data/my set/tabletop.synthproj", "--no-restore", "-nologo", "-nodeReuse:false", "-p:BuildProjectReferences=false",
             "-p:SynthShard=auto/4", "-p:SynthOutputDir=/shared/out/", "-p:SynthSamples=100", "-p:SynthSeed=7"], shard);
-        Assert.Equal("/usr/bin/dotnet build '/data/my set/tabletop.synthproj' --no-restore -nologo -p:BuildProjectReferences=false " +
+        Assert.Equal("/usr/bin/dotnet build '/data/my set/tabletop.synthproj' --no-restore -nologo -nodeReuse:false -p:BuildProjectReferences=false " +
             "-t:SynthMerge -p:SynthShards=4 -p:SynthOutputDir=/shared/out/ -p:SynthSamples=100 -p:SynthSeed=7",
             ShardJobCommand.ShellLine(ShardJobCommand.Merge(Request())));
         Assert.Equal("'it'\\''s'", ShardJobCommand.ShellQuote("it's"));

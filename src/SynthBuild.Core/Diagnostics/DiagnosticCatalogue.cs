@@ -102,6 +102,14 @@ public static class SynCodes
     // 92xx submitting to a job engine: 920x common, 921x-922x Slurm, 923x-924x Kubernetes
     public const string SchedulerUnknown = "SYN9201";
     public const string SchedulerToolMissing = "SYN9202";
+    public const string SlurmOptionInvalid = "SYN9210";
+    public const string SlurmSubmitFailed = "SYN9211";
+    public const string SlurmShardFailed = "SYN9212";
+    public const string SlurmMergeFailed = "SYN9213";
+    public const string SlurmWaitTimedOut = "SYN9214";
+    public const string SlurmShardIndicesInvalid = "SYN9215";
+    public const string SlurmWaitSettingInvalid = "SYN9216";
+    public const string SlurmJobQueryFailed = "SYN9217";
 }
 
 /// <summary>The stage a code belongs to; the value is the code's thousands digit.</summary>
@@ -293,5 +301,21 @@ public static class DiagnosticCatalogue
             "SynthSubmit needs SynthScheduler=slurm or SynthScheduler=kubernetes, and SynthShards=N (N >= 1). Nothing was written or submitted."),
         new(SynCodes.SchedulerToolMissing, DiagnosticStage.Sharding, E, "Scheduler command not installed",
             "The scheduler's command (sbatch, scontrol, kubectl) is not on PATH or not executable, so nothing could be submitted. Install the scheduler's client or run the build on a machine that has it; the job scripts or manifests are written under obj/ all the same."),
+        new(SynCodes.SlurmOptionInvalid, DiagnosticStage.Sharding, E, "Invalid SynthSlurmOptions entry",
+            "An entry of SynthSlurmOptions (';'-separated sbatch options such as --partition=x;--time=01:00:00) is not an option, holds a line break, or sets what SynthSubmit sets itself (--array, --dependency, --output, --error, --job-name, --parsable, --wrap). Nothing was written or submitted."),
+        new(SynCodes.SlurmSubmitFailed, DiagnosticStage.Sharding, E, "sbatch refused the job",
+            "sbatch exited with an error (an unknown partition, a time limit over the partition's, a bad option value…); its message is quoted. The job scripts stay under obj/synth-submit/; if the shard array was submitted but the merge was not, the array was cancelled."),
+        new(SynCodes.SlurmShardFailed, DiagnosticStage.Sharding, E, "Slurm shard failed",
+            "With SynthWait=true, a shard's array task ended FAILED, CANCELLED, TIMEOUT, OUT_OF_MEMORY or NODE_FAIL. The message names the task (job id_index) and its log file; the merge, which can no longer run, was cancelled. Resubmit only the failed shards with -p:SynthShardIndices=i,j: finished shards are kept."),
+        new(SynCodes.SlurmMergeFailed, DiagnosticStage.Sharding, E, "Slurm merge failed",
+            "With SynthWait=true, the merge job ended without success. The message names the job and its log file, which holds the merge's own SYN error (a missing or stale shard, for example)."),
+        new(SynCodes.SlurmWaitTimedOut, DiagnosticStage.Sharding, E, "Waiting for Slurm timed out",
+            "With SynthWait=true, the jobs had not finished within SynthWaitTimeout seconds. They keep running: follow them with squeue, or stop them with the scancel command the message gives."),
+        new(SynCodes.SlurmShardIndicesInvalid, DiagnosticStage.Sharding, E, "Invalid SynthShardIndices",
+            "SynthShardIndices must be a comma-separated list of shard indices, each below SynthShards (e.g. 1,3 of 4). Nothing was written or submitted."),
+        new(SynCodes.SlurmWaitSettingInvalid, DiagnosticStage.Sharding, E, "Invalid SynthWait or SynthWaitTimeout",
+            "SynthWait must be true or false, and SynthWaitTimeout a whole number of seconds >= 1. Nothing was written or submitted."),
+        new(SynCodes.SlurmJobQueryFailed, DiagnosticStage.Sharding, E, "scontrol could not report a job",
+            "While waiting, scontrol show job failed for a submitted job (the controller is down, or the job was purged before its end was seen). The jobs may still run; check them with squeue."),
     ];
 }
