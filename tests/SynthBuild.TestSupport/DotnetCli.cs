@@ -1,15 +1,15 @@
 using System.Diagnostics;
 using System.Text;
 
-namespace SynthBuild.Tasks.Tests;
+namespace SynthBuild.TestSupport;
 
 public sealed record CliResult(int ExitCode, string Output)
 {
     public override string ToString() => $"exit {ExitCode}\n{Output}";
 }
 
-/// <summary>Runs the real dotnet CLI, isolated from build servers so every run uses the freshly built tasks.</summary>
-internal static class DotnetCli
+/// <summary>Runs the real dotnet CLI (integration tests of the Tasks and Scheduling projects), isolated from build servers so every run uses the freshly built tasks.</summary>
+public static class DotnetCli
 {
     public static string RepoRoot { get; } = FindRepo();
 

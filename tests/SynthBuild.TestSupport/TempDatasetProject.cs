@@ -2,10 +2,10 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using SynthBuild.Core.Storage;
 
-namespace SynthBuild.Tasks.Tests;
+namespace SynthBuild.TestSupport;
 
 /// <summary>A dataset project in a temp folder that imports the in-repo SDK by path.</summary>
-internal sealed class TempDatasetProject
+public sealed class TempDatasetProject
 {
     /// <param name="projectItems">XML inserted before the SDK targets import, e.g. SynthGate or SynthExport items.</param>
     public TempDatasetProject(string config, string name = "demo", string projectItems = "")
