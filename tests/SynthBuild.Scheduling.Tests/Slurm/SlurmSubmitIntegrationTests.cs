@@ -37,11 +37,12 @@ public partial class SlurmSubmitIntegrationTests(SlurmClusterFixture cluster)
     private static string Submit(string outputDir, string work, string extra = "") =>
         $"-t:SynthSubmit -p:SynthScheduler=slurm -p:SynthShards=4 -p:SynthWait=true {Small} -p:SynthOutputDir={outputDir} -p:SynthSubmitDir={work} {extra}";
 
-    /// <summary>relative path → SHA-256 of the dataset's files (shard manifests aside).</summary>
+    /// <summary>relative path → SHA-256 of the dataset's files: shard manifests aside, and exports, which name the folder
+    /// they were written to (YOLO's data.yaml).</summary>
     private static Dictionary<string, string> Files(string root) =>
         Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories)
             .Select(f => Path.GetRelativePath(root, f).Replace('\\', '/'))
-            .Where(f => !f.StartsWith("shards/", StringComparison.Ordinal))
+            .Where(f => !f.StartsWith("shards/", StringComparison.Ordinal) && !f.StartsWith("exports/", StringComparison.Ordinal))
             .ToDictionary(f => f, f => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(Path.Combine(root, f)))));
 
     private static string Digest(string dir)
