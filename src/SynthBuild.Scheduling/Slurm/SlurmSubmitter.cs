@@ -62,18 +62,24 @@ public sealed class SlurmSubmitter(SubmitRequest request, SlurmSettings settings
     public Diagnostic? Wait(SlurmSubmission submission, CancellationToken cancel)
     {
         var clock = Stopwatch.StartNew();
-        var shardPhase = submission.ShardIndices.ToDictionary(i => i, _ => JobPhase.Pending);
+        // Last state seen per shard: a finished task's record may be purged (MinJobAge) before the others end.
+        var shardState = submission.ShardIndices.ToDictionary(i => i, _ => "PENDING");
         JobPhase mergePhase = JobPhase.Pending;
         string mergeState = "PENDING", lastProgress = "";
         try
         {
             while (true)
             {
-                var shards = Query(submission.ArrayJobId, cancel, out var error);
-                if (shards is null) return error;
-                foreach (var record in shards)
-                    foreach (int task in record.TaskIds)
-                        if (shardPhase.ContainsKey(task)) shardPhase[task] = record.Phase;
+                Diagnostic? error;
+                if (shardState.Values.Any(state => SlurmJobState.PhaseOf(state) is JobPhase.Pending or JobPhase.Running))
+                {
+                    var shards = Query(submission.ArrayJobId, cancel, out error);
+                    if (shards is null) return error;
+                    foreach (var record in shards)
+                        foreach (int task in record.TaskIds)
+                            if (shardState.ContainsKey(task)) shardState[task] = record.State;
+                }
+                var shardPhase = shardState.ToDictionary(kv => kv.Key, kv => SlurmJobState.PhaseOf(kv.Value));
                 var merge = Query(submission.MergeJobId, cancel, out error);
                 if (merge is null) return error;
                 if (merge.FirstOrDefault() is { } m) { mergePhase = m.Phase; mergeState = m.State; }
@@ -85,7 +91,7 @@ public sealed class SlurmSubmitter(SubmitRequest request, SlurmSettings settings
                 lastProgress = progress;
 
                 if (failed > 0 && running + pending == 0)
-                    return ShardsFailed(submission, shardPhase, shards);
+                    return ShardsFailed(submission, shardState);
                 if (mergePhase == JobPhase.Done) return null;
                 if (mergePhase == JobPhase.Failed)
                     return Diagnostic.Error(SynCodes.SlurmMergeFailed,
@@ -105,19 +111,19 @@ public sealed class SlurmSubmitter(SubmitRequest request, SlurmSettings settings
         }
     }
 
-    private Diagnostic ShardsFailed(SlurmSubmission submission, Dictionary<int, JobPhase> shardPhase, List<SlurmJobRecord> records)
+    private Diagnostic ShardsFailed(SlurmSubmission submission, Dictionary<int, string> shardState)
     {
         // The merge waits on afterok, which can no longer be met: cancel it rather than leave it pending for ever.
         SchedulerTool.Run("scancel", [submission.MergeJobId], "cancel the merge job", File, out _);
-        var failed = shardPhase.Where(kv => kv.Value == JobPhase.Failed).Select(kv => kv.Key).Order().ToList();
+        var failed = shardState.Where(kv => SlurmJobState.PhaseOf(kv.Value) == JobPhase.Failed).Select(kv => kv.Key).Order().ToList();
         string each = string.Join("; ", failed.Select(i =>
         {
-            string state = records.FirstOrDefault(r => r.TaskIds.Contains(i))?.State ?? "FAILED";
+            string state = shardState[i];
             string log = submission.Scripts.ShardLog(request, submission.ArrayJobId, i);
             return $"shard {i}, Slurm job {submission.ArrayJobId}_{i}, ended {state}: see its log {log}" + ErrorLine(log);
         }));
         return Diagnostic.Error(SynCodes.SlurmShardFailed,
-            $"{failed.Count} of {shardPhase.Count} shards failed ({each}). The merge job {submission.MergeJobId} was cancelled; " +
+            $"{failed.Count} of {shardState.Count} shards failed ({each}). The merge job {submission.MergeJobId} was cancelled; " +
             $"resubmit the failed shards with -p:SynthShardIndices={string.Join(',', failed)}", File);
     }
 
