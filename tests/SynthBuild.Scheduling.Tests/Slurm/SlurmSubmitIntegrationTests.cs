@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using SynthBuild.Scheduling.Slurm;
 
 namespace SynthBuild.Scheduling.Tests.Slurm;
 
@@ -131,6 +132,30 @@ public partial class SlurmSubmitIntegrationTests(SlurmClusterFixture cluster)
         Assert.Contains("error SYN9101", File.ReadAllText(m.Groups[2].Value));
         Assert.Contains("error SYN9101", r.Output); // quoted from the log
         Assert.False(File.Exists(Path.Combine(sharded, "manifest.json")));
+    }
+
+    [Fact]
+    public void Without_SynthWait_the_jobs_are_submitted_with_the_projects_sbatch_options_and_the_build_returns()
+    {
+        string work = TempDir("work");
+        // On the command line, SynthSlurmOptions' ';' is written %3B (MSBuild splits -p values on ';').
+        var r = DotnetCli.Build(Project, Submit(TempDir("out"), work, "-p:SynthWait=false -p:SynthSlurmOptions=--time=00:10:00%3B--comment=synth-test"));
+        Assert.True(r.ExitCode == 0, r.ToString());
+        string array = ArrayJobId().Match(r.Output).Groups[1].Value;
+        var merge = Regex.Match(r.Output, @"submitted the merge as Slurm job (\d+) after array (\d+)");
+        try
+        {
+            Assert.Equal(array, merge.Groups[2].Value);
+            Assert.DoesNotContain("shards 0 done", r.Output); // not followed
+            Assert.Contains("#SBATCH --time=00:10:00\n#SBATCH --comment=synth-test\n", File.ReadAllText(Path.Combine(work, "tabletop-merge.sbatch")));
+            var job = SlurmJobState.Fields(Slurm("scontrol", "show", "job", "-o", merge.Groups[1].Value).Split('\n')[0]);
+            Assert.Equal("00:10:00", job["TimeLimit"]);
+            Assert.Equal($"afterok:{array}_*(unfulfilled)", job["Dependency"]);
+        }
+        finally
+        {
+            Slurm("scancel", array, merge.Groups[1].Value);
+        }
     }
 
     [Fact]
