@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # A real single-node Slurm cluster (controller + node on this machine) for the tests and CI:
 #   scripts/slurm-local.sh start|stop|status
-# Follows the configuration in docs/sharding.md ("Submitting to Slurm"): Debian's slurm-wlm + munge, run as root
-# without systemd. The config and state live in $SYNTH_SLURM_DIR (default /tmp/synth-slurm). `start` is idempotent and
-# prints the SLURM_CONF path to export; `status` prints it too when the node is up.
+# Debian's slurm-wlm + munge, run as root without systemd (no cgroups: proctrack/linuxproc, task/none), accounting
+# off. The config, state and daemon logs live in $SYNTH_SLURM_DIR (default /tmp/synth-slurm). `start` is idempotent
+# and prints the SLURM_CONF path to export; `status` prints it too when the node is up; `stop` stops slurmd and
+# slurmctld by their pid files (munged, which other tools on the machine may use, keeps running).
 set -euo pipefail
 
 D="${SYNTH_SLURM_DIR:-/tmp/synth-slurm}"
