@@ -101,7 +101,8 @@ public sealed record KubernetesOptions(
         string output = settings.OutputDirectory.Trim() is { Length: > 0 } o ? o : $"{mount}/{(jobName.Length > 0 ? jobName : "dataset")}/";
         output = output.TrimEnd('/') + "/";
         foreach (var (name, value) in new[] { ("SynthK8sMountPath", mount), ("SynthK8sProject", project), ("SynthK8sOutputDir", output) })
-            if (!IsAbsolutePosix(value))
+            // A default output folder is reported through the mount path it derives from.
+            if (!IsAbsolutePosix(value) && !(name == "SynthK8sOutputDir" && settings.OutputDirectory.Trim().Length == 0))
                 Fail(SynCodes.KubernetesPathInvalid, $"{name} '{value}' is not an absolute path inside the pod (it must start with '/' and have no '..').");
         if (IsAbsolutePosix(mount) && IsAbsolutePosix(output) && mount.Length > 0 && !output.StartsWith(mount + "/", StringComparison.Ordinal))
             Fail(SynCodes.KubernetesPathInvalid, $"SynthK8sOutputDir '{output}' is not under SynthK8sMountPath '{mount}': the shards must write to the volume every pod shares.");
