@@ -15,7 +15,8 @@ namespace SynthBuild.Scheduling.Kubernetes;
 /// </summary>
 public sealed class KubernetesApply(SubmitRequest request, KubernetesOptions options, Action<string> log)
 {
-    private const string Kubectl = "kubectl";
+    /// <summary>The kubectl to run: a name looked up on PATH, or a path.</summary>
+    public string Kubectl { get; init; } = "kubectl";
 
     /// <summary>How often a job's status is read while following it.</summary>
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(5);
@@ -27,7 +28,7 @@ public sealed class KubernetesApply(SubmitRequest request, KubernetesOptions opt
 
     private Diagnostic? ApplyAndFollow(string manifest, string job, int completions, CancellationToken cancel)
     {
-        var output = Kubectl_(["apply", "-f", manifest], "apply the job manifests", cancel, out var error);
+        var output = RunKubectl(["apply", "-f", manifest], "apply the job manifests", cancel, out var error);
         if (error is not null) return error;
         log($"kubectl apply -f {manifest}: {output!.StandardOutput.Trim()}");
         return Follow(job, completions, cancel);
@@ -39,7 +40,7 @@ public sealed class KubernetesApply(SubmitRequest request, KubernetesOptions opt
         string last = "";
         while (true)
         {
-            var output = Kubectl_(["get", "job", job, "-o", "json"], "follow the jobs", cancel, out var error);
+            var output = RunKubectl(["get", "job", job, "-o", "json"], "follow the jobs", cancel, out var error);
             if (error is not null) return error;
             V1Job status;
             try
@@ -74,7 +75,7 @@ public sealed class KubernetesApply(SubmitRequest request, KubernetesOptions opt
         }
     }
 
-    private ToolOutput? Kubectl_(IEnumerable<string> args, string purpose, CancellationToken cancel, out Diagnostic? error)
+    private ToolOutput? RunKubectl(IEnumerable<string> args, string purpose, CancellationToken cancel, out Diagnostic? error)
     {
         var all = options.Namespace is null ? args.ToList() : [.. args, "--namespace", options.Namespace];
         var output = SchedulerTool.Run(Kubectl, all, purpose, request.ProjectFile, out error, cancel);
