@@ -145,6 +145,18 @@ public class KubernetesJobsTests
         Assert.Matches("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", name);
     }
 
+    [Fact]
+    public void The_default_project_path_is_the_project_below_its_repository_root_under_src()
+    {
+        string repo = Work();
+        Directory.CreateDirectory(Path.Combine(repo, ".git"));
+        Assert.Equal("/src/datasets/shelf/shelf.synthproj",
+            KubernetesOptions.DefaultProjectPath(Path.Combine(repo, "datasets", "shelf", "shelf.synthproj")));
+        // Outside a repository: the project folder under /src.
+        string loose = Path.Combine(Path.GetTempPath(), "synth-k8s-loose-" + Guid.NewGuid().ToString("N")[..8], "shelf", "shelf.synthproj");
+        Assert.Equal("/src/shelf/shelf.synthproj", KubernetesOptions.DefaultProjectPath(loose));
+    }
+
     [Theory]
     [InlineData("90s", 90)]
     [InlineData("30m", 1800)]
