@@ -1,3 +1,4 @@
+using Microsoft.Build.Framework;
 using SynthBuild.Core.Diagnostics;
 using SynthBuild.Scheduling;
 using SynthBuild.Scheduling.Kubernetes;
@@ -41,18 +42,18 @@ public sealed partial class SynthSubmit
         }
 
         var manifests = KubernetesJobs.Write(request, options);
-        Log.LogMessage(Microsoft.Build.Framework.MessageImportance.High,
+        Log.LogMessage(MessageImportance.High,
             $"{request.DatasetName}: Kubernetes Indexed Job '{options.ShardJobName}' ({request.Shards} shards, parallelism {options.Parallelism}) -> {manifests.ShardFile}");
-        Log.LogMessage(Microsoft.Build.Framework.MessageImportance.High,
+        Log.LogMessage(MessageImportance.High,
             $"{request.DatasetName}: Kubernetes merge Job '{options.MergeJobName}' -> {manifests.MergeFile}");
         if (!Apply)
         {
-            Log.LogMessage(Microsoft.Build.Framework.MessageImportance.High,
+            Log.LogMessage(MessageImportance.High,
                 $"{request.DatasetName}: not applied (-p:SynthApply=true applies and follows them; or kubectl apply -f the shard job, then the merge job once it is complete).");
             return true;
         }
 
-        var apply = new KubernetesApply(request, options, line => Log.LogMessage(Microsoft.Build.Framework.MessageImportance.High, line));
+        var apply = new KubernetesApply(request, options, line => Log.LogMessage(MessageImportance.High, line));
         try
         {
             var error = apply.Run(manifests, _cancel.Token);
@@ -67,7 +68,7 @@ public sealed partial class SynthSubmit
             Log.LogWarning($"Following the Kubernetes jobs was cancelled; they keep running in the cluster (kubectl get job {options.ShardJobName} {options.MergeJobName}).");
             return false;
         }
-        Log.LogMessage(Microsoft.Build.Framework.MessageImportance.High,
+        Log.LogMessage(MessageImportance.High,
             $"{request.DatasetName}: Kubernetes jobs complete; the merged dataset is in {options.OutputDirectory} on claim {options.VolumeClaim}.");
         return true;
     }
