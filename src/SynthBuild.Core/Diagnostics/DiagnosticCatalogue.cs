@@ -110,6 +110,15 @@ public static class SynCodes
     public const string SlurmShardIndicesInvalid = "SYN9215";
     public const string SlurmWaitSettingInvalid = "SYN9216";
     public const string SlurmJobQueryFailed = "SYN9217";
+    public const string KubernetesSettingMissing = "SYN9230";
+    public const string KubernetesQuantityInvalid = "SYN9231";
+    public const string KubernetesCountInvalid = "SYN9232";
+    public const string KubernetesNameInvalid = "SYN9233";
+    public const string KubernetesPathInvalid = "SYN9234";
+    public const string KubernetesTimeoutInvalid = "SYN9235";
+    public const string KubernetesCommandFailed = "SYN9240";
+    public const string KubernetesJobFailed = "SYN9241";
+    public const string KubernetesJobTimedOut = "SYN9242";
 }
 
 /// <summary>The stage a code belongs to; the value is the code's thousands digit.</summary>
@@ -317,5 +326,23 @@ public static class DiagnosticCatalogue
             "SynthWait must be true or false, and SynthWaitTimeout a whole number of seconds >= 1. Nothing was written or submitted."),
         new(SynCodes.SlurmJobQueryFailed, DiagnosticStage.Sharding, E, "scontrol could not report a job",
             "While waiting, scontrol show job failed for a submitted job (the controller is down, or the job was purged before its end was seen). The jobs may still run; check them with squeue."),
+        new(SynCodes.KubernetesSettingMissing, DiagnosticStage.Sharding, E, "Kubernetes setting missing",
+            "SynthSubmit with SynthScheduler=kubernetes needs SynthK8sImage (the engine image the pods run, docker/engine.Dockerfile) and SynthK8sVolumeClaim (a ReadWriteMany PersistentVolumeClaim every pod mounts for the output). Nothing was written or applied."),
+        new(SynCodes.KubernetesQuantityInvalid, DiagnosticStage.Sharding, E, "Kubernetes resource quantity malformed",
+            "SynthK8sCpu or SynthK8sMemory is not a Kubernetes quantity (for example 2, 500m, 4Gi, 512Mi). Nothing was written or applied."),
+        new(SynCodes.KubernetesCountInvalid, DiagnosticStage.Sharding, E, "Kubernetes job count out of range",
+            "SynthK8sParallelism must be an integer from 1 to SynthShards, and SynthK8sBackoffLimitPerIndex an integer >= 0. Nothing was written or applied."),
+        new(SynCodes.KubernetesNameInvalid, DiagnosticStage.Sharding, E, "Kubernetes name invalid",
+            "The job name derived from the dataset name (SynthDatasetName, lower-cased, other characters than a-z, 0-9 and '-' replaced by '-') is empty, or SynthK8sNamespace or SynthK8sVolumeClaim is not a DNS-1123 label (lower-case letters, digits and '-', at most 63 characters, starting and ending with a letter or digit). Nothing was written or applied."),
+        new(SynCodes.KubernetesPathInvalid, DiagnosticStage.Sharding, E, "Kubernetes pod path invalid",
+            "SynthK8sMountPath, SynthK8sProject and SynthK8sOutputDir are paths inside the pod: they must be absolute POSIX paths, and the output folder must lie under the mount path, on the volume every pod shares (otherwise each pod would write its shard where the merge cannot see it). Nothing was written or applied."),
+        new(SynCodes.KubernetesTimeoutInvalid, DiagnosticStage.Sharding, E, "Kubernetes wait timeout malformed",
+            "SynthK8sWaitTimeout is not a duration such as 90s, 30m, 2h or 1h30m. Nothing was written or applied."),
+        new(SynCodes.KubernetesCommandFailed, DiagnosticStage.Sharding, E, "kubectl failed",
+            "A kubectl command (apply, or get while following a job) exited with an error, for example because no cluster is reachable with the current kubeconfig or the namespace does not exist. The message quotes kubectl. The manifests stay under obj/synth-submit/ to apply by hand."),
+        new(SynCodes.KubernetesJobFailed, DiagnosticStage.Sharding, E, "Kubernetes job failed",
+            "The shard job or the merge job reached its Failed condition (a shard index exhausted SynthK8sBackoffLimitPerIndex, or the merge pod failed). The message names the job and the condition's reason; `kubectl logs job/NAME` shows the build log. A failed shard resumes when it runs again."),
+        new(SynCodes.KubernetesJobTimedOut, DiagnosticStage.Sharding, E, "Kubernetes job did not finish in time",
+            "The shard job or the merge job was neither complete nor failed after SynthK8sWaitTimeout. The job keeps running in the cluster; follow it with kubectl, then apply the merge manifest."),
     ];
 }
