@@ -239,7 +239,7 @@ public static class SynthCli
         return ExitOk;
     }
 
-    public static readonly string[] StatNames = ["AP", "AP50", "AP75", "APs", "APm", "APl", "AR1", "AR10", "AR100", "ARs", "ARm", "ARl"];
+    public static IReadOnlyList<string> StatNames => CocoEvaluator.StatNames;
 
     private static Command Sim2RealCommand(TextWriter stdout, TextWriter stderr)
     {
