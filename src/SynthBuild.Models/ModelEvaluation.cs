@@ -58,7 +58,7 @@ public sealed record ModelEvalResult(
             w.WriteEndObject();
             var p = Options.Preprocess;
             w.WriteStartObject("preprocess");
-            w.WriteString("resize", p.Resize.ToString().ToLowerInvariant());
+            w.WriteString("resize", p.Resize?.ToString().ToLowerInvariant());
             if (p.InputSize is (int iw, int ih)) w.WriteString("inputSize", string.Create(CultureInfo.InvariantCulture, $"{iw}x{ih}"));
             else w.WriteNull("inputSize");
             w.WriteNumber("scale", p.Scale);
@@ -129,7 +129,7 @@ public static class ModelEvaluation
             int threads = o.Threads > 0 ? o.Threads : Environment.ProcessorCount;
             using var detector = OnnxDetector.Load(o.ModelPath, intraOpThreads: threads > 1 ? 1 : 0);
             DetectionDecoders.CheckDeclared(o.Layout, detector.Outputs, o.ModelPath);
-            var pre = new Preprocessor(detector.Input, o.Preprocess, o.ModelPath);
+            var pre = new Preprocessor(detector.Input, o.Preprocess, o.Layout, o.ModelPath);
             var classMap = o.ClassMapFile is null ? ClassMap.Default(o.Layout, gt) : ClassMap.Load(o.ClassMapFile, gt);
 
             // Every image listed, in file order; results are stored by position so the output does not depend on threads.
@@ -157,7 +157,7 @@ public static class ModelEvaluation
             double[] stats = ev.Run();
             var names = gt.Categories.GroupBy(c => c.Id).ToDictionary(g => g.Key, g => g.Last().Name);
             var cats = ev.CategoryIds.Select((id, k) => (id, names[id], ev.CategoryAp(k))).ToList();
-            return new ModelEvalResult(o, gtFile, imageRoot, detector.Input, classMap.Description, images.Count, dt.Detections.Count, stats, cats,
+            return new ModelEvalResult(o with { Preprocess = pre.Options, Threads = threads }, gtFile, imageRoot, detector.Input, classMap.Description, images.Count, dt.Detections.Count, stats, cats,
                 loopSeconds, (double)inferenceTicks / Stopwatch.Frequency, json);
         }
         catch (AggregateException ae) when (ae.InnerExceptions.FirstOrDefault(e => e is DiagnosticException or CocoFormatException) is { } first)

@@ -175,7 +175,7 @@ public static class DetectionDecoders
             if (!(s >= o.ScoreThreshold)) continue;
             var b = boxes.Data.AsSpan(i * 4, 4); // ymin, xmin, ymax, xmax, normalised to the input tensor
             dets.Add(new Detection((int)classes.Data[i], s,
-                t.ToImageXywh(b[1] * t.InputWidth, b[0] * t.InputHeight, b[3] * t.InputWidth, b[2] * t.InputHeight)));
+                t.ToImageXywh((double)b[1] * t.InputWidth, (double)b[0] * t.InputHeight, (double)b[3] * t.InputWidth, (double)b[2] * t.InputHeight)));
         }
         return dets;
     }

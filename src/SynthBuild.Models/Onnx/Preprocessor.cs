@@ -19,7 +19,9 @@ public enum ChannelOrder { Rgb, Bgr }
 /// <summary>Input normalisation: value = (pixel × Scale − Mean[c]) / Std[c], channel c in <see cref="Order"/>.</summary>
 public sealed record PreprocessOptions
 {
-    public ResizeMode Resize { get; init; } = ResizeMode.Stretch;
+    /// <summary>Null: letterbox for YOLO (trained so); for other layouts none when the input is dynamic and no
+    /// <see cref="InputSize"/> is given (torchvision detectors resize inside the graph), else stretch.</summary>
+    public ResizeMode? Resize { get; init; }
     /// <summary>Input width and height when the model's are dynamic; must agree with fixed ones.</summary>
     public (int Width, int Height)? InputSize { get; init; }
     public float Scale { get; init; } = 1f / 255f;
@@ -30,7 +32,7 @@ public sealed record PreprocessOptions
     public byte PadValue { get; init; } = 114;
 
     public string Describe() => string.Create(CultureInfo.InvariantCulture,
-        $"resize={Resize.ToString().ToLowerInvariant()} scale={Scale:R} mean={string.Join(',', Mean)} std={string.Join(',', Std)} order={Order.ToString().ToLowerInvariant()}");
+        $"resize={Resize?.ToString().ToLowerInvariant() ?? "auto"} scale={Scale:R} mean={string.Join(',', Mean)} std={string.Join(',', Std)} order={Order.ToString().ToLowerInvariant()}");
 }
 
 /// <summary>Maps a box in model-input pixels back to the original image: x = (x' − PadX) / ScaleX.</summary>
@@ -57,9 +59,14 @@ public sealed class Preprocessor
 
     /// <exception cref="DiagnosticException">SYN8005 when the size is dynamic and not given, or contradicts the model;
     /// SYN8011 for a zero std or a mean/std without 3 values.</exception>
-    public Preprocessor(ImageInput input, PreprocessOptions options, string modelPath)
+    public Preprocessor(ImageInput input, PreprocessOptions options, DetectionLayout layout, string modelPath)
     {
         _input = input;
+        options = options with
+        {
+            Resize = options.Resize ?? (layout == DetectionLayout.Yolo ? ResizeMode.Letterbox
+                : input.DynamicSize && options.InputSize is null ? ResizeMode.None : ResizeMode.Stretch),
+        };
         _options = options;
         if (options.Mean.Length != 3 || options.Std.Length != 3 || options.Std.Any(s => s == 0 || !float.IsFinite(s)))
             throw ModelErrors.Error(SynCodes.ModelEvalOptionInvalid, "--mean and --std need three numbers each, and std may not be 0.");
@@ -76,10 +83,10 @@ public sealed class Preprocessor
                 $"The model's input '{input.Name}' has a dynamic size; give --input-size WxH (or --resize none to feed images at their own size).", modelPath);
         if (!input.DynamicSize && options.Resize == ResizeMode.None)
             _options = options with { Resize = ResizeMode.Stretch }; // a fixed input takes what fits it; images of that size pass unchanged
-        ModelPath = modelPath;
     }
 
-    private string ModelPath { get; }
+    /// <summary>The options as applied (the resize mode resolved).</summary>
+    public PreprocessOptions Options => _options;
 
     /// <summary>The input size an image of <paramref name="w"/>×<paramref name="h"/> is fed at.</summary>
     public (int Width, int Height) TargetSize(int w, int h) =>
