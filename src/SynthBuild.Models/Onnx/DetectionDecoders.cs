@@ -96,7 +96,8 @@ public static class DetectionDecoders
     // ---- YOLO --------------------------------------------------------------------------------------------------
 
     /// <summary>The one YOLO output and whether it is channels-first ([1, 4+C, N], v8) or rows ([1, N, 5+C], v5).
-    /// A tensor is channels-first when its second axis is the shorter one (N anchors outnumber 4+C channels).</summary>
+    /// A tensor is channels-first when its second axis is the shorter one (N anchors outnumber 4+C channels), unless
+    /// one axis is too short to hold a box.</summary>
     private static (OutputTensor Output, bool ChannelsFirst) FindYolo(IReadOnlyList<OutputTensor> outs, string modelPath)
     {
         var candidates = outs.Where(x => x.Rank == 3).ToList();
@@ -104,7 +105,9 @@ public static class DetectionDecoders
             throw NoMatch(DetectionLayout.Yolo, outs, modelPath, "expected one tensor [1, 4+C, N] or [1, N, 5+C]");
         var y = candidates.Count > 0 ? candidates[0] : throw NoMatch(DetectionLayout.Yolo, outs, modelPath, "the model has no outputs");
         int a = y.Shape[1], b = y.Shape[2];
-        bool channelsFirst = a > 0 && b > 0 ? a < b : a > 0; // a dynamic N: the fixed axis is the channels
+        // Known sizes: an axis too short to hold a box is the anchors' (few candidates), else the longer one is;
+        // a dynamic axis is the anchors'.
+        bool channelsFirst = a > 0 && b > 0 ? (a < 5 ? false : b < 6 || a < b) : a > 0;
         int channels = channelsFirst ? a : b;
         if (channels > 0 && channels < (channelsFirst ? 5 : 6))
             throw NoMatch(DetectionLayout.Yolo, outs, modelPath, $"a YOLO tensor needs at least {(channelsFirst ? "4+1" : "5+1")} values per box, found {channels}");
