@@ -137,18 +137,31 @@ public static class ModelEvaluation
             var perImage = new List<(long Category, Detection Det)>[images.Count];
             long inferenceTicks = 0;
             var loop = Stopwatch.StartNew();
-            Parallel.For(0, images.Count, new ParallelOptions { MaxDegreeOfParallelism = threads }, i =>
+            // Break (not Stop) on a bad image: every image before it still runs, so the first failing one in file
+            // order is reported whatever the thread count.
+            var failures = new Exception?[images.Count];
+            Parallel.For(0, images.Count, new ParallelOptions { MaxDegreeOfParallelism = threads }, (i, state) =>
             {
-                var im = images[i];
-                string path = ImagePath(imageRoot, im, gtFile);
-                var (w, h, rgb) = ReadImage(path, im);
-                var prepared = pre.Prepare(rgb, w, h);
-                long t0 = Stopwatch.GetTimestamp();
-                var outputs = detector.Run(prepared, path);
-                Interlocked.Add(ref inferenceTicks, Stopwatch.GetTimestamp() - t0);
-                var dets = DetectionDecoders.Decode(o.Layout, outputs, prepared.Transform, o.Decode, o.ModelPath);
-                perImage[i] = dets.Select(d => (classMap.CategoryOf(d.ModelClass, o.ModelPath, path), d)).ToList();
+                try
+                {
+                    var im = images[i];
+                    string path = ImagePath(imageRoot, im, gtFile);
+                    var (w, h, rgb) = ReadImage(path, im);
+                    var prepared = pre.Prepare(rgb, w, h);
+                    long t0 = Stopwatch.GetTimestamp();
+                    var outputs = detector.Run(prepared, path);
+                    Interlocked.Add(ref inferenceTicks, Stopwatch.GetTimestamp() - t0);
+                    var dets = DetectionDecoders.Decode(o.Layout, outputs, prepared.Transform, o.Decode, o.ModelPath);
+                    perImage[i] = dets.Select(d => (classMap.CategoryOf(d.ModelClass, o.ModelPath, path), d)).ToList();
+                }
+                catch (DiagnosticException ex)
+                {
+                    failures[i] = ex;
+                    state.Break();
+                }
             });
+            if (failures.FirstOrDefault(f => f is not null) is { } failure)
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failure).Throw();
             double loopSeconds = loop.Elapsed.TotalSeconds;
 
             byte[] json = ResultsJson(images, perImage);
@@ -159,12 +172,6 @@ public static class ModelEvaluation
             var cats = ev.CategoryIds.Select((id, k) => (id, names[id], ev.CategoryAp(k))).ToList();
             return new ModelEvalResult(o with { Preprocess = pre.Options, Threads = threads }, gtFile, imageRoot, detector.Input, classMap.Description, images.Count, dt.Detections.Count, stats, cats,
                 loopSeconds, (double)inferenceTicks / Stopwatch.Frequency, json);
-        }
-        catch (AggregateException ae) when (ae.InnerExceptions.FirstOrDefault(e => e is DiagnosticException or CocoFormatException) is { } first)
-        {
-            // The first failing image's diagnostic (Parallel.For wraps them).
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(first).Throw();
-            throw;
         }
         finally
         {

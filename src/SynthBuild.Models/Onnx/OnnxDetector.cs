@@ -75,7 +75,7 @@ public sealed class OnnxDetector : IDisposable
     private static ImageInput InspectInput(string path, InferenceSession session)
     {
         var inputs = session.InputMetadata;
-        string list = string.Join(", ", inputs.Select(kv => $"{kv.Key} [{string.Join(", ", kv.Value.Dimensions)}] {kv.Value.ElementType.Name}"));
+        string list = string.Join(", ", inputs.Select(kv => $"{kv.Key} [{string.Join(", ", kv.Value.Dimensions)}] {TypeName(kv.Value.ElementType)}"));
         if (inputs.Count != 1)
             throw ModelErrors.Error(SynCodes.ModelInputUnsupported, $"The model has {inputs.Count} inputs ({list}); a detector with one image input is needed.", path);
         var (name, meta) = (inputs.First().Key, inputs.First().Value);
@@ -129,6 +129,10 @@ public sealed class OnnxDetector : IDisposable
             default: return new(r.Name, [], [], false); // sequences, maps, strings: no layout reads them
         }
     }
+
+    private static string TypeName(Type t) =>
+        t == typeof(float) ? "float32" : t == typeof(byte) ? "uint8" : t == typeof(long) ? "int64" : t == typeof(int) ? "int32"
+        : t == typeof(double) ? "float64" : t == typeof(Float16) ? "float16" : t.Name;
 
     private static int[] Dims(ReadOnlySpan<int> d) => d.ToArray();
 
