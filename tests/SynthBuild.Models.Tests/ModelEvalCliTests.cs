@@ -68,6 +68,7 @@ public class ModelEvalCliTests
         { "SYN8008", ["--dataset", "{dir}/nowhere"] },
         { "SYN8008", ["--dataset", "{dir}"] },
         { "SYN8009", ["--images", "{dir}/empty-images"] },
+        { "SYN8010", ["--model", "{dir}/reshape.onnx", "--input-size", "50x40"] },
         { "SYN8011", ["--input-size", "64by64"] },
         { "SYN8011", ["--layout", "detr"] },
         { "SYN8011", ["--score-threshold", "1.5"] },
@@ -83,6 +84,9 @@ public class ModelEvalCliTests
         var f = Make();
         File.WriteAllBytes(Path.Combine(f.Dir, "corrupt.onnx"), [0x08, 0x07, 0x12, 0xff, 0x00, 0x42, 0x13, 0x37]);
         ConstantModel(f.Dir, "gray", [1, 1, 72, 96], [new("boxes", "float32", [1, 4], [0, 0, 1, 1]), new("labels", "int64", [1], [3]), new("scores", "float32", [1], [1])]);
+        // A dynamic input that the graph reshapes to 96x72: ONNX Runtime fails on a 50x40 tensor while running.
+        ConstantModel(f.Dir, "reshape", [1, 3, -1, -1], [new("boxes", "float32", [1, 4], [0, 0, 1, 1]), new("labels", "int64", [1], [3]), new("scores", "float32", [1], [1])],
+            reshape: [1, 3, 72, 96]);
         File.WriteAllText(Path.Combine(f.Dir, "bad-map.json"), """{"0": "giraffe"}""");
         File.WriteAllText(Path.Combine(f.Dir, "partial-map.json"), """{"3": "box"}""");
         File.WriteAllText(Path.Combine(f.Dir, "broken-gt.json"), """{"images": [""");

@@ -29,13 +29,14 @@ internal static class ModelFixtures
     public sealed record Output(string Name, string Dtype, int[] Shape, double[] Data);
 
     /// <summary>An ONNX model whose outputs are the given constants for any image of the input shape.</summary>
-    public static string ConstantModel(string dir, string name, int[] inputShape, IReadOnlyList<Output> outputs, string inputDtype = "float32", string inputName = "images")
+    public static string ConstantModel(string dir, string name, int[] inputShape, IReadOnlyList<Output> outputs, string inputDtype = "float32", string inputName = "images", int[]? reshape = null)
     {
         string spec = Path.Combine(dir, name + ".spec.json");
         File.WriteAllText(spec, JsonSerializer.Serialize(new
         {
             input = new { name = inputName, shape = inputShape, dtype = inputDtype },
             outputs = outputs.Select(o => new { name = o.Name, dtype = o.Dtype, shape = o.Shape, data = o.Data }),
+            reshape,
         }));
         string model = Path.Combine(dir, name + ".onnx");
         RunPython("constant_model.py", spec, model);

@@ -2,7 +2,8 @@
 
 usage: constant_model.py SPEC.json OUT.onnx
 SPEC: {"input": {"name", "shape" (ints, -1 = dynamic), "dtype": "float32"|"uint8"},
-       "outputs": [{"name", "dtype": "float32"|"int64", "shape", "data": flat list}]}
+       "outputs": [{"name", "dtype": "float32"|"int64", "shape", "data": flat list}],
+       "reshape": optional shape the image is reshaped to first (fails at run time for images of another size)}
 The image input feeds a ReduceSum multiplied by zero and added to the first float output, so the graph really
 consumes the image (ONNX Runtime must be given a tensor of the declared shape) without changing the values.
 """
@@ -29,6 +30,11 @@ for o in spec["outputs"]:
         first_float = False
         nodes.append(helper.make_node("Constant", [], [o["name"] + "_value"], value=numpy_helper.from_array(value)))
         src = inp["name"]
+        if spec.get("reshape"):
+            shape = numpy_helper.from_array(np.array(spec["reshape"], dtype=np.int64))
+            nodes.append(helper.make_node("Constant", [], ["reshape_to"], value=shape))
+            nodes.append(helper.make_node("Reshape", [src, "reshape_to"], ["image_reshaped"]))
+            src = "image_reshaped"
         if in_type == TensorProto.UINT8:
             nodes.append(helper.make_node("Cast", [src], ["image_float"], to=TensorProto.FLOAT))
             src = "image_float"
