@@ -47,7 +47,8 @@ public sealed class OnnxDetector : IDisposable
     {
         if (!File.Exists(path))
             throw ModelErrors.Error(SynCodes.ModelNotFound, $"Model file not found: '{path}'.", path);
-        var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL, LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR };
+        // ONNX Runtime's own log would print its errors to stderr besides the SYN line: they reach the message instead.
+        var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL, LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL };
         if (intraOpThreads > 0) options.IntraOpNumThreads = intraOpThreads;
         InferenceSession session;
         try
@@ -106,7 +107,8 @@ public sealed class OnnxDetector : IDisposable
             : NamedOnnxValue.CreateFromTensor(Input.Name, new DenseTensor<float>(image.Floats!, image.TensorShape));
         try
         {
-            using var results = _session.Run([value]);
+            using var runOptions = new RunOptions { LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL };
+            using var results = _session.Run([value], _session.OutputNames, runOptions);
             var outputs = new List<OutputTensor>(results.Count);
             foreach (var r in results) outputs.Add(Convert(r));
             return outputs;
