@@ -53,6 +53,7 @@ public class TorchvisionOnnxTests
         // The dataset folder itself (its train split) gives the same detections.
         var direct = ModelEvaluation.Run(new ModelEvalOptions { ModelPath = model, Dataset = data, Split = "train" });
         Assert.Equal(onnx.Count, direct.Detections);
+        File.Delete(model); // 76 MB of weights
     }
 
     private static double Iou(double[] a, double[] b)
