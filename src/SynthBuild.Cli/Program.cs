@@ -76,7 +76,7 @@ public static class SynthCli
     internal static Command BuildCommands(TextWriter stdout, TextWriter stderr)
     {
         // Not RootCommand: its name is the host executable's, which under `dotnet test` or `dotnet synth.dll` is not synth.
-        var root = new Command("synth", "SynthBuild's command line: evaluate detections, compare quality reports, read lineage, verify and extract releases, draw contact sheets.")
+        var root = new Command("synth", "SynthBuild's command line: evaluate detections or an ONNX detector, compare quality reports, read lineage, verify and extract releases, draw contact sheets.")
         {
             new HelpOption { Action = new HelpAction { MaxWidth = MaxHelpWidth } },
             new VersionOption(),
@@ -87,6 +87,7 @@ public static class SynthCli
             ReleaseCommand(stdout, stderr),
             ContactSheetCommand(stdout),
             QualityCommands.Command(stdout, stderr),
+            ModelCommands.ModelEval(stdout),
         };
         return root;
     }
@@ -239,7 +240,7 @@ public static class SynthCli
         return ExitOk;
     }
 
-    public static readonly string[] StatNames = ["AP", "AP50", "AP75", "APs", "APm", "APl", "AR1", "AR10", "AR100", "ARs", "ARm", "ARl"];
+    public static IReadOnlyList<string> StatNames => CocoEvaluator.StatNames;
 
     private static Command Sim2RealCommand(TextWriter stdout, TextWriter stderr)
     {

@@ -216,6 +216,7 @@ public sealed class CocoDetections
                          && !(fb.ValueKind == JsonValueKind.Array && fb.GetArrayLength() == 0);
         }
 
+        var evaluatedCategories = new HashSet<long>(gt.Categories.Select(cat => cat.Id));
         var dets = new List<CocoAnnotation>(root.GetArrayLength());
         int i = 0;
         foreach (var e in root.EnumerateArray())
@@ -226,7 +227,11 @@ public sealed class CocoDetections
             if (!gt.ImagesById.TryGetValue(imageId, out var image))
                 throw c.Error(SynCodes.CocoUnknownImage, $"image_id {imageId} is not in the ground truth");
             long catId = c.Id(c.Required(e, "category_id"), "category_id");
-            double score = c.Number(c.Required(e, "score"), "score");
+            // COCOeval reads 'score' only for detections of the ground truth's categories (the others are never
+            // selected), so only those must carry one.
+            double score = evaluatedCategories.Contains(catId)
+                ? c.Number(c.Required(e, "score"), "score")
+                : e.TryGetProperty("score", out var sc) && sc.ValueKind == JsonValueKind.Number && double.IsFinite(sc.GetDouble()) ? sc.GetDouble() : 0;
             double[] bbox;
             Segmentation? seg = null;
             double area;
@@ -235,8 +240,12 @@ public sealed class CocoDetections
                 if (!e.TryGetProperty("bbox", out var bb))
                     throw c.Error(SynCodes.CocoWrongShape, "missing field 'bbox' (the first entry has a bbox, so every entry must)");
                 bbox = c.Box(bb, "bbox");
-                if (e.TryGetProperty("segmentation", out var sg) && sg.ValueKind != JsonValueKind.Null)
-                    seg = c.Segmentation(sg);
+                // loadRes keeps a box result's own 'segmentation' ([] and null included) and reads it only for segm
+                // evaluation: a problem with it is reported there, not here.
+                if (e.TryGetProperty("segmentation", out var sg))
+                    seg = sg.ValueKind == JsonValueKind.Null
+                        ? new Segmentation(null, null, new EvaluationDiagnostic(SynCodes.CocoMalformedMask, file, c.Location, "'segmentation' is null (a box result without a mask cannot be evaluated with --iou-type segm)"))
+                        : c.DeferredSegmentation(sg);
                 else
                 {
                     double x1 = bbox[0], x2 = bbox[0] + bbox[2], y1 = bbox[1], y2 = bbox[1] + bbox[3];

@@ -58,6 +58,9 @@ public sealed class CocoEvaluator
 
     public const int T = 10, R = 101, A = 4, M = 3;
 
+    /// <summary>Short names of the twelve statistics of <see cref="Summarize"/>, in order.</summary>
+    public static readonly IReadOnlyList<string> StatNames = ["AP", "AP50", "AP75", "APs", "APm", "APl", "AR1", "AR10", "AR100", "ARs", "ARm", "ARl"];
+
     /// <summary>precision[t, r, k, a, m] flattened in that (C) order; -1 where there is no ground truth.</summary>
     public double[]? Precision { get; private set; }
     /// <summary>recall[t, k, a, m] flattened in that order.</summary>

@@ -86,6 +86,19 @@ public static class SynCodes
     public const string SimToRealSettings = "SYN7007";
     public const string SimToRealGapTooLarge = "SYN7010";
 
+    // 8xxx models
+    public const string ModelNotFound = "SYN8001";
+    public const string ModelUnreadable = "SYN8002";
+    public const string ModelInputUnsupported = "SYN8003";
+    public const string ModelOutputsMatchNoLayout = "SYN8004";
+    public const string ModelInputSizeUnknown = "SYN8005";
+    public const string ModelClassMapInvalid = "SYN8006";
+    public const string ModelClassUnmapped = "SYN8007";
+    public const string ModelEvalDatasetInvalid = "SYN8008";
+    public const string ModelEvalImageUnreadable = "SYN8009";
+    public const string ModelRunFailed = "SYN8010";
+    public const string ModelEvalOptionInvalid = "SYN8011";
+
     // 9xxx sharding and schedulers
     public const string ShardInvalid = "SYN9001";
     public const string ShardIndexOutOfRange = "SYN9002";
@@ -282,6 +295,28 @@ public static class DiagnosticCatalogue
         new(SynCodes.SimToRealGapTooLarge, DiagnosticStage.Evaluation, E, "Sim-to-real gap too large",
             "The mAP on real data trails the mAP on synthetic data by more than the allowed maximum gap (SynthMaxGap, default 0.2)."),
 
+        new(SynCodes.ModelNotFound, DiagnosticStage.Models, E, "Model file not found",
+            "The ONNX model given to `synth model-eval` (--model) does not exist. Check the path; nothing was evaluated or written."),
+        new(SynCodes.ModelUnreadable, DiagnosticStage.Models, E, "Model file not a readable ONNX model",
+            "ONNX Runtime could not load the file (empty, truncated, not ONNX, or an operator set it does not support). Export the model again (e.g. torch.onnx.export, opset 11 or later); nothing was written."),
+        new(SynCodes.ModelInputUnsupported, DiagnosticStage.Models, E, "Model input layout not supported",
+            "The detector must take one image tensor [N, 3, H, W] (NCHW, float32 or uint8); torchvision models may take [3, H, W]. Channels-last inputs, several image inputs or other element types are not supported: export the model with an NCHW image input."),
+        new(SynCodes.ModelOutputsMatchNoLayout, DiagnosticStage.Models, E, "Model outputs match no detection layout",
+            "The model's outputs do not have the names or shapes of the layout chosen with --layout (torchvision: boxes, labels, scores; yolo: one [1, 4+C, N] or [1, N, 5+C] tensor; tfod: detection_boxes, detection_classes, detection_scores, num_detections). The message lists the outputs the model has; pick the matching --layout."),
+        new(SynCodes.ModelInputSizeUnknown, DiagnosticStage.Models, E, "Model input size unknown or contradicted",
+            "The model's image input has a dynamic height or width and no --input-size WxH was given, or --input-size contradicts the fixed size the model declares. Give the size the model was exported for."),
+        new(SynCodes.ModelClassMapInvalid, DiagnosticStage.Models, E, "Class map file invalid",
+            "The --class-map file must be a JSON object from the model's class index (as a string) to a dataset category name or id, e.g. {\"0\": \"box\", \"1\": \"mug\"}. The message names the entry that is wrong (unreadable file, a name that is not a category, a non-integer key)."),
+        new(SynCodes.ModelClassUnmapped, DiagnosticStage.Models, E, "Model class not mapped to a dataset category",
+            "The model predicted a class that maps to no category of the dataset (no entry in --class-map, or, without a map, a class id that is not a category id). Map every class the model can predict, or filter them with --score-threshold; nothing was written."),
+        new(SynCodes.ModelEvalDatasetInvalid, DiagnosticStage.Models, E, "Evaluation dataset not usable",
+            "--dataset must be a built dataset folder (with dataset.json) or a COCO ground-truth JSON file, and the chosen split must hold images. The message says which: a missing path, a folder that is no dataset, or an empty split."),
+        new(SynCodes.ModelEvalImageUnreadable, DiagnosticStage.Models, E, "Evaluation image missing or unreadable",
+            "An image that the ground truth lists (file_name, under --images or the ground truth's folder) is missing or is not a readable PNG or JPEG. Fix the path or the image root; nothing was written."),
+        new(SynCodes.ModelRunFailed, DiagnosticStage.Models, E, "Model inference failed",
+            "ONNX Runtime failed while running the model on an image (a shape the graph rejects, an operator error). The message gives the image and ONNX Runtime's reason; check --input-size and the input normalisation the model was exported with."),
+        new(SynCodes.ModelEvalOptionInvalid, DiagnosticStage.Models, E, "Model evaluation option invalid",
+            "An option of `synth model-eval` has a value it cannot use: --input-size not WxH with positive integers, an unknown --layout or --resize, a --score-threshold or --nms-iou outside [0, 1], --mean/--std without three numbers (or a zero std)."),
         new(SynCodes.ShardInvalid, DiagnosticStage.Sharding, E, "Malformed SynthShard",
             "SynthShard must be 'I/N' (shard I of N, 0-based, N >= 1) or 'auto/N'. Nothing is built or written (docs/sharding.md)."),
         new(SynCodes.ShardIndexOutOfRange, DiagnosticStage.Sharding, E, "Shard index out of range",
