@@ -32,6 +32,10 @@ switch (command)
     case "export": Export(Option("--samples", 1000)); break;
     case "stages": Stages(Option("--samples", 40)); break;
     case "render": Render(Option("--samples", 100), Option("--repeat", 5)); break;
+    case "shards": ShardsBenchmark.Run(new ShardsBenchmark.Options(repo, configPath, TextOption("--project") ?? Path.Combine(repo, "datasets", "tabletop"),
+        Option("--samples", 10000), Option("--gen-samples", 400), Option("--shards", 2),
+        TextOption("--cache") ?? Path.Combine(Path.GetTempPath(), "synthbuild-bench-cache"), Option("--node-cores", 32),
+        !args.Contains("--no-processes"), Option("--repeat", 2))); break;
     case "quality": QualityBenchmark.Run(Load(Option("--samples", 10000)), threads, args.Contains("--full-audit"), TextOption("--keep")); break;
     default:
         Console.WriteLine("""
@@ -53,7 +57,13 @@ switch (command)
                            generation time of N, then the quality stage (analysis, gates, json/md/html): analysis
                            time as a share of generation and the peak working set while analysing; --full-audit
                            also times decoding every sample (SynthQualityAudit=all); --keep generates into DIR and keeps it
-              export       [--samples N=1000] [--threads T] [--config synth.json]
+              shards       [--samples N=10000] [--gen-samples G=400] [--shards K=2] [--cache DIR] [--node-cores C=32]
+                         [--repeat R=2] [--no-processes] [--project DIR] [--config synth.json]
+                           (a) G samples as K concurrent shards x 1 thread vs one build x K threads, in-process and as
+                           `dotnet build` processes: overhead %; (b) merge of N samples (built once into DIR, default
+                           /tmp/synthbuild-bench-cache) with page cache evicted and warm: s per 10,000 samples, MB/s;
+                           (c) CPU ms/sample and samples/day for 1, 10, 100 nodes of C cores
+            export       [--samples N=1000] [--threads T] [--config synth.json]
                            generation time of N, then COCO + YOLO + TFRecord + NumPy export time (all four in one
                            pass, then each alone) and the peak working set while exporting
             """);
