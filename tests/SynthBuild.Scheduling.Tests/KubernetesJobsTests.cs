@@ -59,7 +59,7 @@ public class KubernetesJobsTests
         Assert.Equal(new ResourceQuantity("4Gi"), container.Resources.Limits["memory"]);
         // The shard command, with every host path mapped into the pod: the image's project, the volume's output folder,
         // the config beside the project; the image's dotnet.
-        Assert.Equal(["dotnet", "build", "/src/datasets/tabletop/tabletop.synthproj", "--no-restore", "-nologo", "-p:BuildProjectReferences=false",
+        Assert.Equal(["dotnet", "build", "/src/datasets/tabletop/tabletop.synthproj", "--no-restore", "-nologo", "-nodeReuse:false", "-p:BuildProjectReferences=false",
             "-p:SynthShard=auto/4", "-p:SynthOutputDir=/data/table-top/", "-p:SynthConfig=/src/datasets/tabletop/synth.json",
             "-p:SynthSamples=100", "-p:Configuration=Release"], container.Command);
         Assert.DoesNotContain(container.Command, a => a.Contains("/home/me", StringComparison.Ordinal));
@@ -69,7 +69,7 @@ public class KubernetesJobsTests
         Assert.Null(merge.Spec.CompletionMode);
         Assert.Equal((1, 1), (merge.Spec.Completions, merge.Spec.Parallelism));
         var mergeContainer = Assert.Single(merge.Spec.Template.Spec.Containers);
-        Assert.Equal(["dotnet", "build", "/src/datasets/tabletop/tabletop.synthproj", "--no-restore", "-nologo", "-p:BuildProjectReferences=false",
+        Assert.Equal(["dotnet", "build", "/src/datasets/tabletop/tabletop.synthproj", "--no-restore", "-nologo", "-nodeReuse:false", "-p:BuildProjectReferences=false",
             "-t:SynthMerge", "-p:SynthShards=4", "-p:SynthOutputDir=/data/table-top/", "-p:SynthConfig=/src/datasets/tabletop/synth.json",
             "-p:SynthSamples=100", "-p:Configuration=Release"], mergeContainer.Command);
         Assert.Equal("synth-shared", Assert.Single(merge.Spec.Template.Spec.Volumes).PersistentVolumeClaim.ClaimName);
