@@ -53,6 +53,8 @@ public static class LineageLog
             sb.Append(inv, $"{r.TimeUtc.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z  {r.Dataset.Name} {(r.Dataset.Version is null ? "" : "v" + r.Dataset.Version + " ")}{r.Status}\n");
             if (r.Failure is { } why) sb.Append(inv, $"  failure  {why}\n");
             sb.Append(inv, $"  digest   {r.Dataset.Digest}\n");
+            if (r.Shards is { } shards)
+                sb.Append(inv, $"  merged from {shards.Count} shards: {string.Join(", ", shards.Select(s => $"{s.Range.Index} [{s.Range.Start}, {s.Range.End})"))}\n");
             sb.Append(inv, $"  samples  {r.Profile.Samples} ({r.Generation.Generated} generated, {r.Generation.Reused} reused, {r.Generation.Removed} removed, {r.Generation.SamplesPerSecond:F1} samples/s), {r.Profile.Objects} objects\n");
             if (r.Git.InRepository)
                 sb.Append(inv, $"  git      {r.Git.Commit ?? "(no commit)"} {(r.Git.Detached ? "(detached HEAD)" : r.Git.Branch)}{(r.Git.Dirty ? " dirty" : "")}{(r.Git.RemoteUrl is null ? "" : " " + r.Git.RemoteUrl)}\n");

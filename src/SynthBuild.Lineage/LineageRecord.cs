@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using SynthBuild.Core.Config;
+using SynthBuild.Core.Sharding;
 using SynthBuild.Core.Storage;
 
 namespace SynthBuild.Lineage;
@@ -22,6 +23,8 @@ public sealed record MlflowRunRef(string TrackingUri, string ExperimentId, strin
 /// <summary>
 /// One lineage record: one build that created or changed a dataset. <see cref="Failure"/> says why a FAILED build failed. The same content goes to the offline lineage
 /// log (one JSON line) and to an MLflow run. May hold times, hosts and users; none of it reaches sample files or the digest.
+/// <see cref="Shards"/> lists the shards a merge assembled the dataset from; null (and absent from the JSON, so records
+/// of single builds keep their bytes) otherwise.
 /// </summary>
 public sealed record LineageRecord(
     int Format,
@@ -37,7 +40,8 @@ public sealed record LineageRecord(
     IReadOnlyDictionary<string, string> Params,
     IReadOnlyDictionary<string, double> Metrics,
     MlflowRunRef? Mlflow = null,
-    string? Failure = null)
+    string? Failure = null,
+    IReadOnlyList<MergedShard>? Shards = null)
 {
     public const int CurrentFormat = 1;
     public const string Finished = "FINISHED", Failed = "FAILED";

@@ -2,11 +2,13 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using SynthBuild.Core.Config;
 using SynthBuild.Core.Diagnostics;
+using SynthBuild.Core.Sharding;
 using SynthBuild.Core.Storage;
 
 namespace SynthBuild.Lineage;
 
 /// <summary>Everything the lineage stage needs from one build.</summary>
+/// <param name="Shards">The shards a merge assembled the dataset from (SynthMerge); null for a single build.</param>
 public sealed record LineageRequest(
     string ProjectFile,
     string ConfigFile,
@@ -24,7 +26,8 @@ public sealed record LineageRequest(
     MlflowSettings? SettingsOverride = null,
     IReadOnlyList<string>? IgnoredPaths = null,
     DatasetSpec? Spec = null,
-    string? MlflowTimeout = null);
+    string? MlflowTimeout = null,
+    IReadOnlyList<MergedShard>? Shards = null);
 
 public sealed record LineageOutcome(LineageRecord? Record, IReadOnlyList<Diagnostic> Diagnostics)
 {
@@ -58,7 +61,8 @@ public static class LineageRecorder
         LineageRecord record;
         try
         {
-            record = LineageRecord.Create(loaded.Spec!, req.DatasetRoot, req.ProjectFile, req.Version, git, req.Generation, req.Status, DateTimeOffset.UtcNow);
+            record = LineageRecord.Create(loaded.Spec!, req.DatasetRoot, req.ProjectFile, req.Version, git, req.Generation, req.Status, DateTimeOffset.UtcNow)
+                with { Shards = req.Shards };
         }
         catch (DiagnosticException ex)
         {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace SynthBuild.Lineage;
@@ -20,12 +21,14 @@ public static class MlflowTracker
         var run = await client.CreateRunAsync(experimentId, record.RunName, record.User, record.TimeUtc, Tags(record), ct);
         try
         {
-            await client.LogBatchAsync(run.RunId, record.Params, record.Metrics, [], record.TimeUtc, ct);
+            await client.LogBatchAsync(run.RunId, Params(record), record.Metrics, [], record.TimeUtc, ct);
             await client.LogInputsAsync(run.RunId, DatasetInput(record), ct);
-            foreach (var (path, file) in artifacts)
+            var uploads = artifacts.Where(a => File.Exists(a.File))
+                .Select(a => (a.ArtifactPath, Bytes: (Func<Task<byte[]>>)(() => File.ReadAllBytesAsync(a.File, ct)))).ToList();
+            if (record.Shards is not null) uploads.Add((ShardsArtifact, () => Task.FromResult(ShardsJson(record))));
+            foreach (var (path, bytes) in uploads)
             {
-                if (!File.Exists(file)) continue;
-                try { await client.UploadArtifactAsync(run.ArtifactUri, path, await File.ReadAllBytesAsync(file, ct), ct); }
+                try { await client.UploadArtifactAsync(run.ArtifactUri, path, await bytes(), ct); }
                 catch (NotSupportedException ex)
                 {
                     warnings.Add(client.Redact(ex.Message)); // names the server's artifact URI
@@ -46,6 +49,25 @@ public static class MlflowTracker
         // Ids come from the server and go into records: stored only without the credentials.
         return new MlflowLogResult(new MlflowRunRef(trackingUri, client.Redact(experimentId), client.Redact(run.RunId)), warnings);
     }
+
+    /// <summary>The run's param for a merged dataset: how many shards it was assembled from.</summary>
+    public const string ShardsParam = "synth.shards";
+    /// <summary>The run's artifact for a merged dataset: the shards it was assembled from (<see cref="ShardsJson"/>).</summary>
+    public const string ShardsArtifact = "lineage/shards.json";
+
+    /// <summary>The record's params (the effective config), plus <see cref="ShardsParam"/> for a merged dataset.</summary>
+    public static IReadOnlyDictionary<string, string> Params(LineageRecord r)
+    {
+        if (r.Shards is null) return r.Params;
+        var all = new Dictionary<string, string>(r.Params, StringComparer.Ordinal);
+        all.TryAdd(ShardsParam, r.Shards.Count.ToString(CultureInfo.InvariantCulture));
+        return all;
+    }
+
+    /// <summary>lineage/shards.json: the dataset and its shards, each as the record lists it (range, shard manifest, its SHA-256).</summary>
+    public static byte[] ShardsJson(LineageRecord r) => JsonSerializer.SerializeToUtf8Bytes(
+        new { dataset = r.Dataset.Name, digest = r.Dataset.Digest, shards = r.Shards },
+        new JsonSerializerOptions(LineageRecord.JsonOptions) { WriteIndented = true });
 
     /// <summary>How long marking a broken-off run FAILED may take: 5 s, or the request limit when that is shorter.</summary>
     public static TimeSpan FailedMarkLimit(MlflowSettings s) => s.Total < TimeSpan.FromSeconds(5) ? s.Total : TimeSpan.FromSeconds(5);

@@ -36,6 +36,8 @@ public sealed class SynthLineage : MSBuildTask, ICancelableTask
     public ITaskItem[] Inputs { get; set; } = [];
     /// <summary>Files and folders the build writes into the tree; their changes do not make it dirty.</summary>
     public ITaskItem[] IgnoredPaths { get; set; } = [];
+    /// <summary>SynthMerge's MergedShards when the dataset was merged from shards; empty for a single build.</summary>
+    public ITaskItem[] Shards { get; set; } = [];
 
     [Output] public string RunId { get; private set; } = "";
 
@@ -59,7 +61,8 @@ public sealed class SynthLineage : MSBuildTask, ICancelableTask
             Status == LineageRecord.Failed ? LineageRecord.Failed : LineageRecord.Finished,
             LogFile, inputs, TrackingUri, Experiment, Required,
             IgnoredPaths: IgnoredPaths.Select(i => i.GetMetadata("FullPath")).ToList(), Spec: config.Spec,
-            MlflowTimeout: string.IsNullOrWhiteSpace(MlflowTimeout) ? null : MlflowTimeout), _cancel.Token);
+            MlflowTimeout: string.IsNullOrWhiteSpace(MlflowTimeout) ? null : MlflowTimeout,
+            Shards: Shards.Length > 0 ? Shards.Select(ShardItems.FromItem).OrderBy(s => s.Range.Index).ToList() : null), _cancel.Token);
         foreach (var d in outcome.Diagnostics) Log.Log(d);
         if (outcome.Record is { } r)
         {

@@ -29,6 +29,9 @@ public sealed class SynthMerge : MSBuildTask, ICancelableTask
     [Output] public int UnchangedSamples { get; private set; }
     [Output] public int RemovedSamples { get; private set; }
     [Output] public double MergeSeconds { get; private set; }
+    /// <summary>The shards merged, for the lineage stage: item = the shard manifest (relative to the dataset folder),
+    /// metadata Index, Count, Start, End (the range [Start, End)) and Sha256 (of the shard manifest file).</summary>
+    [Output] public ITaskItem[] MergedShards { get; private set; } = [];
 
     public void Cancel() => _cancel.Cancel();
 
@@ -54,6 +57,7 @@ public sealed class SynthMerge : MSBuildTask, ICancelableTask
         UnchangedSamples = spec.Samples - result.Changed;
         RemovedSamples = result.Removed;
         MergeSeconds = result.Elapsed.TotalSeconds;
+        MergedShards = result.Shards.Select(ShardItems.ToItem).ToArray();
         Log.LogMessage(MessageImportance.High, string.Format(CultureInfo.InvariantCulture,
             "  {0}: merged {1} shards, {2} samples ({3} changed, {4} removed), {5:F1} MB verified in {6:F1} s, digest {7} -> {8}",
             spec.Name, count, spec.Samples, result.Changed, result.Removed, result.VerifiedBytes / 1e6, result.Elapsed.TotalSeconds,

@@ -1,6 +1,7 @@
 using SynthBuild.Core.Config;
 using SynthBuild.Lineage;
 using SynthBuild.Core.Pipeline;
+using SynthBuild.Core.Sharding;
 
 namespace SynthBuild.Cli.Tests;
 
@@ -40,6 +41,34 @@ public sealed class LineageCliTests : IDisposable
         var (bad, _, err) = Run("lineage", log);
         Assert.Equal(SynthCli.ExitBadInput, bad);
         Assert.Contains($"{log}(2,1): error SYN6005", err);
+    }
+
+    [Fact]
+    public void Lineage_says_a_merged_dataset_was_merged_from_its_shards_and_json_keeps_them()
+    {
+        string config = Path.Combine(_dir, "synth.json");
+        File.WriteAllText(config, """{ "name": "cli", "samples": 5, "image": { "width": 80, "height": 60 }, "camera": { "intrinsics": { "fx": 60, "fy": 60, "cx": 40, "cy": 30 } } }""");
+        var spec = ConfigLoader.Load(config).Spec!;
+        string data = Path.Combine(_dir, "bin", "dataset");
+        for (int i = 0; i < 2; i++)
+            Assert.True(new DatasetBuilder(spec, data, new BuildOptions(Shard: ShardPartition.Range(i, 2, spec.Samples))).Build().Succeeded);
+        var merge = ShardMerger.Merge(spec, data, 2);
+        Assert.True(merge.Succeeded);
+        string log = Path.Combine(_dir, LineageLog.DefaultFileName);
+        var outcome = LineageRecorder.Record(new LineageRequest(Path.Combine(_dir, "cli.synthproj"), config, data, new(), null,
+            new GenerationFigures(5, 0, 0, 0.5), LineageRecord.Finished, log, [], Environment: _ => null, Shards: merge.Shards));
+        Assert.True(outcome.Succeeded);
+
+        var (code, stdout, _) = Run("lineage", _dir);
+        Assert.Equal(SynthCli.ExitOk, code);
+        Assert.Contains("merged from 2 shards: 0 [0, 2), 1 [2, 5)", stdout);
+        var (jsonCode, json, _) = Run("lineage", _dir, "--json");
+        Assert.Equal(SynthCli.ExitOk, jsonCode);
+        using var doc = System.Text.Json.JsonDocument.Parse(json.Trim());
+        var shards = doc.RootElement.GetProperty("shards");
+        Assert.Equal(2, shards.GetArrayLength());
+        Assert.Equal(merge.Shards[1].Sha256, shards[1].GetProperty("sha256").GetString());
+        Assert.Equal(5, shards[1].GetProperty("range").GetProperty("end").GetInt32());
     }
 
     [Fact]

@@ -11,12 +11,18 @@ namespace SynthBuild.Core.Sharding;
 /// <param name="Manifest">The merged manifest; null when the merge failed (then nothing was written).</param>
 /// <param name="Changed">Samples whose entry differs from the manifest.json the folder had before (all, the first time).</param>
 /// <param name="Removed">Samples of an earlier, larger dataset removed from the folder (as a build removes them).</param>
-/// <param name="ShardFiles">The shard manifests merged, in shard order (paths relative to the dataset folder).</param>
-public sealed record MergeResult(Manifest? Manifest, int Changed, int Removed, IReadOnlyList<string> ShardFiles, long VerifiedBytes,
+/// <param name="Shards">The shards merged, in shard order; empty when the merge failed.</param>
+public sealed record MergeResult(Manifest? Manifest, int Changed, int Removed, IReadOnlyList<MergedShard> Shards, long VerifiedBytes,
     TimeSpan Elapsed, IReadOnlyList<Diagnostic> Diagnostics)
 {
     public bool Succeeded => Manifest is not null && !Diagnostics.Any(d => d.IsError);
 }
+
+/// <summary>One shard a merge took in, as the lineage record lists it.</summary>
+/// <param name="Range">The shard's index, shard count and sample range [Start, End).</param>
+/// <param name="Manifest">Its shard manifest, relative to the dataset folder ("shards/shard-0001-of-0003.json").</param>
+/// <param name="Sha256">The SHA-256 of the shard manifest file's bytes the merge checked (lowercase hex).</param>
+public sealed record MergedShard(ShardRange Range, string Manifest, string Sha256);
 
 /// <summary>
 /// Turns the shard manifests of a dataset folder into the dataset a single build would have written. It checks that
@@ -56,13 +62,12 @@ public static partial class ShardMerger
         var entries = new ManifestSample?[spec.Samples];
         var owner = new string?[spec.Samples];
         var byRecordedIndex = new Dictionary<int, string>();
-        var files = new List<string>(shards);
         var loaded = new List<(string Path, ShardManifest Shard)>(shards);
+        var merged = new List<MergedShard>(shards);
         for (int i = 0; i < shards; i++)
         {
             string path = ShardManifest.PathFor(root, i, shards);
-            files.Add(Path.GetRelativePath(root, path).Replace('\\', '/'));
-            ShardManifest? m = ShardManifest.TryRead(path, out string? problem);
+            ShardManifest? m = ShardManifest.TryRead(path, out string? problem, out string sha256);
             if (m is null)
             {
                 errors.Add(problem is null
@@ -70,18 +75,18 @@ public static partial class ShardMerger
                     : Diagnostic.Error(SynCodes.ShardCorrupt, $"The shard manifest is unreadable ({problem}). Rebuild shard {i} of {shards}.", path));
                 continue;
             }
-            Check(m, i, path);
+            if (Check(m, i, path)) merged.Add(new MergedShard(m.Range, Path.GetRelativePath(root, path).Replace('\\', '/'), sha256));
         }
         if (errors.Count > 0) return Fail();
 
-        void Check(ShardManifest m, int i, string path)
+        bool Check(ShardManifest m, int i, string path)
         {
             if (m.Engine != EngineInfo.Version || m.SpecHash != specHash || m.DatasetSamples != spec.Samples)
             {
                 errors.Add(Diagnostic.Error(SynCodes.ShardStale,
                     $"The shard was built from another config or engine (spec {m.SpecHash[..Math.Min(12, m.SpecHash.Length)]}, {m.DatasetSamples} samples, {m.Engine}); " +
                     $"this project is spec {specHash[..12]}, {spec.Samples} samples, {EngineInfo.Version}. Rebuild shard {i} of {shards}.", path));
-                return;
+                return false;
             }
             if (byRecordedIndex.TryGetValue(m.Range.Index, out string? first) || m.Range.Count != shards)
             {
@@ -89,7 +94,7 @@ public static partial class ShardMerger
                     $"The manifest records shard {m.Range.Index} of {m.Range.Count}" +
                     (first is null ? $", not shard {i} of {shards} as its name says" : $", as {first} does") +
                     $" (a copied or renamed shard manifest). Rebuild shard {i} of {shards}.", path));
-                return;
+                return false;
             }
             byRecordedIndex[m.Range.Index] = path;
             ShardRange expected = ShardPartition.Range(i, shards, spec.Samples);
@@ -98,7 +103,7 @@ public static partial class ShardMerger
                 errors.Add(Diagnostic.Error(SynCodes.ShardOverlap,
                     $"The shard covers samples [{m.Range.Start}, {m.Range.End}), but shard {i} of {shards} owns [{expected.Start}, {expected.End}): " +
                     $"its range overlaps another shard's or leaves a gap. Rebuild shard {i} of {shards}.", path));
-                return;
+                return false;
             }
             foreach (var s in m.Samples)
             {
@@ -106,19 +111,19 @@ public static partial class ShardMerger
                 {
                     errors.Add(Diagnostic.Error(SynCodes.ShardOverlap,
                         $"The shard lists sample {s.Index}, outside its range [{expected.Start}, {expected.End}). Rebuild shard {i} of {shards}.", path));
-                    return;
+                    return false;
                 }
                 if (owner[s.Index] is not null)
                 {
                     errors.Add(Diagnostic.Error(SynCodes.ShardDuplicated,
                         $"The shard lists sample {s.Index} twice. Rebuild shard {i} of {shards}.", path));
-                    return;
+                    return false;
                 }
                 if (s.Key != DatasetBuilder.SampleKey(specHash, spec.Seed, s.Index))
                 {
                     errors.Add(Diagnostic.Error(SynCodes.ShardStale,
                         $"Sample {s.Index}'s input key differs from this project's (another seed or config). Rebuild shard {i} of {shards}.", path));
-                    return;
+                    return false;
                 }
                 owner[s.Index] = path;
                 entries[s.Index] = s;
@@ -127,9 +132,10 @@ public static partial class ShardMerger
             {
                 errors.Add(Diagnostic.Error(SynCodes.ShardIncomplete,
                     $"The shard lists {m.Samples.Count} of its {expected.End - expected.Start} samples: it did not finish. Run shard {i} of {shards} again (it resumes), then merge.", path));
-                return;
+                return false;
             }
             loaded.Add((path, m));
+            return true;
         }
 
         // Every file, every shard, in parallel; one diagnostic per damaged shard naming its first damaged file.
@@ -165,6 +171,6 @@ public static partial class ShardMerger
             if (!oldByIndex.TryGetValue(e!.Index, out var prev) || prev.Key != e.Key || !prev.Files.SequenceEqual(e.Files)) changed++;
         AtomicFile.RemoveLeftovers(root); // temporary files of killed shards
         var (manifest, removed) = DatasetBuilder.WriteDataset(root, spec, specHash, old, entries);
-        return new MergeResult(manifest, changed, removed, files, verifiedBytes, clock.Elapsed, errors);
+        return new MergeResult(manifest, changed, removed, merged, verifiedBytes, clock.Elapsed, errors);
     }
 }

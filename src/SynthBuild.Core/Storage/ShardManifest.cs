@@ -54,13 +54,19 @@ public sealed record ShardManifest(string Engine, string SpecHash, int DatasetSa
     }
 
     /// <summary>Reads a shard manifest; null with <paramref name="problem"/> set when it is unreadable, null alone when missing.</summary>
-    public static ShardManifest? TryRead(string path, out string? problem)
+    public static ShardManifest? TryRead(string path, out string? problem) => TryRead(path, out problem, out _);
+
+    /// <summary>As <see cref="TryRead(string, out string?)"/>, with the SHA-256 of the bytes it parsed (lowercase hex; empty when none were read).</summary>
+    public static ShardManifest? TryRead(string path, out string? problem, out string fileSha256)
     {
         problem = null;
+        fileSha256 = "";
         if (!File.Exists(path)) return null;
         try
         {
-            using var doc = JsonDocument.Parse(File.ReadAllBytes(path));
+            byte[] bytes = File.ReadAllBytes(path);
+            fileSha256 = DatasetWriter.Sha256Hex(bytes);
+            using var doc = JsonDocument.Parse(bytes);
             var root = doc.RootElement;
             if (root.GetProperty("format").GetInt32() != FormatVersion) { problem = "unknown shard manifest format"; return null; }
             var range = new ShardRange(root.GetProperty("shard").GetInt32(), root.GetProperty("shards").GetInt32(),

@@ -52,6 +52,10 @@ public class ShardedBuildTests
         Assert.True(merged.Succeeded, string.Join("\n", merged.Diagnostics));
         Assert.Equal(whole.Digest, merged.Manifest!.Digest);
         Assert.Equal(Samples, merged.Changed);
+        // Each shard it took in, for the lineage record: its range, its shard manifest and that file's SHA-256.
+        Assert.Equal(Enumerable.Range(0, Shards).Select(i => ShardPartition.Range(i, Shards, Samples)), merged.Shards.Select(s => s.Range));
+        foreach (var s in merged.Shards)
+            Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(Path.Combine(dir, s.Manifest)))), s.Sha256);
         Assert.Equal(File.ReadAllBytes(Path.Combine(single, Manifest.FileName)), File.ReadAllBytes(Path.Combine(dir, Manifest.FileName)));
         Assert.Equal(File.ReadAllBytes(Path.Combine(single, DatasetLayout.DatasetFile)), File.ReadAllBytes(Path.Combine(dir, DatasetLayout.DatasetFile)));
         Assert.Equal(Contents(single), Contents(dir));
@@ -148,6 +152,7 @@ public class ShardedBuildTests
         var r = ShardMerger.Merge(mergeSpec ?? spec, dir, shards);
         Assert.False(r.Succeeded);
         Assert.Null(r.Manifest);
+        Assert.Empty(r.Shards); // nothing merged, so nothing for a lineage record to list
         // One error per bad shard, each naming its shard file.
         Assert.Equal(mergeSpec is null ? 1 : Shards, r.Diagnostics.Count);
         Assert.All(r.Diagnostics, d => Assert.True(d.IsError && d.Code == code, d.ToString()));
