@@ -18,7 +18,7 @@ public sealed record ReleaseStoreLocation(StoreKind Kind, string Container, stri
         StoreKind? kind = scheme switch { "az" => StoreKind.AzureBlob, "s3" => StoreKind.S3, _ => null };
         if (kind is null)
             throw Bad(given, sep < 0 ? "no scheme" : $"the unknown scheme '{scheme}://'");
-        string rest = given[(sep + 3)..].Trim('/');
+        string rest = given[(sep + 3)..].TrimEnd('/');
         int slash = rest.IndexOf('/');
         string container = slash < 0 ? rest : rest[..slash];
         string prefix = slash < 0 ? "" : rest[(slash + 1)..].Trim('/');

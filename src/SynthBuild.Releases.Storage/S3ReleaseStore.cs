@@ -57,6 +57,8 @@ internal sealed class S3ReleaseStore(AmazonS3Client client, string bucket, strin
                 BucketName = bucket, Key = key, FilePath = file,
                 // S3 conditional write; a server that ignores it is covered by the check before the upload.
                 IfNoneMatch = "*",
+                // A plain signed body: servers without aws-chunked support store the chunk framing as content.
+                UseChunkEncoding = false,
                 ContentType = file.EndsWith(".sha256", StringComparison.Ordinal) ? "text/plain" : "application/gzip",
             }, ct);
         }

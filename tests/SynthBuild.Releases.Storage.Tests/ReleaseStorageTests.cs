@@ -58,7 +58,7 @@ public sealed class ReleaseStorageTests(StorageServers servers, ReleaseFixture r
             return;
         }
         using var s3 = servers.S3Client();
-        s3.PutObjectAsync(new PutObjectRequest { BucketName = StorageServers.Bucket, Key = key, InputStream = new MemoryStream(bytes) }).GetAwaiter().GetResult();
+        s3.PutObjectAsync(new PutObjectRequest { BucketName = StorageServers.Bucket, Key = key, InputStream = new MemoryStream(bytes), UseChunkEncoding = false }).GetAwaiter().GetResult();
     }
 
     private void DeleteObject(string kind, string key)
@@ -217,16 +217,17 @@ public sealed class ReleaseStorageTests(StorageServers servers, ReleaseFixture r
     }
 
     [Fact]
-    public void A_wrong_secret_is_refused_by_the_server_and_the_secret_is_redacted_from_the_message()
+    public void A_wrong_key_is_refused_by_the_server_and_the_key_is_redacted_from_the_message()
     {
-        const string secret = "wrong-secret-7f3a9c1e5b";
-        var pull = Synth(servers.S3Env(secret: secret), "release", "pull", ReleaseFixture.Reference, "--store", Store("s3"), "--out", _dir);
+        string wrongKey = Convert.ToBase64String("not the azurite account key, 64 bytes long......................"u8);
+        var env = new Dictionary<string, string> { ["AZURE_STORAGE_CONNECTION_STRING"] = servers.AzureConnectionString().Replace(StorageServers.AzuriteKey, wrongKey) };
+        var pull = Synth(env, "release", "pull", ReleaseFixture.Reference, "--store", Store("az"), "--out", _dir);
         Assert.Equal(SynthCli.ExitBadInput, pull.Code);
-        Assert.Contains($"error {SynCodes.StoreRequestFailed}: Could not read s3://releases/", pull.Err);
+        Assert.Contains($"error {SynCodes.StoreRequestFailed}: Could not read az://releases/", pull.Err);
         Assert.Contains("HTTP 403", pull.Err);
-        Assert.DoesNotContain(secret, pull.Err);
-        Assert.Equal("wrong-*** and AccountKey=***;", StoreCredentials.Redact($"wrong-{secret} and AccountKey={StorageServers.AzuriteKey};",
-            StoreCredentials.Secrets(n => n == "AWS_SECRET_ACCESS_KEY" ? secret : n == "AZURE_STORAGE_CONNECTION_STRING" ? servers.AzureConnectionString() : null)));
+        Assert.DoesNotContain(wrongKey, pull.Err);
+        Assert.Equal("x-*** and AccountKey=***;", StoreCredentials.Redact($"x-{wrongKey} and AccountKey={StorageServers.S3Secret};",
+            StoreCredentials.Secrets(n => n == "AWS_SECRET_ACCESS_KEY" ? StorageServers.S3Secret : env.GetValueOrDefault(n))));
     }
 
     [Fact]

@@ -41,7 +41,7 @@ public sealed class StorageServers : IDisposable
                 throw new InvalidOperationException($"The storage test servers are not installed: expected {Path.Combine(bin, tool)}. Run 'npm ci --prefix {ServersDir}' (.ci/run does) with Node 20 or later.");
         AzuritePort = FreePort();
         S3Port = FreePort();
-        Start(Path.Combine(bin, "azurite-blob"), $"--silent --inMemoryPersistence --skipApiVersionCheck --disableTelemetry --blobHost 127.0.0.1 --blobPort {AzuritePort} --location {Path.Combine(_data, "azurite")}");
+        Start(Path.Combine(bin, "azurite-blob"), $"--silent --inMemoryPersistence --skipApiVersionCheck --disableTelemetry --blobHost 127.0.0.1 --blobPort {AzuritePort}");
         Directory.CreateDirectory(Path.Combine(_data, "s3"));
         Start(Path.Combine(bin, "s3rver"), $"--silent --address 127.0.0.1 --port {S3Port} --directory {Path.Combine(_data, "s3")} --configure-bucket {Bucket}");
         WaitForPort(AzuritePort, "azurite-blob", _processes[0]);
@@ -73,7 +73,7 @@ public sealed class StorageServers : IDisposable
 
     private void Start(string file, string args)
     {
-        var psi = new ProcessStartInfo(file, args) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var psi = new ProcessStartInfo(file, args) { WorkingDirectory = _data, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         var log = new StringBuilder();
         var p = new Process { StartInfo = psi };
         p.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.AppendLine(e.Data); };
