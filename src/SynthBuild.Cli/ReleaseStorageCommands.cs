@@ -12,8 +12,8 @@ internal static class ReleaseStorageCommands
 
     private static Option<string> StoreOption() => new("--store")
     {
-        HelpName = "az://CONTAINER[/PREFIX]|s3://BUCKET[/PREFIX]",
-        Description = $"The release store (default: ${StoreVariable}). Credentials from AZURE_STORAGE_CONNECTION_STRING, or AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION and AWS_ENDPOINT_URL_S3.",
+        HelpName = "URL",
+        Description = $"The release store, az://CONTAINER[/PREFIX] or s3://BUCKET[/PREFIX] (default: ${StoreVariable}). Credentials from AZURE_STORAGE_CONNECTION_STRING, or AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION and AWS_ENDPOINT_URL_S3.",
     };
 
     public static Command Push(TextWriter stdout, TextWriter stderr, Func<string, string?> env)

@@ -27,6 +27,8 @@ public static partial class ReleaseStorage
         var secrets = StoreCredentials.Secrets(env);
         try
         {
+            if (string.IsNullOrWhiteSpace(archive))
+                throw new DiagnosticException(Diagnostic.Error(SynCodes.PushArchiveInvalid, "Expected the path of a release archive to push; found an empty path."));
             return PushCore(Path.GetFullPath(archive), storeUrl, env, timeout ?? DefaultTimeout);
         }
         catch (DiagnosticException ex) { return Failed(ex.Diagnostic, secrets); }
@@ -38,7 +40,7 @@ public static partial class ReleaseStorage
         var secrets = StoreCredentials.Secrets(env);
         try
         {
-            return PullCore(reference, storeUrl, Path.GetFullPath(destination), env, timeout ?? DefaultTimeout);
+            return PullCore(reference, storeUrl, Path.GetFullPath(string.IsNullOrWhiteSpace(destination) ? "." : destination), env, timeout ?? DefaultTimeout);
         }
         catch (DiagnosticException ex) { return Failed(ex.Diagnostic, secrets); }
         catch (StoreRequestException ex) { return Failed(Diagnostic.Error(SynCodes.StoreRequestFailed, ex.Message + " (the destination is untouched)."), secrets); }

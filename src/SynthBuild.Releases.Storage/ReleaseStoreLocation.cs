@@ -13,6 +13,9 @@ public sealed record ReleaseStoreLocation(StoreKind Kind, string Container, stri
     public static ReleaseStoreLocation Parse(string? url)
     {
         string given = url?.Trim() ?? "";
+        if (given.Length == 0)
+            throw new DiagnosticException(Diagnostic.Error(SynCodes.StoreUrlInvalid,
+                "Expected a release store URL az://CONTAINER[/PREFIX] or s3://BUCKET[/PREFIX] (--store, SynthReleaseStore or SYNTH_RELEASE_STORE); found none."));
         int sep = given.IndexOf("://", StringComparison.Ordinal);
         string scheme = sep < 0 ? "" : given[..sep].ToLowerInvariant();
         StoreKind? kind = scheme switch { "az" => StoreKind.AzureBlob, "s3" => StoreKind.S3, _ => null };

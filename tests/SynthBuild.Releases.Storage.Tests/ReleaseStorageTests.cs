@@ -199,6 +199,9 @@ public sealed class ReleaseStorageTests(StorageServers servers, ReleaseFixture r
         var noStore = Synth(servers.S3Env(), "release", "pull", ReleaseFixture.Reference, "--out", _dir);
         Assert.Equal(SynthCli.ExitBadInput, noStore.Code);
         Assert.Contains("synth: error: no release store: give --store", noStore.Err);
+        var emptyArchive = Synth(servers.S3Env(), "release", "push", "", "--store", Store("s3"));
+        Assert.Equal(SynthCli.ExitBadInput, emptyArchive.Code);
+        Assert.Contains($"error {SynCodes.PushArchiveInvalid}: Expected the path of a release archive", emptyArchive.Err);
     }
 
     [Theory]
