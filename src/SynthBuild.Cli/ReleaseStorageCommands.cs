@@ -63,6 +63,9 @@ internal static class ReleaseStorageCommands
     {
         foreach (var d in result.Diagnostics) stderr.WriteLine(d.ToString());
         if (result.Succeeded) return null;
-        return result.Diagnostics.Any(d => d.Code is SynCodes.PulledReleaseRejected or SynCodes.PushArchiveInvalid) ? SynthCli.ExitGateFailed : SynthCli.ExitBadInput;
+        // Exit 1 as `synth release verify`: the release was read and failed verification (its problems follow).
+        bool verifyFailed = result.Diagnostics.Any(d => d.Code == SynCodes.PulledReleaseRejected)
+            || result.Diagnostics is [{ Code: SynCodes.PushArchiveInvalid }, _, ..];
+        return verifyFailed ? SynthCli.ExitGateFailed : SynthCli.ExitBadInput;
     }
 }
