@@ -132,6 +132,7 @@ public static partial class ReleaseStorage
                 ? $"Expected release {name}@{version} at {location.Describe(archiveKey)}; found no such object."
                 : $"Expected {location.Describe(sidecarKey)} beside the archive; found none (a partial push). The release cannot be verified and is not pulled."));
 
+        bool created = !Directory.Exists(destination);
         Directory.CreateDirectory(destination);
         string temp = Path.Combine(destination, $".synth-pull-{Environment.ProcessId}-{Guid.NewGuid():N}{AtomicFile.TempSuffix}");
         Directory.CreateDirectory(temp);
@@ -159,6 +160,8 @@ public static partial class ReleaseStorage
         finally
         {
             Directory.Delete(temp, recursive: true);
+            // A refused pull leaves no trace, not even the folder it made.
+            if (created && !File.Exists(target) && !Directory.EnumerateFileSystemEntries(destination).Any()) Directory.Delete(destination);
         }
     }
 
