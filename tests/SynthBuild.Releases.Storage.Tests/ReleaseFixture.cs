@@ -6,7 +6,7 @@ using SynthBuild.TestSupport;
 
 namespace SynthBuild.Releases.Storage.Tests;
 
-/// <summary>One real release, made once per test class: a 3-sample dataset in a git repository, released as
+/// <summary>One real release, made once per test run: a 3-sample dataset in a git repository, released as
 /// small@1.2.0 by DatasetRelease (archive, .sha256, tag).</summary>
 public sealed class ReleaseFixture
 {

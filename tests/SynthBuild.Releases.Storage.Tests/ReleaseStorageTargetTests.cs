@@ -5,7 +5,8 @@ using SynthBuild.TestSupport;
 namespace SynthBuild.Releases.Storage.Tests;
 
 /// <summary>The SDK's ReleasePush / ReleasePull targets, run by a real `dotnet build` against s3rver and Azurite.</summary>
-public sealed class ReleaseStorageTargetTests(StorageServers servers, ReleaseFixture release) : IClassFixture<StorageServers>, IClassFixture<ReleaseFixture>
+[Collection(StorageCollection.Name)]
+public sealed class ReleaseStorageTargetTests(StorageServers servers, ReleaseFixture release)
 {
     [Fact]
     public void ReleasePush_then_ReleasePull_round_trip_through_dotnet_build_and_a_second_push_fails_the_build()

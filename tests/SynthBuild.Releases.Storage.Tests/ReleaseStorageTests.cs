@@ -10,7 +10,8 @@ using SynthBuild.TestSupport;
 namespace SynthBuild.Releases.Storage.Tests;
 
 /// <summary>`synth release push` / `pull` against real Azurite and s3rver servers.</summary>
-public sealed class ReleaseStorageTests(StorageServers servers, ReleaseFixture release) : IClassFixture<StorageServers>, IClassFixture<ReleaseFixture>, IDisposable
+[Collection(StorageCollection.Name)]
+public sealed class ReleaseStorageTests(StorageServers servers, ReleaseFixture release) : IDisposable
 {
     private readonly string _dir = SmallDataset.TempDir();
     /// <summary>A prefix of its own per test, so tests share the servers without seeing each other's releases.</summary>

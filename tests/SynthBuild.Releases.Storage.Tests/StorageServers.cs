@@ -9,8 +9,15 @@ using SynthBuild.TestSupport;
 
 namespace SynthBuild.Releases.Storage.Tests;
 
+/// <summary>The test classes that share one pair of servers and one release (started once per test run).</summary>
+[CollectionDefinition(Name)]
+public sealed class StorageCollection : ICollectionFixture<StorageServers>, ICollectionFixture<ReleaseFixture>
+{
+    public const string Name = "storage servers";
+}
+
 /// <summary>
-/// Real storage servers for the whole test class: Azurite's blob service (Microsoft's Azure Storage emulator) and
+/// Real storage servers for the storage test collection: Azurite's blob service (Microsoft's Azure Storage emulator) and
 /// s3rver (an S3-compatible server), both from npm in servers/node_modules (`npm ci` there; .ci/run does it).
 /// Each starts on a free port with its data in a temporary folder and is stopped at the end.
 /// </summary>
