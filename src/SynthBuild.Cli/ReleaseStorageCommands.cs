@@ -1,5 +1,6 @@
 using System.CommandLine;
 using SynthBuild.Core.Diagnostics;
+using SynthBuild.Lineage;
 using SynthBuild.Releases.Storage;
 
 namespace SynthBuild.Cli;
@@ -39,16 +40,24 @@ internal static class ReleaseStorageCommands
         var reference = SynthCli.RejectOptionLike(new Argument<string>("NAME@VERSION") { Description = "The release to fetch, e.g. tabletop@1.2.0." });
         var store = StoreOption();
         var outDir = SynthCli.OptionalPath("--out", "DIR", "Folder to put NAME-VERSION.tar.gz and its .sha256 in (default: the current folder).");
+        var extractDir = SynthCli.OptionalPath("--extract", "DIR", "Also extract the verified archive into DIR (empty or new), as 'synth release extract' does.");
         var command = new Command("pull", "Download a release archive and its .sha256, verify every file against the manifest, then move them into --out; a tampered or partial download is refused and nothing is written. Exit code 1 if verification fails, 2 on any other problem.")
         {
-            reference, store, outDir,
+            reference, store, outDir, extractDir,
         };
         command.SetAction(p =>
         {
             var result = ReleaseStorage.Pull(p.GetRequiredValue(reference), StoreOf(p.GetValue(store), env), p.GetValue(outDir) ?? ".", env);
             if (Report(result, stderr) is int failed) return failed;
             stdout.WriteLine($"pulled {result.Location} into {result.Archive}: verified, {result.FilesVerified} files intact");
-            return SynthCli.ExitOk;
+            if (p.GetValue(extractDir) is not { } dest) return SynthCli.ExitOk;
+            var problems = ReleaseArchive.Extract(result.Archive!, dest);
+            foreach (var d in problems) stderr.WriteLine(d.ToString());
+            if (problems.Count > 0) return problems.Any(d => d.Code == SynCodes.ExtractDestinationNotEmpty) ? SynthCli.ExitBadInput : SynthCli.ExitGateFailed;
+            var report = ReleaseVerifier.Verify(dest);
+            foreach (var d in report.Problems) stderr.WriteLine(d.ToString());
+            stdout.WriteLine(report.Ok ? $"extracted into {dest}: verified, {report.FilesChecked} files intact" : $"extracted into {dest}: {report.Problems.Count} problem(s)");
+            return report.Ok ? SynthCli.ExitOk : SynthCli.ExitGateFailed;
         });
         return command;
     }

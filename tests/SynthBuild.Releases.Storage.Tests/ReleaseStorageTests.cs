@@ -92,6 +92,13 @@ public sealed class ReleaseStorageTests(StorageServers servers, ReleaseFixture r
         var report = ReleaseVerifier.Verify(Path.Combine(dest, release.ArchiveName));
         Assert.True(report.Ok, string.Join("\n", report.Problems));
         Assert.True(report.FilesChecked > 10);
+
+        // --extract: the folder a trainer reads, verified file by file.
+        string data = Path.Combine(_dir, "data");
+        var extract = Synth(Env(kind), "release", "pull", ReleaseFixture.Reference, "--store", Store(kind), "--out", Path.Combine(_dir, "again"), "--extract", data);
+        Assert.True(extract.Code == SynthCli.ExitOk, extract.Err);
+        Assert.Contains($"extracted into {data}: verified, {report.FilesChecked} files intact", extract.Out);
+        Assert.True(File.Exists(Path.Combine(data, $"{ReleaseFixture.Name}-{ReleaseFixture.Version}", "manifest.json")));
     }
 
     [Theory]
