@@ -21,9 +21,13 @@ public static class SynthCli
     /// (unknown option, missing argument, unreadable file, SYN diagnostic); 3 internal error (a bug).</summary>
     public const int ExitOk = 0, ExitGateFailed = 1, ExitBadInput = 2, ExitInternal = 3;
 
-    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr) =>
+        Run(args, stdout, stderr, Environment.GetEnvironmentVariable);
+
+    /// <param name="env">Where commands read environment variables (release store credentials).</param>
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr, Func<string, string?> env)
     {
-        Command root = BuildCommands(stdout, stderr);
+        Command root = BuildCommands(stdout, stderr, env);
         // `synth help [COMMAND...]` is `synth [COMMAND...] --help`.
         if (args is ["help", .. var rest]) args = [.. rest, "--help"];
         if (args.Length == 0)
@@ -73,8 +77,9 @@ public static class SynthCli
     private const int MaxHelpWidth = 110;
 
     /// <summary>The whole command tree; actions write to <paramref name="stdout"/> and <paramref name="stderr"/>.</summary>
-    internal static Command BuildCommands(TextWriter stdout, TextWriter stderr)
+    internal static Command BuildCommands(TextWriter stdout, TextWriter stderr, Func<string, string?>? env = null)
     {
+        env ??= Environment.GetEnvironmentVariable;
         // Not RootCommand: its name is the host executable's, which under `dotnet test` or `dotnet synth.dll` is not synth.
         var root = new Command("synth", "SynthBuild's command line: evaluate detections or an ONNX detector, compare quality reports, read lineage, verify and extract releases, draw contact sheets.")
         {
@@ -84,7 +89,7 @@ public static class SynthCli
             Sim2RealCommand(stdout, stderr),
             MakeFixtureCommand(stdout),
             LineageCommand(stdout),
-            ReleaseCommand(stdout, stderr),
+            ReleaseCommand(stdout, stderr, env),
             ContactSheetCommand(stdout),
             QualityCommands.Command(stdout, stderr),
             ModelCommands.ModelEval(stdout),
@@ -320,8 +325,8 @@ public static class SynthCli
         return command;
     }
 
-    /// <summary>synth release verify PATH | synth release extract ARCHIVE --out DIR.</summary>
-    private static Command ReleaseCommand(TextWriter stdout, TextWriter stderr)
+    /// <summary>synth release verify PATH | extract ARCHIVE --out DIR | push ARCHIVE --store URL | pull NAME@VERSION --store URL.</summary>
+    private static Command ReleaseCommand(TextWriter stdout, TextWriter stderr, Func<string, string?> env)
     {
         var verifyPath = PathArgument("ARCHIVE.tar.gz|FOLDER", "A release archive or an extracted release folder.");
         var verify = new Command("verify", "Check every file of a release against its manifest and release.json; exit code 1 on any problem.") { verifyPath };
@@ -355,7 +360,10 @@ public static class SynthCli
             stdout.WriteLine(FormattableString.Invariant($"extracted {path} into {dest}: {(report.Ok ? $"verified, {report.FilesChecked} files intact" : $"{report.Problems.Count} problem(s)")}"));
             return report.Ok ? ExitOk : ExitGateFailed;
         });
-        return new Command("release", "Verify or extract a dataset release (docs/lineage.md).") { verify, extract };
+        return new Command("release", "Verify, extract, push or pull a dataset release (docs/lineage.md).")
+        {
+            verify, extract, ReleaseStorageCommands.Push(stdout, stderr, env), ReleaseStorageCommands.Pull(stdout, stderr, env),
+        };
     }
 
     private static Command ContactSheetCommand(TextWriter stdout)

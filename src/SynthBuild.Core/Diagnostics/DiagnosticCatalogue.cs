@@ -75,6 +75,15 @@ public static class SynCodes
     public const string NotARelease = "SYN6025";
     public const string ExtractDestinationNotEmpty = "SYN6026";
     public const string ReleaseTagMismatch = "SYN6027";
+    public const string StoreUrlInvalid = "SYN6050";
+    public const string StoreCredentialsMissing = "SYN6051";
+    public const string StoreRequestFailed = "SYN6052";
+    public const string StoreVersionExists = "SYN6053";
+    public const string StoreReleaseNotFound = "SYN6054";
+    public const string PulledReleaseRejected = "SYN6055";
+    public const string PullDestinationExists = "SYN6056";
+    public const string BadReleaseReference = "SYN6057";
+    public const string PushArchiveInvalid = "SYN6058";
 
     // 7xxx evaluation
     public const string CocoFileNotReadable = "SYN7001";
@@ -277,6 +286,24 @@ public static class DiagnosticCatalogue
             "A release is extracted only into an empty folder, so that nothing is overwritten; the destination already holds files. Choose another folder."),
         new(SynCodes.ReleaseTagMismatch, DiagnosticStage.Lineage, E, "Release disagrees with its git tag",
             "Verifying a release in a repository that holds its tag <dataset>/v<version>: the tag's recorded dataset digest, archive SHA-256 or commit differs from release.json (or the archive), or release.json names another tag. The release was edited after it was made."),
+        new(SynCodes.StoreUrlInvalid, DiagnosticStage.Lineage, E, "Bad release store URL",
+            "The release store is not az://CONTAINER[/PREFIX] (Azure Blob Storage) or s3://BUCKET[/PREFIX] (S3 or an S3-compatible server): an unknown scheme, no container or bucket, or a malformed URL."),
+        new(SynCodes.StoreCredentialsMissing, DiagnosticStage.Lineage, E, "Release store credentials missing",
+            "No usable credentials for the release store in the environment: AZURE_STORAGE_CONNECTION_STRING (or AZURE_STORAGE_ACCOUNT and AZURE_STORAGE_KEY) for az://, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_REGION, or AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL for an S3-compatible server) for s3://. The message names the variables, never their values."),
+        new(SynCodes.StoreRequestFailed, DiagnosticStage.Lineage, E, "Release store request failed",
+            "The release store could not be reached or refused a request (connection refused, timeout, access denied, no such container or bucket) after retries. Secrets are redacted from the message; nothing was written locally."),
+        new(SynCodes.StoreVersionExists, DiagnosticStage.Lineage, E, "Version already in the release store",
+            "A push is refused because the store already holds that name and version (releases are immutable): bump DatasetVersion. Checked before the upload and enforced by a conditional put (If-None-Match: *)."),
+        new(SynCodes.StoreReleaseNotFound, DiagnosticStage.Lineage, E, "Release not in the store",
+            "A pull found no archive (or no .sha256 beside it: a partial push) for NAME@VERSION under the store URL."),
+        new(SynCodes.PulledReleaseRejected, DiagnosticStage.Lineage, E, "Pulled release rejected",
+            "A pulled archive failed verification against its .sha256, manifest and release.json (a tampered, partial or mismatched download; the verify errors follow), or is not the NAME@VERSION asked for. The download is deleted; the destination is untouched."),
+        new(SynCodes.PullDestinationExists, DiagnosticStage.Lineage, E, "Pull destination holds the release",
+            "A pull is refused because the destination folder already holds the archive or its .sha256; nothing is overwritten. Remove them or pull into another folder."),
+        new(SynCodes.BadReleaseReference, DiagnosticStage.Lineage, E, "Bad release reference",
+            "A pull needs NAME@VERSION: a dataset name (letters, digits, '.', '_', '-') and a semantic version."),
+        new(SynCodes.PushArchiveInvalid, DiagnosticStage.Lineage, E, "Release archive not pushable",
+            "A push is refused because the local archive is missing, has no .sha256 beside it, or fails verification (the verify errors follow); nothing was uploaded."),
 
         new(SynCodes.CocoFileNotReadable, DiagnosticStage.Evaluation, E, "COCO file unreadable",
             "A COCO ground-truth or results file cannot be read."),
