@@ -58,6 +58,13 @@ internal static partial class ShardsBenchmark
         long bytes = Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length);
         Console.WriteLine($"  shards built or verified in {bigGen.Wall:F1} s (CPU {bigGen.Cpu:F1} s; a cached dataset is only hash-checked), {bytes / 1e6:F0} MB on disk");
 
+        // The disk's own speed, for "hash verification at disk speed": the same files read with the same threads, no hashing.
+        Evict(dir);
+        var raw = Stopwatch.StartNew();
+        long read = ReadAll(dir, cores);
+        double diskMBs = read / 1e6 / raw.Elapsed.TotalSeconds;
+        Console.WriteLine($"  read evicted   {raw.Elapsed.TotalSeconds,6:F2} s, {diskMBs,7:F0} MB/s ({read / 1e6:F0} MB, {cores} threads, no hashing: the disk's speed)");
+
         var cold = Merge(o, big, dir, evict: true);
         var warm = Merge(o, big, dir, evict: false);
         var warm2 = Merge(o, big, dir, evict: false);
@@ -65,6 +72,7 @@ internal static partial class ShardsBenchmark
         foreach (var (label, m) in new[] { ("evicted", cold), ("warm", warm) })
             Console.WriteLine($"  merge {label,-8} {m.Elapsed.TotalSeconds,6:F2} s = {m.Elapsed.TotalSeconds * 10000 / o.MergeSamples,6:F2} s per 10,000 samples, " +
                               $"{m.VerifiedBytes / 1e6 / m.Elapsed.TotalSeconds,7:F0} MB/s verified ({m.VerifiedBytes / 1e6:F0} MB, {Threads()} threads)   load {LoadAverage()}");
+        Console.WriteLine($"  merge evicted at {cold.VerifiedBytes / 1e6 / cold.Elapsed.TotalSeconds / diskMBs:P0} of the disk's read speed");
         double mergePerSample = cold.Elapsed.TotalSeconds / o.MergeSamples;
 
         // (c) per-sample CPU cost and the projection.
@@ -175,6 +183,21 @@ internal static partial class ShardsBenchmark
     /// Drops the dataset's pages from the page cache without root and without touching the rest of a shared machine:
     /// fdatasync, then posix_fadvise(POSIX_FADV_DONTNEED) on every file (the kernel evicts clean pages it can).
     /// </summary>
+    private static long ReadAll(string dir, int threads)
+    {
+        long total = 0;
+        Parallel.ForEach(Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories), new ParallelOptions { MaxDegreeOfParallelism = threads },
+            () => new byte[1 << 20], (file, _, buffer) =>
+            {
+                using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+                int n; long bytes = 0;
+                while ((n = stream.Read(buffer)) > 0) bytes += n;
+                Interlocked.Add(ref total, bytes);
+                return buffer;
+            }, _ => { });
+        return total;
+    }
+
     private static void Evict(string dir)
     {
         foreach (string file in Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories))
