@@ -77,15 +77,22 @@ public sealed class DatasetLock : IDisposable
     {
         var holder = new LockHolder(Environment.ProcessId, Environment.MachineName, OwnStart.Value, DateTime.UtcNow, purpose, Guid.NewGuid().ToString("N"));
         FileStream stream;
+        // Known as ours before anyone can read it: a taker in this process must never judge it leaked.
+        lock (HeldHere) HeldHere.Add(holder.Nonce);
         try
         {
             Directory.CreateDirectory(System.IO.Path.GetDirectoryName(lockPath)!);
             // O_CREAT|O_EXCL: exactly one creator wins. Shared read lets others read who holds it.
             stream = new FileStream(lockPath, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.Read | FileShare.Delete, 1, FileOptions.None);
         }
-        catch (IOException) when (File.Exists(lockPath)) { return null; }
+        catch (IOException ex) when (ex.HResult is 17 or unchecked((int)0x80070050) || File.Exists(lockPath))
+        {
+            Forget(holder);
+            return null; // EEXIST: someone holds it (or held it a moment ago)
+        }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
+            Forget(holder);
             throw new DiagnosticException(Diagnostic.Error(SynCodes.WriteFailed, $"Cannot create the lock file {lockPath}: {ex.Message}", lockPath));
         }
         try
@@ -95,12 +102,17 @@ public sealed class DatasetLock : IDisposable
         }
         catch (IOException ex)
         {
-            stream.Dispose();
             File.Delete(lockPath);
+            stream.Dispose();
+            Forget(holder);
             throw new DiagnosticException(Diagnostic.Error(SynCodes.WriteFailed, $"Cannot write the lock file {lockPath}: {ex.Message}", lockPath));
         }
-        lock (HeldHere) HeldHere.Add(holder.Nonce);
         return new DatasetLock(lockPath, stream, holder);
+    }
+
+    private static void Forget(LockHolder holder)
+    {
+        lock (HeldHere) HeldHere.Remove(holder.Nonce);
     }
 
     /// <summary>The holder recorded in a lock file; null when it is absent, empty, being written or unreadable.</summary>
