@@ -92,7 +92,7 @@ public sealed class DatasetBuilder(DatasetSpec spec, string outputDirectory, Bui
     }
 
     private static Diagnostic WriteFailed(DatasetWriteException ex) => Diagnostic.Error(SynCodes.WriteFailed,
-        $"{ex.Message}. The samples completed before the failure are kept; free space or fix the folder and build again to resume.", ex.Path);
+        $"{ex.Message.TrimEnd('.')}. The samples completed before the failure are kept; free space or fix the folder and build again to resume.", ex.Path);
 
     private BuildResult BuildLocked(Stopwatch clock, List<Diagnostic> diagnostics, CancellationToken cancellation)
     {

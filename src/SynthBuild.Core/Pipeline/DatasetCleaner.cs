@@ -52,9 +52,8 @@ public static class DatasetCleaner
         foreach (string reportFile in new[] { DatasetLayout.QualityJson, DatasetLayout.QualityMarkdown, DatasetLayout.QualityHtml, DatasetLayout.SimToRealReport })
             paths.Add(Path.Combine(root, DatasetLayout.ReportsDir, reportFile));
         paths.Add(Path.Combine(root, DatasetLayout.LegacyProvenanceFile));
-        // A killed build's journal and a stale-lock takeover's guard file.
+        // A killed build's journal.
         paths.Add(SampleJournal.PathFor(root));
-        paths.Add(DatasetLock.PathFor(root) + DatasetLock.GuardSuffix);
         if (Directory.Exists(shards))
             paths.AddRange(Directory.EnumerateFiles(shards, "shard-*-of-*" + SampleJournal.FileName));
         foreach (string p in paths)

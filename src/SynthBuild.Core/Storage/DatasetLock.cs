@@ -18,7 +18,7 @@ public sealed record LockHolder(int Pid, string Host, DateTime ProcessStart, Dat
 /// (<see cref="FileMode.CreateNew"/>), holding its <see cref="LockHolder"/> as JSON, open for the holder's lifetime and
 /// deleted when it is disposed. A second taker waits up to its timeout, then fails with SYN3010 naming the holder.
 /// A lock of a process that is gone (same host; pid not running, a zombie, or reused by a process with another start
-/// time) is stale and taken over (SYN3011). Takeover is serialised by a guard file locked with
+/// time) is stale and taken over (SYN3011). Takeover is serialised by a guard file (in the host's temp folder) locked with
 /// <see cref="FileShare.None"/> (released by the OS when its holder dies): under the guard a taker reads the lock,
 /// judges it and deletes it, and nothing else can change that path meanwhile (creators fail on an existing file, the
 /// holder is dead, other takers wait for the guard), so a fresh lock is never deleted by a late taker. The lock of
@@ -27,7 +27,6 @@ public sealed record LockHolder(int Pid, string Host, DateTime ProcessStart, Dat
 public sealed class DatasetLock : IDisposable
 {
     public const string FileName = ".synthlock";
-    public const string GuardSuffix = ".guard";
     /// <summary>Default wait for a held lock: long enough for a no-op or incremental build of the same folder to
     /// finish, short enough that a forgotten or hung build is reported while someone is still watching.</summary>
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(30);
@@ -137,7 +136,9 @@ public sealed class DatasetLock : IDisposable
         FileStream guard;
         try
         {
-            guard = new FileStream(lockPath + GuardSuffix, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.None);
+            string guardPath = GuardPathFor(lockPath);
+            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(guardPath)!);
+            guard = new FileStream(guardPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.None);
         }
         catch (IOException) { return false; } // another taker is judging: wait a round
         catch (UnauthorizedAccessException) { return false; }
@@ -155,6 +156,12 @@ public sealed class DatasetLock : IDisposable
             return true;
         }
     }
+
+    /// <summary>The takeover guard of a lock: in this host's temp folder, since only takers of this host judge a lock
+    /// stale; never deleted (deleting a lock file that others may be waiting on would split it in two), one tiny file
+    /// per dataset folder, and outside the dataset so it never shows there.</summary>
+    private static string GuardPathFor(string lockPath) => System.IO.Path.Combine(System.IO.Path.GetTempPath(), "synthbuild-locks",
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(System.IO.Path.GetFullPath(lockPath))))[..32] + ".guard");
 
     private static bool IsEmpty(string path)
     {

@@ -36,7 +36,9 @@ public sealed class SampleJournal : IDisposable
         try
         {
             Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
-            var stream = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read | FileShare.Delete, 1, FileOptions.None);
+            // Not FileMode.Append: a checkpoint must be able to truncate what an earlier build appended.
+            var stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.Write, FileShare.Read | FileShare.Delete, 1, FileOptions.None);
+            stream.Seek(0, SeekOrigin.End);
             // A killed build may have left half a line: start ours on a fresh one so it stays parseable.
             if (stream.Length > 0) stream.Write("\n"u8);
             return new SampleJournal(path, stream);

@@ -44,6 +44,15 @@ public class StorageFaultTests(ITestOutputHelper output)
         byte[] bytes = File.ReadAllBytes(SampleJournal.PathFor(root));
         File.WriteAllBytes(SampleJournal.PathFor(root), bytes[..^40]);
         Assert.Equal(6, SampleJournal.Read(SampleJournal.PathFor(root)).Count);
+        // Reopened by a resuming build, the journal can still be emptied by its checkpoint.
+        string copy = Path.Combine(SmallDataset.TempDir(), SampleJournal.FileName);
+        File.Copy(SampleJournal.PathFor(root), copy);
+        using (var reopened = SampleJournal.Open(copy))
+        {
+            reopened.Append(samples[9]);
+            reopened.Checkpoint(() => { });
+        }
+        Assert.Equal(0, new FileInfo(copy).Length);
 
         var result = new DatasetBuilder(spec, root).Build();
         Assert.True(result.Succeeded, string.Join("\n", result.Diagnostics));
