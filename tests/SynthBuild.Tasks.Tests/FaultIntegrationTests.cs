@@ -94,7 +94,7 @@ public class FaultIntegrationTests(ITestOutputHelper output)
     [Fact]
     public void Builds_killed_at_random_moments_resume_to_the_reference_redoing_at_most_the_samples_in_flight()
     {
-        const int Kills = 12;
+        const int Kills = 20;
         var reference = Reference.Value.Manifest.Samples.ToDictionary(s => s.Index);
         var p = new TempDatasetProject(TempDatasetProject.SmallConfig(samples: Samples));
         var random = new Random(18);
@@ -104,10 +104,10 @@ public class FaultIntegrationTests(ITestOutputHelper output)
         {
             int filesBefore = CountRgb(p.OutputDir);
             var process = DotnetCli.Start(p.Directory, $"{BuildArgs} -p:SynthThreads={Threads} -p:SynthLockTimeout=60", null, out var log);
-            // Wait until this build writes samples, then kill it a random moment later (up to 1.5 s: a few dozen samples).
+            // Wait until this build writes samples, then kill it a random moment later (up to 0.6 s: a few dozen samples).
             var deadline = DateTime.UtcNow.AddMinutes(2);
             while (DateTime.UtcNow < deadline && !process.HasExited && CountRgb(p.OutputDir) <= filesBefore) Thread.Sleep(10);
-            Thread.Sleep(random.Next(0, 1500));
+            Thread.Sleep(random.Next(0, 600));
             if (process.HasExited) break; // finished before the kill: the loop has consumed the dataset
             process.Kill(entireProcessTree: true);
             process.WaitForExit();
@@ -122,10 +122,12 @@ public class FaultIntegrationTests(ITestOutputHelper output)
             output.WriteLine($"kill {kills}: {complete.Count}/{Samples} samples complete, {recorded.Count} recorded, {lost} complete but unrecorded, {redone} redone by this build");
             completeBefore = complete;
         }
-        Assert.True(kills >= 10, $"only {kills} kills landed during generation");
+        Assert.True(kills >= Kills, $"only {kills} kills landed during generation");
 
         var r = p.Build($"-p:SynthThreads={Threads}");
         Assert.True(r.ExitCode == 0, r.ToString());
+        // The killed build's lock (its task host is gone) was taken over, not waited for.
+        Assert.Contains("warning SYN3011", r.Output);
         var final = CompleteSamples(p.OutputDir, reference);
         int finalRedone = completeBefore.Count(kv => final.TryGetValue(kv.Key, out var t) && t != kv.Value);
         totalRedone += finalRedone;
