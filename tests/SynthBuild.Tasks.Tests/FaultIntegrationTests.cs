@@ -207,6 +207,27 @@ public class FaultIntegrationTests(ITestOutputHelper output)
         Assert.False(Directory.Exists(p.OutputDir), "dataset folder should be gone");
     }
 
+    [Fact]
+    public void Release_refuses_a_folder_with_unlisted_sample_files()
+    {
+        var p = LineageIntegrationTests.InRepository("0.2.0");
+        var built = p.Build("", LineageIntegrationTests.NoServer);
+        Assert.True(built.ExitCode == 0, built.ToString());
+        string stray = Path.Combine(p.OutputDir, "annotations", "000077.json");
+        File.Copy(Path.Combine(p.OutputDir, "annotations", "000000.json"), stray);
+        // Release builds first; told to keep unlisted files, that build leaves the stray file, and the release refuses it.
+        var release = p.Build("-t:Release -p:SynthUnlistedFiles=report", LineageIntegrationTests.NoServer);
+        Assert.Equal(1, release.ExitCode);
+        Assert.Contains("warning SYN3013", release.Output);
+        Assert.Contains($"{stray} : error SYN3014", release.Output);
+        Assert.False(File.Exists(Path.Combine(p.Directory, "releases", "demo-0.2.0.tar.gz")));
+        // By default its build removes the file, and the release goes ahead.
+        var clean = p.Build("-t:Release", LineageIntegrationTests.NoServer);
+        Assert.True(clean.ExitCode == 0, clean.ToString());
+        Assert.False(File.Exists(stray));
+        Assert.True(File.Exists(Path.Combine(p.Directory, "releases", "demo-0.2.0.tar.gz")));
+    }
+
     private static int Run(string file, string args)
     {
         using var proc = Process.Start(new ProcessStartInfo(file, args) { UseShellExecute = false, RedirectStandardError = true })!;

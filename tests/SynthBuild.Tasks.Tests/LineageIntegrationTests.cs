@@ -8,9 +8,9 @@ namespace SynthBuild.Tasks.Tests;
 public class LineageIntegrationTests
 {
     private static readonly Signature Author = new("Test", "test@example.com", DateTimeOffset.UnixEpoch.AddYears(50));
-    private static readonly Dictionary<string, string> NoServer = new() { ["MLFLOW_TRACKING_URI"] = "" };
+    internal static readonly Dictionary<string, string> NoServer = new() { ["MLFLOW_TRACKING_URI"] = "" };
 
-    private static TempDatasetProject InRepository(string version, string projectItems = "")
+    internal static TempDatasetProject InRepository(string version, string projectItems = "")
     {
         var p = new TempDatasetProject(TempDatasetProject.SmallConfig(samples: 4), projectItems: projectItems);
         File.WriteAllText(p.ProjectFile, File.ReadAllText(p.ProjectFile).Replace("<SynthUseTaskHost>true</SynthUseTaskHost>",
