@@ -208,8 +208,7 @@ public sealed class DatasetBuilder(DatasetSpec spec, string outputDirectory, Bui
             // Keep what is on disk; record what was completed so the next build resumes from it. When even that
             // cannot be written (the disk is full), the journal already holds every finished sample.
             try { checkpoint(); }
-            catch (DatasetWriteException ex) when (failure is DatasetWriteException) { _ = ex; }
-            catch (DatasetWriteException ex) { diagnostics.Add(WriteFailed(ex)); }
+            catch (DatasetWriteException ex) { if (failure is not DatasetWriteException) diagnostics.Add(WriteFailed(ex)); }
             return new BuildResult(monitor.Done, reused, 0, filesWritten, "", clock.Elapsed, diagnostics);
         }
 
