@@ -16,6 +16,8 @@ public sealed class SynthAnalyze : MSBuildTask, ICancelableTask
     private readonly CancellationTokenSource _cancel = new();
 
     [Required] public string DatasetDirectory { get; set; } = "";
+    /// <summary>SynthLockTimeout: seconds to wait for another build holding the dataset folder ("" = 30).</summary>
+    public string LockTimeout { get; set; } = "";
     /// <summary>The .synthproj, to point gate diagnostics at the declaring line.</summary>
     public string ProjectFile { get; set; } = "";
     /// <summary>SynthGate items: identity = gate name; metadata Min, Max, Severity.</summary>
@@ -42,6 +44,9 @@ public sealed class SynthAnalyze : MSBuildTask, ICancelableTask
             return false;
         }
         var settings = new QualitySettings(NearDuplicateMaxDistance, ContactSheetSamples: ContactSheetSamples, Threads: Threads, AuditSamples: auditSamples);
+        // Under the folder's lock: the report describes the samples no other build is changing.
+        using var held = FolderLock.Take(Log, DatasetDirectory, "quality report", LockTimeout, ProjectFile, _cancel.Token);
+        if (held is null) return false;
         QualityRunResult result = QualityStage.Run(DatasetDirectory, declarations, GatesEnabled, settings, _cancel.Token);
         foreach (var d in result.Diagnostics) Log.Log(d);
         if (result.Report is not QualityReport report) return false;

@@ -15,6 +15,8 @@ public sealed class SynthExport : MSBuildTask, ICancelableTask
     private readonly CancellationTokenSource _cancel = new();
 
     [Required] public string DatasetDirectory { get; set; } = "";
+    /// <summary>SynthLockTimeout: seconds to wait for another build holding the dataset folder ("" = 30).</summary>
+    public string LockTimeout { get; set; } = "";
     [Required] public string ExportDirectory { get; set; } = "";
     public ITaskItem[] Exports { get; set; } = [];
     public string ProjectFile { get; set; } = "";
@@ -44,6 +46,9 @@ public sealed class SynthExport : MSBuildTask, ICancelableTask
         foreach (var d in diagnostics) Log.Log(d);
         if (requests is null) return false;
 
+        // Under the folder's lock: no other build changes the samples while they are exported.
+        using var held = FolderLock.Take(Log, DatasetDirectory, "export", LockTimeout, ProjectFile, _cancel.Token);
+        if (held is null) return false;
         var result = DatasetExporter.Run(DatasetDirectory, ExportDirectory, requests, Threads, ProjectFile, _cancel.Token);
         foreach (var d in result.Diagnostics) Log.Log(d);
         Written = result.Written.ToArray();

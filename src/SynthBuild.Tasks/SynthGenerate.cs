@@ -29,6 +29,10 @@ public sealed class SynthGenerate : MSBuildTask, ICancelableTask
     public double ProgressInterval { get; set; } = 3;
     /// <summary>-p:SynthShard=I/N or auto/N: build only that shard's samples and its shard manifest (docs/sharding.md).</summary>
     public string Shard { get; set; } = "";
+    /// <summary>SynthLockTimeout: seconds to wait for another build holding the dataset folder ("" = 30; 0 = fail at once).</summary>
+    public string LockTimeout { get; set; } = "";
+    /// <summary>SynthUnlistedFiles: remove (default) or report sample files the manifest does not list.</summary>
+    public string UnlistedFiles { get; set; } = "";
 
     [Output] public string Digest { get; private set; } = "";
     [Output] public int GeneratedSamples { get; private set; }
@@ -60,6 +64,9 @@ public sealed class SynthGenerate : MSBuildTask, ICancelableTask
                 Log.LogMessage(MessageImportance.High, "  shard index {0} of {1} from {2}", selection.Index, selection.Count, selection.Source);
         }
 
+        string? project = ProjectFile.Length > 0 ? ProjectFile : null;
+        if (FolderLock.Timeout(Log, LockTimeout, project) is not { } lockTimeout || FolderLock.Policy(Log, UnlistedFiles, project) is not { } unlisted) return false;
+
         LoadedConfig loaded = SharedConfig.Load(Log, BuildEngine, nameof(SynthGenerate), ConfigFile, new ConfigOverrides(Samples, Seed, DatasetName, ProjectFile));
         foreach (var d in loaded.Config.Diagnostics) Log.Log(d);
         if (!loaded.Config.Succeeded) return false; // nothing written: an invalid config never touches the dataset
@@ -82,7 +89,7 @@ public sealed class SynthGenerate : MSBuildTask, ICancelableTask
         }
 
         ShardRange? range = selection is null ? null : ShardPartition.Range(selection.Index, selection.Count, spec.Samples);
-        var builder = new DatasetBuilder(spec, OutputDirectory, new BuildOptions(Threads, monitor, Tick, Shard: range), () => loaded.Assets);
+        var builder = new DatasetBuilder(spec, OutputDirectory, new BuildOptions(Threads, monitor, Tick, Shard: range, LockTimeout: lockTimeout, UnlistedFiles: unlisted), () => loaded.Assets);
         BuildResult result = builder.Build(_cancel.Token);
         foreach (var d in result.Diagnostics) Log.Log(d);
         GeneratedSamples = result.Generated;

@@ -22,6 +22,10 @@ public sealed class SynthMerge : MSBuildTask, ICancelableTask
     public string Shards { get; set; } = "";
     /// <summary>Hash-verification threads; 0 = all cores.</summary>
     public int Threads { get; set; }
+    /// <summary>SynthLockTimeout: seconds to wait for another build holding the dataset folder ("" = 30).</summary>
+    public string LockTimeout { get; set; } = "";
+    /// <summary>SynthUnlistedFiles: remove (default) or report sample files the manifest does not list.</summary>
+    public string UnlistedFiles { get; set; } = "";
 
     [Output] public string Digest { get; private set; } = "";
     /// <summary>Samples whose manifest entry changed; the lineage stage records a merge that changed the dataset.</summary>
@@ -44,12 +48,13 @@ public sealed class SynthMerge : MSBuildTask, ICancelableTask
                 $"SynthShards='{Shards}' is not a shard count: SynthMerge needs -p:SynthShards=N, the number of shards the dataset was built in (N >= 1).", project));
             return false;
         }
+        if (FolderLock.Timeout(Log, LockTimeout, project) is not { } lockTimeout || FolderLock.Policy(Log, UnlistedFiles, project) is not { } unlisted) return false;
         LoadedConfig loaded = SharedConfig.Load(Log, BuildEngine, nameof(SynthMerge), ConfigFile, new ConfigOverrides(Samples, Seed, DatasetName, ProjectFile));
         foreach (var d in loaded.Config.Diagnostics) Log.Log(d);
         if (!loaded.Config.Succeeded) return false;
         DatasetSpec spec = loaded.Spec!;
 
-        MergeResult result = ShardMerger.Merge(spec, OutputDirectory, count, Threads, _cancel.Token);
+        MergeResult result = ShardMerger.Merge(spec, OutputDirectory, count, Threads, _cancel.Token, lockTimeout, unlisted);
         foreach (var d in result.Diagnostics) Log.Log(d);
         if (!result.Succeeded) return false;
         Digest = result.Manifest!.Digest;

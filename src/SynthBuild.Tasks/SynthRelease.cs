@@ -1,4 +1,6 @@
 using Microsoft.Build.Framework;
+using SynthBuild.Core.Diagnostics;
+using SynthBuild.Core.Storage;
 using SynthBuild.Lineage;
 using MSBuildTask = Microsoft.Build.Utilities.Task;
 
@@ -15,6 +17,8 @@ public sealed class SynthRelease : MSBuildTask
     public string DatasetVersion { get; set; } = "";
     public bool BuildSucceeded { get; set; } = true;
     public ITaskItem[] Inputs { get; set; } = [];
+    /// <summary>SynthLockTimeout: seconds to wait for another build holding the dataset folder ("" = 30).</summary>
+    public string LockTimeout { get; set; } = "";
 
     [Output] public string Archive { get; private set; } = "";
     [Output] public string Sha256 { get; private set; } = "";
@@ -23,6 +27,10 @@ public sealed class SynthRelease : MSBuildTask
     public override bool Execute()
     {
         var inputs = ProjectInputs.Collect(ProjectFile, ConfigFile, Inputs.Select(i => i.GetMetadata("FullPath")));
+        // Under the folder's lock, and never with sample files the manifest does not list: they would be archived.
+        using var held = FolderLock.Take(Log, OutputDirectory, "release", LockTimeout, ProjectFile);
+        if (held is null) return false;
+        if (!UnlistedFilesAbsent()) return false;
         var result = DatasetRelease.Create(new ReleaseRequest(ProjectFile, OutputDirectory,
             string.IsNullOrWhiteSpace(DatasetVersion) ? null : DatasetVersion.Trim(), ReleaseDirectory, LogFile, inputs, BuildSucceeded));
         foreach (var d in result.Diagnostics) Log.Log(d);
@@ -32,6 +40,19 @@ public sealed class SynthRelease : MSBuildTask
         Tag = result.Tag!;
         Log.LogMessage(MessageImportance.High, "  released {0} (sha256 {1}), tagged {2}", Archive, Sha256, Tag);
         return true;
+    }
+
+    private bool UnlistedFilesAbsent()
+    {
+        string root = Path.GetFullPath(OutputDirectory);
+        Manifest? manifest = Manifest.TryRead(Path.Combine(root, Manifest.FileName), out _);
+        if (manifest is null) return true; // no dataset: the release's own check reports it
+        var unlisted = UnlistedFiles.Find(root, manifest.Samples);
+        if (unlisted.Count == 0) return true;
+        Log.Log(Diagnostic.Error(SynCodes.ReleaseHasUnlistedFiles,
+            $"The dataset folder holds {unlisted.Count} sample file(s) its manifest does not list (e.g. {Path.GetRelativePath(root, unlisted[0]).Replace('\\', '/')}); " +
+            "a release would archive them. Build again (it removes them) or delete them, then release.", unlisted[0]));
+        return false;
     }
 }
 

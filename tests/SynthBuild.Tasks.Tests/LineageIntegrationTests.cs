@@ -8,7 +8,7 @@ namespace SynthBuild.Tasks.Tests;
 public class LineageIntegrationTests
 {
     private static readonly Signature Author = new("Test", "test@example.com", DateTimeOffset.UnixEpoch.AddYears(50));
-    private static readonly Dictionary<string, string> NoServer = new() { ["MLFLOW_TRACKING_URI"] = "" };
+    internal static readonly Dictionary<string, string> NoServer = new() { ["MLFLOW_TRACKING_URI"] = "" };
 
     internal static TempDatasetProject InRepository(string version, string projectItems = "")
     {

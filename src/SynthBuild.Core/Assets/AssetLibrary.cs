@@ -37,9 +37,10 @@ public sealed class AssetLibrary
                 {
                     user = GltfMesh.IsGltf(mesh.Path) ? GltfMesh.Load(mesh.Path, mesh.Scale) : ObjMesh.Load(mesh.Path, mesh.Scale);
                 }
-                catch (Exception ex) when (ex is FormatException or IOException or UnauthorizedAccessException)
+                catch (Exception ex) when (AssetDecodeFailure.Is(ex))
                 {
-                    diagnostics.Add(mesh.At.Error(SynCodes.BadMesh, ex.Message));
+                    diagnostics.Add(mesh.At.Error(SynCodes.BadMesh, ex.Message.Contains(Path.GetFileName(mesh.Path), StringComparison.Ordinal)
+                        ? ex.Message : $"'{mesh.Path}' cannot be read as a mesh: {ex.Message}"));
                     continue;
                 }
                 byContent[(mesh.Sha256, mesh.Scale)] = user;
@@ -63,7 +64,7 @@ public sealed class AssetLibrary
                 }
                 folders[folder] = new ImageFolder(folder.Folder, decoded);
             }
-            catch (Exception ex) when (ex is FormatException or IOException or UnauthorizedAccessException)
+            catch (Exception ex) when (AssetDecodeFailure.Is(ex))
             {
                 diagnostics.Add(folder.At.Error(SynCodes.BadImages, ex.Message));
             }
@@ -85,4 +86,11 @@ public sealed class AssetLibrary
     /// <exception cref="ArgumentException">The folder is not one of the library's spec.</exception>
     public ImageFolder Images(ImageFolderRef folder) =>
         _folders.TryGetValue(folder, out var f) ? f : throw new ArgumentException($"Image folder '{folder.Folder}' was not loaded into this asset library.", nameof(folder));
+}
+
+/// <summary>Which exceptions of a decoder mean "this file is not what it claims to be" (reported as SYN1008/SYN1009
+/// naming the file), as opposed to the process being in trouble.</summary>
+internal static class AssetDecodeFailure
+{
+    public static bool Is(Exception ex) => ex is not (OutOfMemoryException or OperationCanceledException or ThreadAbortException or StackOverflowException);
 }

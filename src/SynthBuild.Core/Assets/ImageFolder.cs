@@ -34,14 +34,16 @@ public sealed record ImageFolder(string Folder, IReadOnlyList<ImageData> Images)
     /// <summary>A PNG or JPEG file's bytes as 8-bit RGB, row-major.</summary>
     private static (byte[] Rgb, int W, int H) DecodeRgb(string file, byte[] bytes)
     {
+        if (bytes.Length == 0) throw new FormatException($"'{file}' is empty (0 bytes), not a PNG or JPEG image.");
         try
         {
             var (w, h, rgb) = ImageDecoder.DecodeRgb8(bytes);
             return (rgb, w, h);
         }
-        catch (FormatException ex)
+        // A truncated or hostile file can trip any bounds check of the decoders: each is reported as this file's fault.
+        catch (Exception ex) when (AssetDecodeFailure.Is(ex))
         {
-            throw new FormatException($"'{Path.GetFileName(file)}' is not a readable PNG or JPEG image: {ex.Message}", ex);
+            throw new FormatException($"'{file}' is not a readable PNG or JPEG image: {ex.Message}", ex);
         }
     }
 

@@ -33,6 +33,13 @@ public static class SynCodes
     public const string ManifestUnreadable = "SYN3001";
     public const string OutputNotWritable = "SYN3002";
     public const string NotADataset = "SYN3003";
+    public const string DatasetLocked = "SYN3010";
+    public const string StaleLockTakenOver = "SYN3011";
+    public const string WriteFailed = "SYN3012";
+    public const string UnlistedFiles = "SYN3013";
+    public const string ReleaseHasUnlistedFiles = "SYN3014";
+    public const string SampleDamaged = "SYN3015";
+    public const string LockTimeoutInvalid = "SYN3016";
 
     // 4xxx export
     public const string UnknownExportFormat = "SYN4001";
@@ -211,6 +218,20 @@ public static class DiagnosticCatalogue
             "The dataset folder cannot be created or written. Check SynthOutputDir and its permissions."),
         new(SynCodes.NotADataset, DiagnosticStage.Storage, E, "No dataset",
             "A stage that reads a dataset found none in the folder: dataset.json or manifest.json is missing or unreadable. Build the dataset first."),
+        new(SynCodes.DatasetLocked, DiagnosticStage.Storage, E, "Dataset folder locked by another build",
+            "Another build, merge, clean or release holds the dataset folder's lock (.synthlock) and did not finish within SynthLockTimeout seconds. The message names the holder (pid, host, start time). Wait for it, raise SynthLockTimeout, or, if that process is gone on another host, delete the lock file (docs/faults.md)."),
+        new(SynCodes.StaleLockTakenOver, DiagnosticStage.Storage, W, "Stale lock taken over",
+            "The dataset folder's lock belonged to a process of this host that no longer runs (killed build); this build took it over. Nothing to do: the journal and manifest let the build resume."),
+        new(SynCodes.WriteFailed, DiagnosticStage.Storage, E, "Dataset file cannot be written",
+            "Writing a file of the dataset failed (disk full, quota, I/O error, permissions); the message names the path. Temporary files were removed and every sample completed before the failure is kept: free space and build again to resume."),
+        new(SynCodes.UnlistedFiles, DiagnosticStage.Storage, W, "Files the manifest does not list",
+            "The dataset's sample folders hold files the manifest does not list (left by an interrupted build of another seed or a larger count). With SynthUnlistedFiles=remove (the default) the build and clean delete them and say so; with SynthUnlistedFiles=report they are listed as this warning and kept."),
+        new(SynCodes.ReleaseHasUnlistedFiles, DiagnosticStage.Storage, E, "Release refused: unlisted files",
+            "A release archives the dataset folder, and that folder holds sample files its manifest does not list. Build (which removes them) or delete them, then release."),
+        new(SynCodes.SampleDamaged, DiagnosticStage.Storage, W, "Sample file failed its hash",
+            "A file the manifest lists is missing, truncated or altered; its sample is regenerated. The message names the file, so a disk or a person editing the dataset can be found."),
+        new(SynCodes.LockTimeoutInvalid, DiagnosticStage.Storage, E, "Bad SynthLockTimeout or SynthUnlistedFiles",
+            "SynthLockTimeout must be a number of seconds from 0 (fail at once when the folder is locked) to 86400; SynthUnlistedFiles must be remove or report."),
 
         new(SynCodes.UnknownExportFormat, DiagnosticStage.Export, E, "Unknown export format",
             "A SynthExport item names a format the engine does not have; the message lists the known ones."),

@@ -26,8 +26,12 @@ public sealed class BuildMonitor
 /// <param name="Timings">When set, receives the thread time of each generation stage (benchmarks).</param>
 /// <param name="Shard">Shard mode: build only this index range and record it in its shard manifest
 /// (<see cref="ShardManifest"/>) instead of manifest.json and dataset.json (docs/sharding.md).</param>
+/// <param name="LockTimeout">How long to wait for another build holding the folder's (or shard's) lock; null:
+/// <see cref="DatasetLock.DefaultTimeout"/>.</param>
+/// <param name="UnlistedFiles">What to do with sample files the finished manifest does not list.</param>
 public sealed record BuildOptions(int Threads = 0, BuildMonitor? Monitor = null, Action? OnTick = null,
-    TimeSpan? CheckpointInterval = null, StageTimings? Timings = null, ShardRange? Shard = null);
+    TimeSpan? CheckpointInterval = null, StageTimings? Timings = null, ShardRange? Shard = null,
+    TimeSpan? LockTimeout = null, UnlistedFilePolicy UnlistedFiles = UnlistedFilePolicy.Remove);
 
 public sealed record BuildResult(
     int Generated,
@@ -57,10 +61,41 @@ public sealed class DatasetBuilder(DatasetSpec spec, string outputDirectory, Bui
     private readonly BuildOptions _options = options ?? new BuildOptions();
     private readonly string _root = Path.GetFullPath(outputDirectory);
 
+    /// <summary>Builds under the folder's lock (a shard: its range's lock), so two builds never write one folder at once.</summary>
     public BuildResult Build(CancellationToken cancellation = default)
     {
         var clock = Stopwatch.StartNew();
         var diagnostics = new List<Diagnostic>();
+        ShardRange? shard = _options.Shard;
+        DatasetLock held;
+        try
+        {
+            held = shard is null
+                ? DatasetLock.Acquire(DatasetLock.PathFor(_root), "build", _options.LockTimeout ?? DatasetLock.DefaultTimeout, diagnostics.Add, cancellation)
+                : DatasetLock.Acquire(DatasetLock.ShardPathFor(_root, shard.Index, shard.Count), $"shard {shard.Index} of {shard.Count}",
+                    _options.LockTimeout ?? DatasetLock.DefaultTimeout, diagnostics.Add, cancellation);
+        }
+        catch (DiagnosticException ex) { return Failed(ex.Diagnostic, clock); }
+        using (held)
+        {
+            try
+            {
+                return BuildLocked(clock, diagnostics, cancellation);
+            }
+            catch (DatasetWriteException ex)
+            {
+                // Disk full or an I/O error outside generation (manifest, journal, dataset.json): named, never a stack trace.
+                diagnostics.Add(WriteFailed(ex));
+                return new BuildResult(0, 0, 0, 0, "", clock.Elapsed, diagnostics);
+            }
+        }
+    }
+
+    private static Diagnostic WriteFailed(DatasetWriteException ex) => Diagnostic.Error(SynCodes.WriteFailed,
+        $"{ex.Message.TrimEnd('.')}. The samples completed before the failure are kept; free space or fix the folder and build again to resume.", ex.Path);
+
+    private BuildResult BuildLocked(Stopwatch clock, List<Diagnostic> diagnostics, CancellationToken cancellation)
+    {
         ShardRange? shard = _options.Shard;
         string manifestPath = shard is null ? Path.Combine(_root, Manifest.FileName) : ShardManifest.PathFor(_root, shard.Index, shard.Count);
         try
@@ -91,23 +126,32 @@ public sealed class DatasetBuilder(DatasetSpec spec, string outputDirectory, Bui
         string specHash = SpecFingerprint.Hash(spec);
         var oldByIndex = new Dictionary<long, ManifestSample>();
         foreach (var s in oldSamples ?? []) oldByIndex[s.Index] = s;
+        // Samples finished after the last checkpoint of a killed build: verified below like the manifest's own.
+        string journalPath = shard is null ? SampleJournal.PathFor(_root) : SampleJournal.ShardPathFor(_root, shard.Index, shard.Count);
+        foreach (var s in SampleJournal.Read(journalPath)) oldByIndex[s.Index] = s;
 
         // Which samples can be kept as they are: same input key and every file present and intact.
         int start = shard?.Start ?? 0, end = shard?.End ?? spec.Samples;
         var entries = new ManifestSample?[spec.Samples];
         var keys = new string[spec.Samples];
         for (int i = start; i < end; i++) keys[i] = SampleKey(specHash, spec.Seed, i);
+        var damaged = new System.Collections.Concurrent.ConcurrentBag<(long Index, ManifestFile File)>();
         Parallel.For(start, end, Parallelism(cancellation), i =>
         {
-            if (oldByIndex.TryGetValue(i, out var prev) && prev.Key == keys[i] && DatasetWriter.FilesIntact(_root, prev))
-                entries[i] = prev;
+            if (!oldByIndex.TryGetValue(i, out var prev) || prev.Key != keys[i]) return;
+            if (DatasetWriter.FirstDamagedFile(_root, prev) is { } bad) damaged.Add((i, bad));
+            else entries[i] = prev;
         });
+        ReportDamaged(_root, damaged, diagnostics);
         var todo = Enumerable.Range(start, end - start).Where(i => entries[i] is null).ToArray();
         int reused = end - start - todo.Length;
-        // Where completed samples are recorded: the shard's own manifest, or manifest.json.
-        Action checkpoint = shard is null
+        // Where completed samples are recorded: the shard's own manifest, or manifest.json; the journal records each
+        // finished sample at once and is emptied by each checkpoint.
+        Action writeCheckpoint = shard is null
             ? () => DatasetWriter.WriteManifest(_root, specHash, entries)
             : () => WriteShardManifest(_root, spec, specHash, shard, entries);
+        using SampleJournal journal = SampleJournal.Open(journalPath);
+        void checkpoint() => journal.Checkpoint(writeCheckpoint);
 
         var monitor = _options.Monitor ?? new BuildMonitor();
         monitor.Total = todo.Length;
@@ -129,6 +173,7 @@ public sealed class DatasetBuilder(DatasetSpec spec, string outputDirectory, Bui
                     int i = todo[t];
                     var (entry, written, warning) = worker.Generate(i, keys[i], oldByIndex.GetValueOrDefault(i));
                     entries[i] = entry;
+                    journal.Append(entry);
                     Interlocked.Add(ref filesWritten, written);
                     if (warning is not null) warnings.Add(warning);
                     monitor.SampleDone();
@@ -154,11 +199,16 @@ public sealed class DatasetBuilder(DatasetSpec spec, string outputDirectory, Bui
 
         if (failure is not null || cancellation.IsCancellationRequested)
         {
-            // Keep what is on disk; record what was completed so the next build resumes from it.
-            checkpoint();
-            diagnostics.Add(failure is null or OperationCanceledException
-                ? Diagnostic.Error(SynCodes.GenerationFailed, "Generation was cancelled; the next build completes the dataset.", _root)
-                : Diagnostic.Error(SynCodes.GenerationFailed, $"Generation failed: {failure.GetType().Name}: {failure.Message}", _root));
+            diagnostics.Add(failure switch
+            {
+                null or OperationCanceledException => Diagnostic.Error(SynCodes.GenerationFailed, "Generation was cancelled; the next build completes the dataset.", _root),
+                DatasetWriteException write => WriteFailed(write),
+                _ => Diagnostic.Error(SynCodes.GenerationFailed, $"Generation failed: {failure.GetType().Name}: {failure.Message}", _root),
+            });
+            // Keep what is on disk; record what was completed so the next build resumes from it. When even that
+            // cannot be written (the disk is full), the journal already holds every finished sample.
+            try { checkpoint(); }
+            catch (DatasetWriteException ex) { if (failure is not DatasetWriteException) diagnostics.Add(WriteFailed(ex)); }
             return new BuildResult(monitor.Done, reused, 0, filesWritten, "", clock.Elapsed, diagnostics);
         }
 
@@ -166,7 +216,7 @@ public sealed class DatasetBuilder(DatasetSpec spec, string outputDirectory, Bui
         int removed = 0;
         if (shard is null)
         {
-            (Manifest manifest, removed) = WriteDataset(_root, spec, specHash, old, entries);
+            (Manifest manifest, removed) = WriteDataset(_root, spec, specHash, old, entries, _options.UnlistedFiles, diagnostics.Add);
             digest = manifest.Digest;
         }
         else
@@ -174,6 +224,7 @@ public sealed class DatasetBuilder(DatasetSpec spec, string outputDirectory, Bui
             // A shard removes nothing: the folder's other files belong to other shards; the merge tidies up.
             digest = WriteShardManifest(_root, spec, specHash, shard, entries).Digest;
         }
+        journal.Complete(); // the manifest lists everything the journal recorded
         if (!warnings.IsEmpty)
         {
             // One summary line, not one per sample.
@@ -189,10 +240,13 @@ public sealed class DatasetBuilder(DatasetSpec spec, string outputDirectory, Bui
     /// entries no longer list, writes manifest.json and dataset.json. The one writer of both files, for a build and
     /// for a merge of shards, so the two give the same bytes. Returns the manifest and how many samples were removed.
     /// </summary>
-    public static (Manifest Manifest, int Removed) WriteDataset(string root, DatasetSpec spec, string specHash, Manifest? old, IReadOnlyList<ManifestSample?> entries)
+    public static (Manifest Manifest, int Removed) WriteDataset(string root, DatasetSpec spec, string specHash, Manifest? old, IReadOnlyList<ManifestSample?> entries,
+        UnlistedFilePolicy unlisted = UnlistedFilePolicy.Remove, Action<Diagnostic>? report = null)
     {
         // Samples beyond the requested count, and files the new manifest no longer lists, are removed.
         int removed = DatasetWriter.RemoveUnlisted(root, old, entries, spec.Samples);
+        // So are sample files no manifest ever listed (an interrupted build of another seed or size), unless only reported.
+        if (UnlistedFiles.Sweep(root, entries.OfType<ManifestSample>(), unlisted) is { } swept) report?.Invoke(swept);
 
         Manifest manifest = DatasetWriter.WriteManifest(root, specHash, entries);
         string datasetFile = Path.Combine(root, DatasetLayout.DatasetFile);
@@ -202,6 +256,18 @@ public sealed class DatasetBuilder(DatasetSpec spec, string outputDirectory, Bui
             description = AnnotationJson.WithProvenance(description, provenance);
         AtomicFile.WriteIfChanged(datasetFile, description);
         return (manifest, removed);
+    }
+
+    /// <summary>One line per damaged sample (a few), naming the file that failed its hash; the sample is regenerated.</summary>
+    private static void ReportDamaged(string root, IEnumerable<(long Index, ManifestFile File)> damaged, List<Diagnostic> diagnostics)
+    {
+        const int Listed = 10;
+        var sorted = damaged.OrderBy(d => d.Index).ToList();
+        foreach (var (index, file) in sorted.Take(Listed))
+            diagnostics.Add(Diagnostic.Warning(SynCodes.SampleDamaged,
+                $"Sample {index}: {file.Path} is missing or fails its recorded hash (sha256 {file.Sha256[..12]}, {file.Size} bytes); the sample is regenerated.", DatasetLayout.FullPath(root, file.Path)));
+        if (sorted.Count > Listed)
+            diagnostics.Add(Diagnostic.Warning(SynCodes.SampleDamaged, $"{sorted.Count - Listed} more damaged sample(s) are regenerated."));
     }
 
     private static ShardManifest WriteShardManifest(string root, DatasetSpec spec, string specHash, ShardRange shard, ManifestSample?[] entries)

@@ -37,10 +37,35 @@ public static partial class ShardMerger
     [GeneratedRegex(@"^shard-(\d+)-of-(\d+)\.json$", RegexOptions.CultureInvariant)]
     private static partial Regex ShardFileName();
 
-    public static MergeResult Merge(DatasetSpec spec, string outputDirectory, int shards, int threads = 0, CancellationToken cancellation = default)
+    /// <param name="lockTimeout">Wait for a build holding the folder's lock; null: <see cref="DatasetLock.DefaultTimeout"/>.</param>
+    public static MergeResult Merge(DatasetSpec spec, string outputDirectory, int shards, int threads = 0, CancellationToken cancellation = default,
+        TimeSpan? lockTimeout = null, UnlistedFilePolicy unlisted = UnlistedFilePolicy.Remove)
     {
         var clock = Stopwatch.StartNew();
         string root = Path.GetFullPath(outputDirectory);
+        var notes = new List<Diagnostic>();
+        DatasetLock held;
+        try
+        {
+            held = DatasetLock.Acquire(DatasetLock.PathFor(root), "merge", lockTimeout ?? DatasetLock.DefaultTimeout, notes.Add, cancellation);
+        }
+        catch (DiagnosticException ex) { return new(null, 0, 0, [], 0, clock.Elapsed, [ex.Diagnostic]); }
+        using (held)
+        {
+            try
+            {
+                var result = MergeLocked(spec, root, shards, threads, cancellation, unlisted, clock);
+                return result with { Diagnostics = [.. notes, .. result.Diagnostics] };
+            }
+            catch (DatasetWriteException ex)
+            {
+                return new(null, 0, 0, [], 0, clock.Elapsed, [.. notes, Diagnostic.Error(SynCodes.WriteFailed, ex.Message, ex.Path)]);
+            }
+        }
+    }
+
+    private static MergeResult MergeLocked(DatasetSpec spec, string root, int shards, int threads, CancellationToken cancellation, UnlistedFilePolicy unlisted, Stopwatch clock)
+    {
         var errors = new List<Diagnostic>();
         MergeResult Fail() => new(null, 0, 0, [], 0, clock.Elapsed, errors);
 
@@ -170,7 +195,8 @@ public static partial class ShardMerger
         foreach (var e in entries)
             if (!oldByIndex.TryGetValue(e!.Index, out var prev) || prev.Key != e.Key || !prev.Files.SequenceEqual(e.Files)) changed++;
         AtomicFile.RemoveLeftovers(root); // temporary files of killed shards
-        var (manifest, removed) = DatasetBuilder.WriteDataset(root, spec, specHash, old, entries);
-        return new MergeResult(manifest, changed, removed, merged, verifiedBytes, clock.Elapsed, errors);
+        var notes = new List<Diagnostic>();
+        var (manifest, removed) = DatasetBuilder.WriteDataset(root, spec, specHash, old, entries, unlisted, notes.Add);
+        return new MergeResult(manifest, changed, removed, merged, verifiedBytes, clock.Elapsed, notes);
     }
 }

@@ -13,9 +13,18 @@ public static class AtomicFile
         string dir = Path.GetDirectoryName(path)!;
         Directory.CreateDirectory(dir);
         string temp = Path.Combine(dir, "." + Path.GetFileName(path) + "." + Environment.ProcessId + "." + Environment.CurrentManagedThreadId + TempSuffix);
-        using (var fs = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1, FileOptions.None))
-            fs.Write(bytes);
-        File.Move(temp, path, overwrite: true);
+        try
+        {
+            using (var fs = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1, FileOptions.None))
+                fs.Write(bytes);
+            File.Move(temp, path, overwrite: true);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Disk full, quota, I/O error: no temporary file stays behind, and the error names the file.
+            try { File.Delete(temp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            throw new DatasetWriteException(path, ex);
+        }
     }
 
     /// <summary>Writes only when the content differs, so unchanged files keep their timestamps.</summary>
@@ -30,6 +39,9 @@ public static class AtomicFile
         return true;
     }
 
+    /// <summary>Whether a file name is one of <see cref="Write"/>'s temporary files.</summary>
+    public static bool IsTemporary(string path) => path.EndsWith(TempSuffix, StringComparison.Ordinal);
+
     /// <summary>Removes temporary files a killed build left behind.</summary>
     public static void RemoveLeftovers(string root)
     {
@@ -37,4 +49,11 @@ public static class AtomicFile
         foreach (string f in Directory.EnumerateFiles(root, "*" + TempSuffix, SearchOption.AllDirectories))
             File.Delete(f);
     }
+}
+
+/// <summary>A dataset file could not be written (disk full, I/O error, permissions); <see cref="Path"/> names it.</summary>
+public sealed class DatasetWriteException(string path, Exception inner)
+    : IOException($"Cannot write {path}: {inner.Message}", inner)
+{
+    public string Path { get; } = path;
 }
