@@ -26,7 +26,9 @@ public sealed record LineageRequest(
     DatasetSpec? Spec = null,
     string? MlflowTimeout = null);
 
-public sealed record LineageOutcome(LineageRecord? Record, IReadOnlyList<Diagnostic> Diagnostics)
+/// <param name="Appended">Whether the record went to the local log (false when lineage failed with an error, so the
+/// digest stays pending, or when the digest was already recorded).</param>
+public sealed record LineageOutcome(LineageRecord? Record, IReadOnlyList<Diagnostic> Diagnostics, bool Appended = false)
 {
     public bool Succeeded => !Diagnostics.Any(d => d.IsError);
 }
@@ -73,7 +75,6 @@ public static class LineageRecorder
         {
             // Bad input is an error even when lineage is optional; the record still goes to the local log.
             diagnostics.Add(Diagnostic.Error(SynCodes.MlflowTimeoutInvalid, ex.Message, req.ProjectFile));
-            LineageLog.Append(req.LogFile, record);
             return new LineageOutcome(record, diagnostics);
         }
         if (settings is null)
@@ -117,8 +118,46 @@ public static class LineageRecorder
             }
         }
 
+        // A failed required lineage (or a bad setting) leaves the digest unrecorded, so the next build tries again
+        // instead of finding it recorded; an optional MLflow failure still records locally.
+        if (diagnostics.Any(d => d.IsError)) return new LineageOutcome(record, diagnostics);
         LineageLog.Append(req.LogFile, record);
-        return new LineageOutcome(record, diagnostics);
+        return new LineageOutcome(record, diagnostics, Appended: true);
+    }
+
+    /// <summary>
+    /// The lineage stage of every build: records the dataset's current digest unless the local log already has it
+    /// (exactly one record per digest), with the generation figures of the pending record the generating build left
+    /// (<see cref="PendingLineage"/>), else this build's. The pending record is removed once the record is appended;
+    /// when lineage fails with an error it stays, and so does the digest's unrecorded state. Pending records of other
+    /// digests (datasets generated and overwritten before they were recorded) are dropped with SYN6040.
+    /// </summary>
+    public static LineageOutcome Complete(LineageRequest req, string? pendingDirectory, CancellationToken ct = default)
+    {
+        string digest;
+        try { digest = DatasetReader.Open(req.DatasetRoot).Info.Digest; }
+        catch (DiagnosticException ex) { return new LineageOutcome(null, [ex.Diagnostic]); }
+        bool recorded;
+        try { recorded = File.Exists(req.LogFile) && LineageLog.Read(req.LogFile).Any(r => r.Dataset.Digest == digest); }
+        catch (DiagnosticException ex) { return new LineageOutcome(null, [ex.Diagnostic]); }
+        if (recorded)
+        {
+            // Killed between appending the record and removing the pending note: the record is there, the note goes.
+            PendingLineage.Remove(pendingDirectory, digest);
+            return new LineageOutcome(null, []);
+        }
+        var outcome = Record(req with { Generation = PendingLineage.Figures(pendingDirectory, digest) ?? req.Generation }, ct);
+        if (!outcome.Appended) return outcome;
+        PendingLineage.Remove(pendingDirectory, digest);
+        var diagnostics = outcome.Diagnostics.ToList();
+        foreach (string other in PendingLineage.Others(pendingDirectory, digest))
+        {
+            diagnostics.Add(Diagnostic.Warning(SynCodes.LineagePendingSuperseded,
+                $"Dataset digest {other[..Math.Min(12, other.Length)]} was generated but never recorded, and a later build replaced it; it can no longer be recorded (its pending record is dropped).",
+                PendingLineage.PathFor(pendingDirectory!, other)));
+            PendingLineage.Remove(pendingDirectory, other);
+        }
+        return outcome with { Diagnostics = diagnostics };
     }
 
     /// <summary>

@@ -29,6 +29,8 @@ public sealed class SynthGenerate : MSBuildTask, ICancelableTask
     public double ProgressInterval { get; set; } = 3;
     /// <summary>-p:SynthShard=I/N or auto/N: build only that shard's samples and its shard manifest (docs/sharding.md).</summary>
     public string Shard { get; set; } = "";
+    /// <summary>Where a build that changed the dataset leaves its pending lineage record (docs/lineage.md); empty: none.</summary>
+    public string LineagePendingDirectory { get; set; } = "";
 
     [Output] public string Digest { get; private set; } = "";
     [Output] public int GeneratedSamples { get; private set; }
@@ -102,6 +104,9 @@ public sealed class SynthGenerate : MSBuildTask, ICancelableTask
         Digest = result.Digest;
         RemovedSamples = result.Removed;
         if (!result.Succeeded) return false;
+        // Before anything else: a kill from here on leaves the new digest pending, and the next build records it.
+        if (result.Generated + result.Removed > 0 && LineagePendingDirectory.Length > 0)
+            LineagePending.Write(LineagePendingDirectory, result.Digest, result.Generated, result.Reused, result.Removed, result.Elapsed.TotalSeconds);
 
         Log.LogMessage(MessageImportance.High, string.Format(CultureInfo.InvariantCulture,
             result.Generated == 0 && result.Removed == 0
