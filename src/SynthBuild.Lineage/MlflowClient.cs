@@ -37,8 +37,8 @@ public sealed record MlflowSettings(
     public TimeSpan Total => TotalTimeout ?? DefaultTotalTimeout;
     public TimeSpan Attempt => RequestTimeout is { } r ? (r < Total ? r : Total) : Total * 2 / 3;
     /// <summary>Kept out of the other requests' share of <see cref="Total"/> so that a run whose logging broke off can
-    /// still be marked FAILED within the total: 2 s, or a tenth of the total when that is shorter.</summary>
-    public TimeSpan FailedMarkReserve => Total / 10 < TimeSpan.FromSeconds(2) ? Total / 10 : TimeSpan.FromSeconds(2);
+    /// still be marked FAILED within the total: 5 s, or a quarter of the total when that is shorter.</summary>
+    public TimeSpan FailedMarkReserve => Total / 4 < TimeSpan.FromSeconds(5) ? Total / 4 : TimeSpan.FromSeconds(5);
 
     /// <summary>
     /// Settings when a server is named: <paramref name="trackingUriOverride"/> (a project property) wins over
