@@ -72,7 +72,7 @@ public static class QualityStage
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
                 return new(null, analysed, false, analysisTime, clock.Elapsed,
-                    [Diagnostic.Error(SynCodes.ReportsNotWritten, $"Quality reports could not be written: {ex.Message} (expected a writable folder at '{reports}'). The reports are not marked current; the next build writes them again.", reports)]);
+                    [Diagnostic.Error(SynCodes.AnalysisFailed, $"Quality reports could not be written: {ex.Message} (expected a writable folder at '{reports}'). The reports are not marked current; the next build writes them again.", reports)]);
             }
         }
         var all = new List<Diagnostic>(diagnostics);

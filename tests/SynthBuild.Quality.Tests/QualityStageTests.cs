@@ -49,7 +49,7 @@ public class QualityStageTests
         var settings = new QualitySettings(NearDuplicateMaxDistance: 3);
         var failed = QualityStage.Run(root, [], true, settings);
         var d = Assert.Single(failed.Diagnostics);
-        Assert.Equal(SynCodes.ReportsNotWritten, d.Code);
+        Assert.Equal(SynCodes.AnalysisFailed, d.Code);
         Assert.True(d.IsError);
         Assert.Equal(reports, d.File);
         // The stamp (quality.json's analysis key) still names the previous analysis: not current.

@@ -59,7 +59,6 @@ public static class SynCodes
     public const string ArtifactsNotUploaded = "SYN6006";
     public const string MlflowTimeoutInvalid = "SYN6007";
     public const string LineagePendingSuperseded = "SYN6040";
-    public const string ReportsNotWritten = "SYN6041";
     public const string BadDatasetVersion = "SYN6010";
     public const string ReleaseNotInRepository = "SYN6011";
     public const string ReleaseDirtyTree = "SYN6012";
@@ -223,7 +222,7 @@ public static class DiagnosticCatalogue
         new(SynCodes.InvalidGate, DiagnosticStage.Quality, E, "Invalid gate metadata",
             "A SynthGate's Min or Max is not a number, or its Severity is neither Error nor Warning."),
         new(SynCodes.AnalysisFailed, DiagnosticStage.Quality, E, "Quality analysis failed",
-            "The quality analysis could not read the dataset. Rebuild the dataset."),
+            "The quality analysis could not read the dataset (rebuild the dataset), or its reports could not be written (the message names the folder). quality.json, which marks the reports current, is written last, so reports that failed half-way are redone by the next build."),
         new(SynCodes.GatesSwitchedOff, DiagnosticStage.Quality, W, "Quality gates switched off",
             "The build runs with SynthGates=false: gates are measured and reported but do not fail it. The warning says how many would fail."),
         new(SynCodes.InvalidQualitySetting, DiagnosticStage.Quality, E, "Invalid quality setting",
@@ -281,8 +280,6 @@ public static class DiagnosticCatalogue
             "Verifying a release in a repository that holds its tag <dataset>/v<version>: the tag's recorded dataset digest, archive SHA-256 or commit differs from release.json (or the archive), or release.json names another tag. The release was edited after it was made."),
         new(SynCodes.LineagePendingSuperseded, DiagnosticStage.Lineage, W, "Unrecorded dataset replaced",
             "A dataset digest was generated but never recorded (the build was killed, or its required lineage failed) and a later build replaced it before any build recorded it; its pending record (named) is dropped. Lineage now records the current digest."),
-        new(SynCodes.ReportsNotWritten, DiagnosticStage.Quality, E, "Quality reports not written",
-            "quality.md, quality.html or quality.json could not be written (the message names the folder and the cause). quality.json, which marks the reports current, is written last, so the reports stay not current and the next build writes them again."),
 
         new(SynCodes.CocoFileNotReadable, DiagnosticStage.Evaluation, E, "COCO file unreadable",
             "A COCO ground-truth or results file cannot be read."),
