@@ -45,35 +45,14 @@ public static class LineageRecorder
     public static LineageOutcome Record(LineageRequest req, CancellationToken ct = default)
     {
         var diagnostics = new List<Diagnostic>();
-        // A caller that already loaded the config for this build (the MSBuild tasks) passes its spec.
-        var loaded = req.Spec is { } given ? new ConfigLoadResult(given, []) : ConfigLoader.Load(req.ConfigFile, req.Overrides);
-        if (!loaded.Succeeded) return new LineageOutcome(null, loaded.Diagnostics);
-
-        var ignored = new List<string> { req.LogFile };
-        ignored.AddRange(req.IgnoredPaths ?? []);
-        var inputs = req.InputFiles.Concat(ProjectInputs.FromConfig(req.ConfigFile)).ToList();
-        GitProvenance git = GitProvenance.Read(Path.GetDirectoryName(Path.GetFullPath(req.ProjectFile))!, inputs, ignored);
-        if (!git.InRepository)
-            diagnostics.Add(Diagnostic.Warning(SynCodes.NotAGitRepository,
-                "The project is not inside a git repository: the lineage record has no commit, branch or remote.", req.ProjectFile));
-
-        LineageRecord record;
-        try
-        {
-            record = LineageRecord.Create(loaded.Spec!, req.DatasetRoot, req.ProjectFile, req.Version, git, req.Generation, req.Status, DateTimeOffset.UtcNow);
-        }
-        catch (DiagnosticException ex)
-        {
-            diagnostics.Add(ex.Diagnostic);
-            return new LineageOutcome(null, diagnostics);
-        }
+        if (Prepare(req, diagnostics) is not var (record, spec)) return new LineageOutcome(null, diagnostics);
         WriteProvenance(req.DatasetRoot, record);
 
         MlflowSettings? settings;
         try { settings = req.SettingsOverride ?? MlflowSettings.FromEnvironment(req.TrackingUri, req.Environment, req.MlflowTimeout); }
         catch (FormatException ex)
         {
-            // Bad input is an error even when lineage is optional; the record still goes to the local log.
+            // Bad input is an error even when lineage is optional; the digest stays unrecorded until a fixed build records it.
             diagnostics.Add(Diagnostic.Error(SynCodes.MlflowTimeoutInvalid, ex.Message, req.ProjectFile));
             return new LineageOutcome(record, diagnostics);
         }
@@ -96,7 +75,7 @@ public static class LineageRecorder
                     ("dataset/dataset.json", Path.Combine(req.DatasetRoot, DatasetLayout.DatasetFile)),
                 };
                 string effective = Path.Combine(Path.GetTempPath(), "synthbuild-effective-" + Guid.NewGuid().ToString("N") + ".json");
-                File.WriteAllText(effective, EffectiveConfig.Json(loaded.Spec!));
+                File.WriteAllText(effective, EffectiveConfig.Json(spec));
                 artifacts.Add(("config/effective-config.json", effective));
                 string reports = Path.Combine(req.DatasetRoot, "reports");
                 if (Directory.Exists(reports))
@@ -142,22 +121,57 @@ public static class LineageRecorder
         catch (DiagnosticException ex) { return new LineageOutcome(null, [ex.Diagnostic]); }
         if (recorded)
         {
-            // Killed between appending the record and removing the pending note: the record is there, the note goes.
+            var diagnostics = new List<Diagnostic>();
+            // This build wrote the dataset (a repair, the same digest built into another folder, or a build killed
+            // after recording): no second record, but dataset.json gets the git state of the build that wrote it.
+            if (req.Generation.Generated + req.Generation.Removed > 0 || PendingLineage.Exists(pendingDirectory, digest))
+            {
+                if (Prepare(req, diagnostics) is var (record, _)) WriteProvenance(req.DatasetRoot, record);
+                if (diagnostics.Any(d => d.IsError)) return new LineageOutcome(null, diagnostics);
+            }
             PendingLineage.Remove(pendingDirectory, digest);
-            return new LineageOutcome(null, []);
+            return new LineageOutcome(null, diagnostics);
         }
         var outcome = Record(req with { Generation = PendingLineage.Figures(pendingDirectory, digest) ?? req.Generation }, ct);
         if (!outcome.Appended) return outcome;
         PendingLineage.Remove(pendingDirectory, digest);
-        var diagnostics = outcome.Diagnostics.ToList();
+        var all = outcome.Diagnostics.ToList();
         foreach (string other in PendingLineage.Others(pendingDirectory, digest))
         {
-            diagnostics.Add(Diagnostic.Warning(SynCodes.LineagePendingSuperseded,
+            all.Add(Diagnostic.Warning(SynCodes.LineagePendingSuperseded,
                 $"Dataset digest {other[..Math.Min(12, other.Length)]} was generated but never recorded, and a later build replaced it; it can no longer be recorded (its pending record is dropped).",
                 PendingLineage.PathFor(pendingDirectory!, other)));
             PendingLineage.Remove(pendingDirectory, other);
         }
-        return outcome with { Diagnostics = diagnostics };
+        return outcome with { Diagnostics = all };
+    }
+
+    /// <summary>The record of this build (git provenance read now), or null with the reason in <paramref name="diagnostics"/>.</summary>
+    private static (LineageRecord Record, DatasetSpec Spec)? Prepare(LineageRequest req, List<Diagnostic> diagnostics)
+    {
+        // A caller that already loaded the config for this build (the MSBuild tasks) passes its spec.
+        var loaded = req.Spec is { } given ? new ConfigLoadResult(given, []) : ConfigLoader.Load(req.ConfigFile, req.Overrides);
+        if (!loaded.Succeeded)
+        {
+            diagnostics.AddRange(loaded.Diagnostics);
+            return null;
+        }
+        var ignored = new List<string> { req.LogFile };
+        ignored.AddRange(req.IgnoredPaths ?? []);
+        var inputs = req.InputFiles.Concat(ProjectInputs.FromConfig(req.ConfigFile)).ToList();
+        GitProvenance git = GitProvenance.Read(Path.GetDirectoryName(Path.GetFullPath(req.ProjectFile))!, inputs, ignored);
+        if (!git.InRepository)
+            diagnostics.Add(Diagnostic.Warning(SynCodes.NotAGitRepository,
+                "The project is not inside a git repository: the lineage record has no commit, branch or remote.", req.ProjectFile));
+        try
+        {
+            return (LineageRecord.Create(loaded.Spec!, req.DatasetRoot, req.ProjectFile, req.Version, git, req.Generation, req.Status, DateTimeOffset.UtcNow), loaded.Spec!);
+        }
+        catch (DiagnosticException ex)
+        {
+            diagnostics.Add(ex.Diagnostic);
+            return null;
+        }
     }
 
     /// <summary>
