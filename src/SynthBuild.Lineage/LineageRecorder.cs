@@ -29,7 +29,9 @@ public sealed record LineageRequest(
     string? MlflowTimeout = null,
     IReadOnlyList<MergedShard>? Shards = null);
 
-public sealed record LineageOutcome(LineageRecord? Record, IReadOnlyList<Diagnostic> Diagnostics)
+/// <param name="Appended">Whether the record went to the local log (false when lineage failed with an error, so the
+/// digest stays pending, or when the digest was already recorded).</param>
+public sealed record LineageOutcome(LineageRecord? Record, IReadOnlyList<Diagnostic> Diagnostics, bool Appended = false)
 {
     public bool Succeeded => !Diagnostics.Any(d => d.IsError);
 }
@@ -46,38 +48,15 @@ public static class LineageRecorder
     public static LineageOutcome Record(LineageRequest req, CancellationToken ct = default)
     {
         var diagnostics = new List<Diagnostic>();
-        // A caller that already loaded the config for this build (the MSBuild tasks) passes its spec.
-        var loaded = req.Spec is { } given ? new ConfigLoadResult(given, []) : ConfigLoader.Load(req.ConfigFile, req.Overrides);
-        if (!loaded.Succeeded) return new LineageOutcome(null, loaded.Diagnostics);
-
-        var ignored = new List<string> { req.LogFile };
-        ignored.AddRange(req.IgnoredPaths ?? []);
-        var inputs = req.InputFiles.Concat(ProjectInputs.FromConfig(req.ConfigFile)).ToList();
-        GitProvenance git = GitProvenance.Read(Path.GetDirectoryName(Path.GetFullPath(req.ProjectFile))!, inputs, ignored);
-        if (!git.InRepository)
-            diagnostics.Add(Diagnostic.Warning(SynCodes.NotAGitRepository,
-                "The project is not inside a git repository: the lineage record has no commit, branch or remote.", req.ProjectFile));
-
-        LineageRecord record;
-        try
-        {
-            record = LineageRecord.Create(loaded.Spec!, req.DatasetRoot, req.ProjectFile, req.Version, git, req.Generation, req.Status, DateTimeOffset.UtcNow)
-                with { Shards = req.Shards };
-        }
-        catch (DiagnosticException ex)
-        {
-            diagnostics.Add(ex.Diagnostic);
-            return new LineageOutcome(null, diagnostics);
-        }
+        if (Prepare(req, diagnostics) is not var (record, spec)) return new LineageOutcome(null, diagnostics);
         WriteProvenance(req.DatasetRoot, record);
 
         MlflowSettings? settings;
         try { settings = req.SettingsOverride ?? MlflowSettings.FromEnvironment(req.TrackingUri, req.Environment, req.MlflowTimeout); }
         catch (FormatException ex)
         {
-            // Bad input is an error even when lineage is optional; the record still goes to the local log.
+            // Bad input is an error even when lineage is optional; the digest stays unrecorded until a fixed build records it.
             diagnostics.Add(Diagnostic.Error(SynCodes.MlflowTimeoutInvalid, ex.Message, req.ProjectFile));
-            LineageLog.Append(req.LogFile, record);
             return new LineageOutcome(record, diagnostics);
         }
         if (settings is null)
@@ -99,7 +78,7 @@ public static class LineageRecorder
                     ("dataset/dataset.json", Path.Combine(req.DatasetRoot, DatasetLayout.DatasetFile)),
                 };
                 string effective = Path.Combine(Path.GetTempPath(), "synthbuild-effective-" + Guid.NewGuid().ToString("N") + ".json");
-                File.WriteAllText(effective, EffectiveConfig.Json(loaded.Spec!));
+                File.WriteAllText(effective, EffectiveConfig.Json(spec));
                 artifacts.Add(("config/effective-config.json", effective));
                 string reports = Path.Combine(req.DatasetRoot, "reports");
                 if (Directory.Exists(reports))
@@ -121,8 +100,82 @@ public static class LineageRecorder
             }
         }
 
+        // A failed required lineage (or a bad setting) leaves the digest unrecorded, so the next build tries again
+        // instead of finding it recorded; an optional MLflow failure still records locally.
+        if (diagnostics.Any(d => d.IsError)) return new LineageOutcome(record, diagnostics);
         LineageLog.Append(req.LogFile, record);
-        return new LineageOutcome(record, diagnostics);
+        return new LineageOutcome(record, diagnostics, Appended: true);
+    }
+
+    /// <summary>
+    /// The lineage stage of every build: records the dataset's current digest unless the local log already has it
+    /// (exactly one record per digest), with the generation figures of the pending record the generating build left
+    /// (<see cref="PendingLineage"/>), else this build's. The pending record is removed once the record is appended;
+    /// when lineage fails with an error it stays, and so does the digest's unrecorded state. Pending records of other
+    /// digests (datasets generated and overwritten before they were recorded) are dropped with SYN6040.
+    /// </summary>
+    public static LineageOutcome Complete(LineageRequest req, string? pendingDirectory, CancellationToken ct = default)
+    {
+        string digest;
+        try { digest = DatasetReader.Open(req.DatasetRoot).Info.Digest; }
+        catch (DiagnosticException ex) { return new LineageOutcome(null, [ex.Diagnostic]); }
+        bool recorded;
+        try { recorded = File.Exists(req.LogFile) && LineageLog.Read(req.LogFile).Any(r => r.Dataset.Digest == digest); }
+        catch (DiagnosticException ex) { return new LineageOutcome(null, [ex.Diagnostic]); }
+        if (recorded)
+        {
+            var diagnostics = new List<Diagnostic>();
+            // This build wrote the dataset (a repair, the same digest built into another folder, or a build killed
+            // after recording): no second record, but dataset.json gets the git state of the build that wrote it.
+            if (req.Generation.Generated + req.Generation.Removed > 0 || PendingLineage.Exists(pendingDirectory, digest))
+            {
+                if (Prepare(req, diagnostics) is var (record, _)) WriteProvenance(req.DatasetRoot, record);
+                if (diagnostics.Any(d => d.IsError)) return new LineageOutcome(null, diagnostics);
+            }
+            PendingLineage.Remove(pendingDirectory, digest);
+            return new LineageOutcome(null, diagnostics);
+        }
+        var outcome = Record(req with { Generation = PendingLineage.Figures(pendingDirectory, digest) ?? req.Generation }, ct);
+        if (!outcome.Appended) return outcome;
+        PendingLineage.Remove(pendingDirectory, digest);
+        var all = outcome.Diagnostics.ToList();
+        foreach (string other in PendingLineage.Others(pendingDirectory, digest))
+        {
+            all.Add(Diagnostic.Warning(SynCodes.LineagePendingSuperseded,
+                $"Dataset digest {other[..Math.Min(12, other.Length)]} was generated but never recorded, and a later build replaced it; it can no longer be recorded (its pending record is dropped).",
+                PendingLineage.PathFor(pendingDirectory!, other)));
+            PendingLineage.Remove(pendingDirectory, other);
+        }
+        return outcome with { Diagnostics = all };
+    }
+
+    /// <summary>The record of this build (git provenance read now), or null with the reason in <paramref name="diagnostics"/>.</summary>
+    private static (LineageRecord Record, DatasetSpec Spec)? Prepare(LineageRequest req, List<Diagnostic> diagnostics)
+    {
+        // A caller that already loaded the config for this build (the MSBuild tasks) passes its spec.
+        var loaded = req.Spec is { } given ? new ConfigLoadResult(given, []) : ConfigLoader.Load(req.ConfigFile, req.Overrides);
+        if (!loaded.Succeeded)
+        {
+            diagnostics.AddRange(loaded.Diagnostics);
+            return null;
+        }
+        var ignored = new List<string> { req.LogFile };
+        ignored.AddRange(req.IgnoredPaths ?? []);
+        var inputs = req.InputFiles.Concat(ProjectInputs.FromConfig(req.ConfigFile)).ToList();
+        GitProvenance git = GitProvenance.Read(Path.GetDirectoryName(Path.GetFullPath(req.ProjectFile))!, inputs, ignored);
+        if (!git.InRepository)
+            diagnostics.Add(Diagnostic.Warning(SynCodes.NotAGitRepository,
+                "The project is not inside a git repository: the lineage record has no commit, branch or remote.", req.ProjectFile));
+        try
+        {
+            return (LineageRecord.Create(loaded.Spec!, req.DatasetRoot, req.ProjectFile, req.Version, git, req.Generation, req.Status, DateTimeOffset.UtcNow)
+                with { Shards = req.Shards }, loaded.Spec!);
+        }
+        catch (DiagnosticException ex)
+        {
+            diagnostics.Add(ex.Diagnostic);
+            return null;
+        }
     }
 
     /// <summary>

@@ -12,8 +12,9 @@ namespace SynthBuild.Lineage;
 /// <summary>Where the tracking server is and how to authenticate; read from the MLFLOW_* environment variables.</summary>
 /// <param name="RequestTimeout">The longest one attempt may take; default two thirds of <paramref name="TotalTimeout"/>,
 /// so a hung attempt leaves time for a retry.</param>
-/// <param name="TotalTimeout">The longest one request may take, all its attempts and waits included (default
-/// <see cref="DefaultTotalTimeout"/>; SynthMlflowTimeout or SYNTH_MLFLOW_TIMEOUT).</param>
+/// <param name="TotalTimeout">The longest all MLflow requests of one client (one build's lineage step) may take together,
+/// every attempt, wait and the final FAILED mark included (default <see cref="DefaultTotalTimeout"/>; SynthMlflowTimeout
+/// or SYNTH_MLFLOW_TIMEOUT).</param>
 public sealed record MlflowSettings(
     string TrackingUri,
     string? Token = null,
@@ -27,7 +28,7 @@ public sealed record MlflowSettings(
     string? ClientCertPath = null,
     TimeSpan? TotalTimeout = null)
 {
-    /// <summary>Seconds: the environment variable bounding each MLflow request (the project property SynthMlflowTimeout wins).</summary>
+    /// <summary>Seconds: the environment variable bounding the MLflow requests of a build (the project property SynthMlflowTimeout wins).</summary>
     public const string TimeoutVariable = "SYNTH_MLFLOW_TIMEOUT";
     public const string TimeoutProperty = "SynthMlflowTimeout";
     /// <summary>A user waits this long at most for a server that accepts connections and never answers.</summary>
@@ -35,6 +36,9 @@ public sealed record MlflowSettings(
 
     public TimeSpan Total => TotalTimeout ?? DefaultTotalTimeout;
     public TimeSpan Attempt => RequestTimeout is { } r ? (r < Total ? r : Total) : Total * 2 / 3;
+    /// <summary>Kept out of the other requests' share of <see cref="Total"/> so that a run whose logging broke off can
+    /// still be marked FAILED within the total: 5 s, or a quarter of the total when that is shorter.</summary>
+    public TimeSpan FailedMarkReserve => Total / 4 < TimeSpan.FromSeconds(5) ? Total / 4 : TimeSpan.FromSeconds(5);
 
     /// <summary>
     /// Settings when a server is named: <paramref name="trackingUriOverride"/> (a project property) wins over
@@ -90,7 +94,7 @@ public sealed class MlflowUnreachableException(string message) : MlflowException
 /// lenient int64s, error bodies, bounded retries with exponential backoff for outages and 5xx, the server's batch
 /// and size limits, and artifact upload through the tracking server's artifact proxy.
 /// </summary>
-public sealed class MlflowClient : IDisposable
+public sealed partial class MlflowClient : IDisposable
 {
     public const int MaxParamsPerBatch = 100, MaxTagsPerBatch = 100, MaxMetricsPerBatch = 1000, MaxEntitiesPerBatch = 1000;
     /// <summary>The server refuses log-batch bodies over 1,000,000 bytes; this leaves room for the JSON around the entities.</summary>
@@ -104,6 +108,11 @@ public sealed class MlflowClient : IDisposable
     /// <summary>The settings in use (credentials from the URI moved into Username/Password).</summary>
     public MlflowSettings Settings => _settings;
     private readonly Uri _base;
+    /// <summary>Runs from the client's creation: every request shares <see cref="MlflowSettings.Total"/>.</summary>
+    private readonly System.Diagnostics.Stopwatch _budget = System.Diagnostics.Stopwatch.StartNew();
+
+    /// <summary>What is left of <see cref="MlflowSettings.Total"/> for this client's requests.</summary>
+    public TimeSpan Remaining => _settings.Total - _budget.Elapsed;
 
     public MlflowClient(MlflowSettings settings, HttpMessageHandler? handler = null)
     {
@@ -347,6 +356,20 @@ public sealed class MlflowClient : IDisposable
         await PostAsync("runs/update", new JsonObject { ["run_id"] = runId, ["status"] = status, ["end_time"] = end.ToUnixTimeMilliseconds() }, ct);
     }
 
+    /// <summary>
+    /// Marks a run whose logging broke off FAILED, best effort: one attempt within what is left of the total
+    /// (at least the <see cref="MlflowSettings.FailedMarkReserve"/> the other requests left for it).
+    /// </summary>
+    public async Task MarkRunFailedAsync(string runId, CancellationToken ct = default)
+    {
+        var body = new JsonObject { ["run_id"] = runId, ["status"] = "FAILED", ["end_time"] = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() };
+        string json = body.ToJsonString();
+        await SendAsync(() => new HttpRequestMessage(HttpMethod.Post, new Uri(_base, "api/2.0/mlflow/runs/update"))
+        {
+            Content = new StringContent(json, Encoding.UTF8, "application/json"),
+        }, "runs/update", ct, finalMark: true);
+    }
+
     public async Task<JsonNode> GetRunAsync(string runId, CancellationToken ct = default) =>
         (await GetAsync("runs/get?run_id=" + Uri.EscapeDataString(runId), ct))["run"]!;
 
@@ -416,24 +439,27 @@ public sealed class MlflowClient : IDisposable
     /// <summary>
     /// Sends with bounded retries: a connection failure, a timeout, 429 or a 5xx is retried after 0.5 s, 1 s, 2 s, ...
     /// (<see cref="MlflowSettings.MaxAttempts"/> attempts in all); any other 4xx is final. Each attempt is bounded by
-    /// <see cref="MlflowSettings.Attempt"/> and the whole sequence by <see cref="MlflowSettings.Total"/>, so a server
-    /// that accepts connections and never answers costs at most the total. Server text in any message is redacted
-    /// of the credentials (<see cref="Redact"/>).
+    /// <see cref="MlflowSettings.Attempt"/>, and every request of this client together by <see cref="MlflowSettings.Total"/>
+    /// (less the FAILED-mark reserve, except for that mark, which gets one attempt), so a server that accepts connections
+    /// and never answers, or answers each request slowly, costs at most the total. Server text in any message is
+    /// redacted of the credentials (<see cref="Redact"/>).
     /// </summary>
-    private async Task<JsonNode> SendAsync(Func<HttpRequestMessage> make, string what, CancellationToken ct)
+    private async Task<JsonNode> SendAsync(Func<HttpRequestMessage> make, string what, CancellationToken ct, bool finalMark = false)
     {
         TimeSpan delay = _settings.InitialBackoff ?? TimeSpan.FromMilliseconds(500);
         TimeSpan total = _settings.Total;
-        int attempts = Math.Max(1, _settings.MaxAttempts);
+        TimeSpan deadline = finalMark ? total : total - _settings.FailedMarkReserve;
+        int attempts = finalMark ? 1 : Math.Max(1, _settings.MaxAttempts);
         string lastProblem = "";
-        var clock = System.Diagnostics.Stopwatch.StartNew();
         for (int attempt = 1; ; attempt++)
         {
+            TimeSpan limit = deadline - _budget.Elapsed;
+            if (finalMark && limit < _settings.FailedMarkReserve) limit = _settings.FailedMarkReserve;
+            if (limit > _settings.Attempt) limit = _settings.Attempt;
+            if (limit < TimeSpan.FromMilliseconds(1))
+                throw GiveUp(what, attempt - 1, total, attempt == 1 ? "no time left of the total" : lastProblem);
             using var request = make();
             Authorize(request);
-            TimeSpan limit = total - clock.Elapsed;
-            if (limit > _settings.Attempt) limit = _settings.Attempt;
-            if (limit < TimeSpan.FromMilliseconds(1)) limit = TimeSpan.FromMilliseconds(1);
             using var bounded = CancellationTokenSource.CreateLinkedTokenSource(ct);
             bounded.CancelAfter(limit);
             try
@@ -472,14 +498,16 @@ public sealed class MlflowClient : IDisposable
                 lastProblem = $"no answer within {limit.TotalSeconds:0.#} s";
             }
             // Give up when the attempts are used, or when waiting for the next one would pass the total.
-            if (attempt >= attempts || clock.Elapsed + delay >= total)
-                throw new MlflowUnreachableException(
-                    $"MLflow server {_settings.SafeUri} unreachable for {what} after {attempt} attempt(s) in {clock.Elapsed.TotalSeconds:0.#} s " +
-                    $"(limit {total.TotalSeconds:0.#} s per request: {MlflowSettings.TimeoutProperty} or {MlflowSettings.TimeoutVariable}): {lastProblem}");
+            if (attempt >= attempts || _budget.Elapsed + delay >= deadline)
+                throw GiveUp(what, attempt, total, lastProblem);
             await Task.Delay(delay, ct);
             delay *= 2;
         }
     }
+
+    private MlflowUnreachableException GiveUp(string what, int attempts, TimeSpan total, string problem) => new(
+        $"MLflow server {_settings.SafeUri} unreachable for {what} after {attempts} attempt(s), {_budget.Elapsed.TotalSeconds:0.#} s into the MLflow step " +
+        $"(limit {total.TotalSeconds:0.#} s for all its requests: {MlflowSettings.TimeoutProperty} or {MlflowSettings.TimeoutVariable}): {Redact(problem)}");
 
     /// <summary>
     /// <paramref name="text"/> (a server's answer, an exception message) without the credentials this client sends:
@@ -507,8 +535,17 @@ public sealed class MlflowClient : IDisposable
         // Longest first, so a secret containing another is removed whole.
         foreach (string secret in secrets.Distinct().OrderByDescending(x => x.Length))
             text = text.Replace(secret, "***", StringComparison.Ordinal);
-        return text;
+        // Credentials this client did not send can still be in server text: another user:password@ in a URL, or an
+        // Authorization value a proxy echoes from elsewhere.
+        text = UrlUserInfo().Replace(text, "://***@");
+        return AuthorizationValue().Replace(text, "$1***");
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"://[^/\s@:]+:[^/\s@]*@")]
+    private static partial System.Text.RegularExpressions.Regex UrlUserInfo();
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"(?i)(authorization[""']?\s*[:=]\s*[""']?(?:bearer|basic|token)\s+)[^\s""'<>,;]+")]
+    private static partial System.Text.RegularExpressions.Regex AuthorizationValue();
 
     private void Authorize(HttpRequestMessage request)
     {

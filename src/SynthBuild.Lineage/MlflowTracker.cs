@@ -40,9 +40,8 @@ public static class MlflowTracker
         catch
         {
             // No run is left RUNNING: a run whose logging broke off is marked FAILED (best effort: the server may be
-            // gone, so this try gets a few seconds at most, not another full request limit).
-            using var mark = new CancellationTokenSource(FailedMarkLimit(client.Settings));
-            try { await client.UpdateRunAsync(run.RunId, LineageRecord.Failed, DateTimeOffset.UtcNow, mark.Token); }
+            // gone, so this try gets the reserve the other requests left it within the total, not another full limit).
+            try { await client.MarkRunFailedAsync(run.RunId, ct); }
             catch (Exception e) when (e is MlflowException or OperationCanceledException) { }
             throw;
         }
@@ -68,9 +67,6 @@ public static class MlflowTracker
     public static byte[] ShardsJson(LineageRecord r) => JsonSerializer.SerializeToUtf8Bytes(
         new { dataset = r.Dataset.Name, digest = r.Dataset.Digest, shards = r.Shards },
         new JsonSerializerOptions(LineageRecord.JsonOptions) { WriteIndented = true });
-
-    /// <summary>How long marking a broken-off run FAILED may take: 5 s, or the request limit when that is shorter.</summary>
-    public static TimeSpan FailedMarkLimit(MlflowSettings s) => s.Total < TimeSpan.FromSeconds(5) ? s.Total : TimeSpan.FromSeconds(5);
 
     public static IReadOnlyList<KeyValuePair<string, string>> Tags(LineageRecord r)
     {

@@ -56,12 +56,24 @@ public static class QualityStage
 
         var (results, diagnostics) = QualityGates.Evaluate(metrics, gates, gatesEnabled);
         QualityReport report = metrics with { Gates = results };
-        bool jsonChanged = AtomicFile.WriteIfChanged(jsonPath, report.ToJsonBytes());
+        byte[] json = report.ToJsonBytes();
+        bool jsonChanged = !File.Exists(jsonPath) || !File.ReadAllBytes(jsonPath).AsSpan().SequenceEqual(json);
         bool written = jsonChanged || !File.Exists(mdPath) || !File.Exists(htmlPath);
         if (written)
         {
-            AtomicFile.Write(mdPath, Encoding.UTF8.GetBytes(MarkdownReport.Render(report)));
-            AtomicFile.Write(htmlPath, Encoding.UTF8.GetBytes(HtmlReport.Render(report, reader, settings.ContactSheetSamples)));
+            // quality.json carries the analysis key, so it is the stamp: written last, once the other reports are
+            // complete. A build killed (or failing) before it leaves the previous key, and the next build redoes all three.
+            try
+            {
+                AtomicFile.Write(mdPath, Encoding.UTF8.GetBytes(MarkdownReport.Render(report)));
+                AtomicFile.Write(htmlPath, Encoding.UTF8.GetBytes(HtmlReport.Render(report, reader, settings.ContactSheetSamples)));
+                AtomicFile.Write(jsonPath, json);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                return new(null, analysed, false, analysisTime, clock.Elapsed,
+                    [Diagnostic.Error(SynCodes.AnalysisFailed, $"Quality reports could not be written: {ex.Message} (expected a writable folder at '{reports}'). The reports are not marked current; the next build writes them again.", reports)]);
+            }
         }
         var all = new List<Diagnostic>(diagnostics);
         if (!gatesEnabled && results.Count > 0)

@@ -33,6 +33,8 @@ public sealed class SynthGenerate : MSBuildTask, ICancelableTask
     public string LockTimeout { get; set; } = "";
     /// <summary>SynthUnlistedFiles: remove (default) or report sample files the manifest does not list.</summary>
     public string UnlistedFiles { get; set; } = "";
+    /// <summary>Where a build that changed the dataset leaves its pending lineage record (docs/lineage.md); empty: none.</summary>
+    public string LineagePendingDirectory { get; set; } = "";
 
     [Output] public string Digest { get; private set; } = "";
     [Output] public int GeneratedSamples { get; private set; }
@@ -109,6 +111,9 @@ public sealed class SynthGenerate : MSBuildTask, ICancelableTask
         Digest = result.Digest;
         RemovedSamples = result.Removed;
         if (!result.Succeeded) return false;
+        // Before anything else: a kill from here on leaves the new digest pending, and the next build records it.
+        if (result.Generated + result.Removed > 0 && LineagePendingDirectory.Length > 0)
+            LineagePending.Write(LineagePendingDirectory, result.Digest, result.Generated, result.Reused, result.Removed, result.Elapsed.TotalSeconds);
 
         Log.LogMessage(MessageImportance.High, string.Format(CultureInfo.InvariantCulture,
             result.Generated == 0 && result.Removed == 0

@@ -6,8 +6,9 @@ using MSBuildTask = Microsoft.Build.Utilities.Task;
 namespace SynthBuild.Tasks;
 
 /// <summary>
-/// Records one build that created or changed a dataset: git provenance (also into dataset.json), an MLflow
-/// run when a server is named, and a line in the offline lineage log. The target runs it only when the dataset changed.
+/// Records the dataset's digest unless the lineage log already has it: git provenance (also into dataset.json), an
+/// MLflow run when a server is named, and a line in the offline lineage log; completes the pending record generation
+/// left. Runs on every build, so a digest a killed or failed build left unrecorded is recorded by the next one.
 /// </summary>
 public sealed class SynthLineage : MSBuildTask, ICancelableTask
 {
@@ -38,6 +39,8 @@ public sealed class SynthLineage : MSBuildTask, ICancelableTask
     public ITaskItem[] IgnoredPaths { get; set; } = [];
     /// <summary>SynthMerge's MergedShards when the dataset was merged from shards; empty for a single build.</summary>
     public ITaskItem[] Shards { get; set; } = [];
+    /// <summary>Where generation left pending records (docs/lineage.md); empty: none.</summary>
+    public string PendingDirectory { get; set; } = "";
 
     [Output] public string RunId { get; private set; } = "";
 
@@ -54,7 +57,7 @@ public sealed class SynthLineage : MSBuildTask, ICancelableTask
         }
         var inputs = new List<string> { ProjectFile, ConfigFile };
         inputs.AddRange(Inputs.Select(i => i.GetMetadata("FullPath")));
-        var outcome = LineageRecorder.Record(new LineageRequest(
+        var outcome = LineageRecorder.Complete(new LineageRequest(
             ProjectFile, ConfigFile, OutputDirectory, overrides,
             string.IsNullOrWhiteSpace(DatasetVersion) ? null : DatasetVersion.Trim(),
             new GenerationFigures(GeneratedSamples, ReusedSamples, RemovedSamples, GenerationSeconds),
@@ -62,14 +65,17 @@ public sealed class SynthLineage : MSBuildTask, ICancelableTask
             LogFile, inputs, TrackingUri, Experiment, Required,
             IgnoredPaths: IgnoredPaths.Select(i => i.GetMetadata("FullPath")).ToList(), Spec: config.Spec,
             MlflowTimeout: string.IsNullOrWhiteSpace(MlflowTimeout) ? null : MlflowTimeout,
-            Shards: Shards.Length > 0 ? Shards.Select(ShardItems.FromItem).OrderBy(s => s.Range.Index).ToList() : null), _cancel.Token);
+            Shards: Shards.Length > 0 ? Shards.Select(ShardItems.FromItem).OrderBy(s => s.Range.Index).ToList() : null),
+            string.IsNullOrWhiteSpace(PendingDirectory) ? null : PendingDirectory, _cancel.Token);
         foreach (var d in outcome.Diagnostics) Log.Log(d);
-        if (outcome.Record is { } r)
+        if (outcome.Record is { } r && outcome.Appended)
         {
             RunId = r.Mlflow?.RunId ?? "";
             Log.LogMessage(MessageImportance.High, "  {0}: lineage recorded ({1}) in {2}{3}", r.Dataset.Name, r.Status, LogFile,
                 r.Mlflow is { } m ? $"; MLflow run {m.RunId} in experiment {m.ExperimentId} at {m.TrackingUri}" : "");
         }
+        else if (outcome.Record is null && outcome.Succeeded)
+            Log.LogMessage(MessageImportance.Normal, "  lineage: this digest is already recorded in {0}", LogFile);
         return outcome.Succeeded && !Log.HasLoggedErrors;
     }
 }

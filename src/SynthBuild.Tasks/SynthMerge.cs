@@ -27,6 +27,8 @@ public sealed class SynthMerge : MSBuildTask, ICancelableTask
     /// <summary>SynthUnlistedFiles: remove (default) or report sample files the manifest does not list.</summary>
     public string UnlistedFiles { get; set; } = "";
 
+    /// <summary>Where a merge that changed the dataset leaves its pending lineage record (docs/lineage.md); empty: none.</summary>
+    public string LineagePendingDirectory { get; set; } = "";
     [Output] public string Digest { get; private set; } = "";
     /// <summary>Samples whose manifest entry changed; the lineage stage records a merge that changed the dataset.</summary>
     [Output] public int ChangedSamples { get; private set; }
@@ -63,6 +65,8 @@ public sealed class SynthMerge : MSBuildTask, ICancelableTask
         RemovedSamples = result.Removed;
         MergeSeconds = result.Elapsed.TotalSeconds;
         MergedShards = result.Shards.Select(ShardItems.ToItem).ToArray();
+        if (result.Changed + result.Removed > 0 && LineagePendingDirectory.Length > 0)
+            LineagePending.Write(LineagePendingDirectory, Digest, ChangedSamples, UnchangedSamples, RemovedSamples, MergeSeconds);
         Log.LogMessage(MessageImportance.High, string.Format(CultureInfo.InvariantCulture,
             "  {0}: merged {1} shards, {2} samples ({3} changed, {4} removed), {5:F1} MB verified in {6:F1} s, digest {7} -> {8}",
             spec.Name, count, spec.Samples, result.Changed, result.Removed, result.VerifiedBytes / 1e6, result.Elapsed.TotalSeconds,

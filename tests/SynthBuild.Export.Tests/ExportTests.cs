@@ -40,6 +40,37 @@ public class ExportTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void An_export_that_fails_half_way_leaves_the_previous_one_stamped_and_the_next_run_redoes_it()
+    {
+        string ds = SmallDataset.TempDirWith(SmallDataset.Spec(samples: 12));
+        string exports = Path.Combine(ds, "exports"), stamp = Path.Combine(exports, "coco", DatasetExporter.StampFile);
+        Assert.True(DatasetExporter.Run(ds, exports, Requests(("coco", new()))).Succeeded);
+        string oldStamp = File.ReadAllText(stamp);
+        var before = SmallDataset.Snapshot(exports);
+
+        // The last sample's annotation is unreadable: the export breaks off after the earlier batches were written.
+        string last = Directory.EnumerateFiles(Path.Combine(ds, "annotations")).Order(StringComparer.Ordinal).Last();
+        byte[] good = File.ReadAllBytes(last);
+        File.WriteAllText(last, "{ truncated");
+        var changed = Requests(("coco", new() { ["Keypoints"] = "false" }));
+        var failed = DatasetExporter.Run(ds, exports, changed);
+        Assert.False(failed.Succeeded);
+        Assert.Contains(failed.Diagnostics, d => d.IsError);
+        Assert.Empty(failed.Written);
+        // Nothing half-written is stamped: the previous export (its files and its stamp) is as it was, no staging left.
+        Assert.Equal(before, SmallDataset.Snapshot(exports));
+        Assert.Equal(oldStamp, File.ReadAllText(stamp));
+        Assert.Empty(Directory.GetDirectories(exports, ".*"));
+
+        File.WriteAllBytes(last, good);
+        var redone = DatasetExporter.Run(ds, exports, changed);
+        Assert.True(redone.Succeeded, string.Join("\n", redone.Diagnostics));
+        Assert.Equal(["coco"], redone.Written);
+        Assert.NotEqual(oldStamp, File.ReadAllText(stamp));
+        Assert.DoesNotContain("\"keypoints\"", File.ReadAllText(Path.Combine(exports, "coco", "instances_train.json")));
+    }
+
+    [Fact]
     public void A_second_export_with_the_same_inputs_rewrites_nothing_and_an_option_change_reruns_only_that_export()
     {
         string ds = SmallDataset.TempDirWith(SmallDataset.Spec(samples: 6));

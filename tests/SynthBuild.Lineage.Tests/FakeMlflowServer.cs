@@ -46,6 +46,8 @@ internal sealed partial class FakeMlflowServer : IDisposable
     public bool EchoAuthorization { get; set; }
     /// <summary>Delay before answering experiments/get-by-name (widens the create race).</summary>
     public TimeSpan GetByNameDelay { get; set; }
+    /// <summary>Delay before answering every request (a slow server or proxy that does answer, each time within a request's limit).</summary>
+    public TimeSpan AnswerDelay { get; set; }
 
     public ConcurrentQueue<(string Method, string Path, string? Authorization, DateTime At)> Requests { get; } = new();
     public Dictionary<string, (string Id, string Name)> Experiments { get; } = new();
@@ -85,6 +87,7 @@ internal sealed partial class FakeMlflowServer : IDisposable
         var req = ctx.Request;
         string path = req.Url!.AbsolutePath;
         Requests.Enqueue((req.HttpMethod, path, req.Headers["Authorization"], DateTime.UtcNow));
+        if (AnswerDelay > TimeSpan.Zero) await Task.Delay(AnswerDelay);
         byte[] body;
         using (var ms = new MemoryStream()) { await req.InputStream.CopyToAsync(ms); body = ms.ToArray(); }
         int status = 200;

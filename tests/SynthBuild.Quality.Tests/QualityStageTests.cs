@@ -1,3 +1,4 @@
+using SynthBuild.Core.Diagnostics;
 using SynthBuild.TestSupport;
 
 namespace SynthBuild.Quality.Tests;
@@ -31,6 +32,37 @@ public class QualityStageTests
         // Another analysis setting is another analysis key.
         var other = QualityStage.Run(root, gates, true, new QualitySettings(NearDuplicateMaxDistance: 3));
         Assert.True(other.Analysed);
+    }
+
+    [Fact]
+    public void Reports_are_stamped_current_only_when_complete_so_a_failure_half_way_is_redone_by_the_next_build()
+    {
+        string root = QualityAnalyzerTests.ThreeSamples();
+        string reports = Path.Combine(root, "reports"), json = Path.Combine(reports, "quality.json"), html = Path.Combine(reports, "quality.html");
+        var first = QualityStage.Run(root, [], true, new QualitySettings());
+        Assert.True(first.Succeeded, string.Join("\n", first.Diagnostics));
+        string oldKey = first.Report!.AnalysisKey;
+
+        // New analysis settings; writing quality.html fails half-way through the reports (something in its place).
+        File.Delete(html);
+        Directory.CreateDirectory(Path.Combine(html, "obstacle"));
+        var settings = new QualitySettings(NearDuplicateMaxDistance: 3);
+        var failed = QualityStage.Run(root, [], true, settings);
+        var d = Assert.Single(failed.Diagnostics);
+        Assert.Equal(SynCodes.AnalysisFailed, d.Code);
+        Assert.True(d.IsError);
+        Assert.Equal(reports, d.File);
+        // The stamp (quality.json's analysis key) still names the previous analysis: not current.
+        Assert.Equal(oldKey, QualityReport.Read(json).AnalysisKey);
+
+        Directory.Delete(html, recursive: true);
+        var redone = QualityStage.Run(root, [], true, settings);
+        Assert.True(redone.Succeeded, string.Join("\n", redone.Diagnostics));
+        Assert.True(redone.Analysed);
+        Assert.True(redone.ReportsWritten);
+        Assert.NotEqual(oldKey, QualityReport.Read(json).AnalysisKey);
+        Assert.True(File.Exists(html));
+        Assert.True(File.GetLastWriteTimeUtc(json) >= File.GetLastWriteTimeUtc(html));
     }
 
     [Fact]

@@ -65,6 +65,7 @@ public static class SynCodes
     public const string LineageLogUnreadable = "SYN6005";
     public const string ArtifactsNotUploaded = "SYN6006";
     public const string MlflowTimeoutInvalid = "SYN6007";
+    public const string LineagePendingSuperseded = "SYN6040";
     public const string BadDatasetVersion = "SYN6010";
     public const string ReleaseNotInRepository = "SYN6011";
     public const string ReleaseDirtyTree = "SYN6012";
@@ -251,7 +252,7 @@ public static class DiagnosticCatalogue
         new(SynCodes.InvalidGate, DiagnosticStage.Quality, E, "Invalid gate metadata",
             "A SynthGate's Min or Max is not a number, or its Severity is neither Error nor Warning."),
         new(SynCodes.AnalysisFailed, DiagnosticStage.Quality, E, "Quality analysis failed",
-            "The quality analysis could not read the dataset. Rebuild the dataset."),
+            "The quality analysis could not read the dataset (rebuild the dataset), or its reports could not be written (the message names the folder). quality.json, which marks the reports current, is written last, so reports that failed half-way are redone by the next build."),
         new(SynCodes.GatesSwitchedOff, DiagnosticStage.Quality, W, "Quality gates switched off",
             "The build runs with SynthGates=false: gates are measured and reported but do not fail it. The warning says how many would fail."),
         new(SynCodes.InvalidQualitySetting, DiagnosticStage.Quality, E, "Invalid quality setting",
@@ -264,15 +265,15 @@ public static class DiagnosticCatalogue
         new(SynCodes.MlflowFailed, DiagnosticStage.Lineage, W, "MLflow run not logged",
             "The MLflow server could not be reached or refused the run after retries; the build goes on and the record is still in the local lineage log. Set SynthLineageRequired=true to make this an error (SYN6003)."),
         new(SynCodes.MlflowRequiredFailed, DiagnosticStage.Lineage, E, "Required MLflow run not logged",
-            "Lineage is required (SynthLineageRequired=true) and the MLflow run could not be logged."),
+            "Lineage is required (SynthLineageRequired=true) and the MLflow run could not be logged within SynthMlflowTimeout. Nothing goes to the local log: the digest stays pending, and every later build tries again (and fails) until it is recorded."),
         new(SynCodes.MlflowRequiredMissing, DiagnosticStage.Lineage, E, "Required MLflow server missing",
-            "Lineage is required (SynthLineageRequired=true) but no MLflow tracking URI is set (SynthMlflowTrackingUri or MLFLOW_TRACKING_URI)."),
+            "Lineage is required (SynthLineageRequired=true) but no MLflow tracking URI is set (SynthMlflowTrackingUri or MLFLOW_TRACKING_URI). The digest stays pending until a build records it."),
         new(SynCodes.LineageLogUnreadable, DiagnosticStage.Lineage, E, "Lineage log unreadable",
             "The lineage log does not exist, or a line of it is not one JSON record; the message names the line."),
         new(SynCodes.ArtifactsNotUploaded, DiagnosticStage.Lineage, W, "MLflow artifacts not uploaded",
             "The MLflow run was logged but its artifacts could not be uploaded (the server's artifact store is not served over HTTP, e.g. a server without --serve-artifacts)."),
         new(SynCodes.MlflowTimeoutInvalid, DiagnosticStage.Lineage, E, "Bad MLflow timeout",
-            "SynthMlflowTimeout (or SYNTH_MLFLOW_TIMEOUT) is not a number of seconds greater than 0 (at most 86400); the message names which. No run is logged; the record is still in the local lineage log."),
+            "SynthMlflowTimeout (or SYNTH_MLFLOW_TIMEOUT) is not a number of seconds greater than 0 (at most 86400); the message names which. No run is logged and nothing goes to the local log: the digest stays pending until a build with a valid setting records it."),
         new(SynCodes.BadDatasetVersion, DiagnosticStage.Lineage, E, "Bad DatasetVersion",
             "DatasetVersion is missing or not semantic versioning 2.0 (MAJOR.MINOR.PATCH[-pre][+build]), reported at the project's <DatasetVersion> line."),
         new(SynCodes.ReleaseNotInRepository, DiagnosticStage.Lineage, E, "Release outside a git repository",
@@ -307,6 +308,8 @@ public static class DiagnosticCatalogue
             "A release is extracted only into an empty folder, so that nothing is overwritten; the destination already holds files. Choose another folder."),
         new(SynCodes.ReleaseTagMismatch, DiagnosticStage.Lineage, E, "Release disagrees with its git tag",
             "Verifying a release in a repository that holds its tag <dataset>/v<version>: the tag's recorded dataset digest, archive SHA-256 or commit differs from release.json (or the archive), or release.json names another tag. The release was edited after it was made."),
+        new(SynCodes.LineagePendingSuperseded, DiagnosticStage.Lineage, W, "Unrecorded dataset replaced",
+            "A dataset digest was generated but never recorded (the build was killed, or its required lineage failed) and a later build replaced it before any build recorded it; its pending record (named) is dropped. Lineage now records the current digest."),
         new(SynCodes.StoreUrlInvalid, DiagnosticStage.Lineage, E, "Bad release store URL",
             "The release store is not az://CONTAINER[/PREFIX] (Azure Blob Storage) or s3://BUCKET[/PREFIX] (S3 or an S3-compatible server): an unknown scheme, no container or bucket, or a malformed URL."),
         new(SynCodes.StoreCredentialsMissing, DiagnosticStage.Lineage, E, "Release store credentials missing",
