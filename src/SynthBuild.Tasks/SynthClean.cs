@@ -1,5 +1,6 @@
 using Microsoft.Build.Framework;
 using SynthBuild.Core.Pipeline;
+using SynthBuild.Lineage.Cards;
 using MSBuildTask = Microsoft.Build.Utilities.Task;
 
 namespace SynthBuild.Tasks;
@@ -11,7 +12,9 @@ public sealed class SynthClean : MSBuildTask
 
     public override bool Execute()
     {
-        int removed = DatasetCleaner.Clean(OutputDirectory);
+        // The card first: the cleaner removes the output folder only when nothing is left in it.
+        int removed = Directory.Exists(OutputDirectory) ? DatasetCard.Clean(OutputDirectory) : 0;
+        removed += DatasetCleaner.Clean(OutputDirectory);
         Log.LogMessage(MessageImportance.Normal, "SynthBuild: removed {0} generated file(s) from {1}", removed, OutputDirectory);
         return true;
     }
