@@ -111,7 +111,7 @@ public static class HuggingFaceCard
         L();
         L(f.Description);
         L();
-        L(I($"{f.TotalSamples} synthetic RGB-D images of {f.Info.Width}×{f.Info.Height} pixels, rendered by {f.Info.Engine} from a declarative config. Every label is exact: it is computed from the renderer's instance-id buffer, not drawn by a person or a model."));
+        L(I($"{f.TotalSamples} synthetic RGB-D images of {f.Info.Width}×{f.Info.Height} pixels, rendered by {f.Info.Engine} from a declarative config. Every label is exact: computed from the scene and the renderer's instance-id buffer, not drawn by a person or a model."));
         L();
         L("| | |");
         L("|---|---|");
@@ -166,7 +166,8 @@ public static class HuggingFaceCard
         L("Each sample draws from its own random stream (seed, sample index, component), over these ranges from the config:");
         L();
         L(I($"- **Objects**: {s.ObjectsPerScene.Min}–{s.ObjectsPerScene.Max} per scene, categories drawn {(s.CategoryBalance == CategoryBalance.Balanced ? "for equal counts per category" : "by weight")}; sizes in metres:"));
-        foreach (var c in s.Categories) L($"  - {c.Name} ({Shape(c)}): {CategorySize(c)}");
+        foreach (var c in s.Categories)
+            L(c.Name == Shape(c) ? $"  - {c.Name}: {CategorySize(c)}" : $"  - {c.Name} ({Shape(c)}): {CategorySize(c)}");
         var p = s.PlacementOrDefault;
         L(I($"- **Placement**: on the table plane (z = 0), random yaw; truncation at the image border with probability {p.Truncation:0.###}, stacking with probability {p.Stacking:0.###}."));
         var d = s.DistractorsOrNone;
