@@ -99,6 +99,7 @@ public class DatasetCardTests
 
         // The export changes: the card follows (only the card files are written).
         File.WriteAllText(Path.Combine(coco, "instances_train.json"), """{"images":[],"annotations":[],"categories":[{"id":1,"name":"box"}]}""");
+        Assert.ThrowsAny<Exception>(() => CardChecks.CheckCroissant(root)); // the check sees the stale hash
         var second = DatasetCard.Write(new DatasetCardRequest(root, project, spec, "mit"));
         Assert.True(second.Succeeded);
         Assert.Equal(2, second.FilesChanged); // the hash in croissant.json; the task list in README.md (no masks now)
