@@ -1,6 +1,7 @@
 using Microsoft.Build.Framework;
 using SynthBuild.Core.Diagnostics;
 using SynthBuild.Core.Pipeline;
+using SynthBuild.Lineage.Cards;
 using MSBuildTask = Microsoft.Build.Utilities.Task;
 
 namespace SynthBuild.Tasks;
@@ -22,7 +23,9 @@ public sealed class SynthClean : MSBuildTask
         if (FolderLock.Timeout(Log, LockTimeout, project) is not { } wait || FolderLock.Policy(Log, UnlistedFiles, project) is not { } unlisted) return false;
         try
         {
-            int removed = DatasetCleaner.Clean(OutputDirectory, unlisted, wait, d => Log.Log(d));
+            // The card first: the cleaner removes the output folder only when nothing is left in it.
+            int removed = Directory.Exists(OutputDirectory) ? DatasetCard.Clean(OutputDirectory) : 0;
+            removed += DatasetCleaner.Clean(OutputDirectory, unlisted, wait, d => Log.Log(d));
             Log.LogMessage(MessageImportance.High, "SynthBuild: removed {0} generated file(s) from {1}", removed, OutputDirectory);
             return !Log.HasLoggedErrors;
         }

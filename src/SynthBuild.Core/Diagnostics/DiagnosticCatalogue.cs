@@ -92,6 +92,8 @@ public static class SynCodes
     public const string PullDestinationExists = "SYN6056";
     public const string BadReleaseReference = "SYN6057";
     public const string PushArchiveInvalid = "SYN6058";
+    public const string InvalidDatasetLicense = "SYN6070";
+    public const string DatasetCardFailed = "SYN6071";
 
     // 7xxx evaluation
     public const string CocoFileNotReadable = "SYN7001";
@@ -328,6 +330,10 @@ public static class DiagnosticCatalogue
             "A pull needs NAME@VERSION: a dataset name (letters, digits, '.', '_', '-') and a semantic version."),
         new(SynCodes.PushArchiveInvalid, DiagnosticStage.Lineage, E, "Release archive not pushable",
             "A push is refused because the local archive is missing, has no .sha256 beside it, or fails verification (the verify errors follow); nothing was uploaded."),
+        new(SynCodes.InvalidDatasetLicense, DiagnosticStage.Lineage, E, "Unknown dataset license",
+            "SynthLicense is not one of the license ids the dataset card knows (Hugging Face ids such as cc-by-4.0, mit, apache-2.0, or 'other'); the message lists them. No card is written."),
+        new(SynCodes.DatasetCardFailed, DiagnosticStage.Lineage, E, "Dataset card not written",
+            "The dataset card (README.md, croissant.json) could not be made: the dataset folder is not a complete dataset, its quality report or an export file is unreadable, or a file could not be written. The previous card is left as it was."),
 
         new(SynCodes.CocoFileNotReadable, DiagnosticStage.Evaluation, E, "COCO file unreadable",
             "A COCO ground-truth or results file cannot be read."),
