@@ -21,7 +21,10 @@ public class ShardLineageIntegrationTests
         };
         const string samples = "-p:SynthSamples=24";
         string single = Path.Combine(p.Directory, "bin", "single") + "/";
-        var whole = p.Build($"{samples} -p:SynthOutputDir={single}", env);
+        // Lineage keeps one record per digest, and the merge's digest is the single build's: the single build
+        // records into its own log so that the merge's record is a new one.
+        string singleLog = Path.Combine(p.Directory, "bin", "single-lineage.jsonl");
+        var whole = p.Build($"{samples} -p:SynthOutputDir={single} -p:SynthLineageLog={singleLog}", env);
         Assert.True(whole.ExitCode == 0, whole.ToString());
         Assert.Contains("demo: lineage recorded (FINISHED)", whole.Output);
 
@@ -37,7 +40,7 @@ public class ShardLineageIntegrationTests
         Assert.Contains("demo: lineage recorded (FINISHED)", merge.Output);
         Assert.Equal(p.Digest(single), p.Digest());
 
-        string[] lines = File.ReadAllLines(Path.Combine(p.Directory, "lineage.jsonl"));
+        string[] lines = [.. File.ReadAllLines(singleLog), .. File.ReadAllLines(Path.Combine(p.Directory, "lineage.jsonl"))];
         Assert.Equal(2, lines.Length);
         using (var doc = JsonDocument.Parse(lines[0]))
         {
