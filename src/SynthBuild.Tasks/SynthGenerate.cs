@@ -6,7 +6,6 @@ using SynthBuild.Core.Diagnostics;
 using SynthBuild.Core.Pipeline;
 using SynthBuild.Core.Sharding;
 using SynthBuild.Core.Storage;
-using SynthBuild.Lineage;
 using MSBuildTask = Microsoft.Build.Utilities.Task;
 
 namespace SynthBuild.Tasks;
@@ -114,7 +113,7 @@ public sealed class SynthGenerate : MSBuildTask, ICancelableTask
         if (!result.Succeeded) return false;
         // Before anything else: a kill from here on leaves the new digest pending, and the next build records it.
         if (result.Generated + result.Removed > 0 && LineagePendingDirectory.Length > 0)
-            PendingLineage.Write(LineagePendingDirectory, result.Digest, new GenerationFigures(result.Generated, result.Reused, result.Removed, result.Elapsed.TotalSeconds));
+            LineagePending.Write(LineagePendingDirectory, result.Digest, result.Generated, result.Reused, result.Removed, result.Elapsed.TotalSeconds);
 
         Log.LogMessage(MessageImportance.High, string.Format(CultureInfo.InvariantCulture,
             result.Generated == 0 && result.Removed == 0

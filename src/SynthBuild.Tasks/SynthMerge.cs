@@ -3,7 +3,6 @@ using Microsoft.Build.Framework;
 using SynthBuild.Core.Config;
 using SynthBuild.Core.Diagnostics;
 using SynthBuild.Core.Sharding;
-using SynthBuild.Lineage;
 using MSBuildTask = Microsoft.Build.Utilities.Task;
 
 namespace SynthBuild.Tasks;
@@ -67,7 +66,7 @@ public sealed class SynthMerge : MSBuildTask, ICancelableTask
         MergeSeconds = result.Elapsed.TotalSeconds;
         MergedShards = result.Shards.Select(ShardItems.ToItem).ToArray();
         if (result.Changed + result.Removed > 0 && LineagePendingDirectory.Length > 0)
-            PendingLineage.Write(LineagePendingDirectory, Digest, new GenerationFigures(ChangedSamples, UnchangedSamples, RemovedSamples, MergeSeconds));
+            LineagePending.Write(LineagePendingDirectory, Digest, ChangedSamples, UnchangedSamples, RemovedSamples, MergeSeconds);
         Log.LogMessage(MessageImportance.High, string.Format(CultureInfo.InvariantCulture,
             "  {0}: merged {1} shards, {2} samples ({3} changed, {4} removed), {5:F1} MB verified in {6:F1} s, digest {7} -> {8}",
             spec.Name, count, spec.Samples, result.Changed, result.Removed, result.VerifiedBytes / 1e6, result.Elapsed.TotalSeconds,
