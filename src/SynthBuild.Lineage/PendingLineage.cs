@@ -8,8 +8,8 @@ namespace SynthBuild.Lineage;
 /// removed only once the lineage stage has appended the record to the local log (and logged the MLflow run when one
 /// is required). A build killed in between, or whose required lineage failed, leaves it, and the next build completes
 /// it even when nothing is regenerated, so building again never skips a record. One file per digest
-/// (<c>&lt;digest&gt;.json</c>) holding the generation figures of the build that made it. The MSBuild tasks write the same
-/// format themselves (SynthBuild.Tasks.LineagePending), so generation does not load this assembly.
+/// (<c>&lt;digest&gt;.json</c>) holding the generation figures of the build that made it. The generate and merge tasks write the
+/// same format with their own small writer (LineagePending), so that generation does not load this assembly; change both.
 /// </summary>
 public static class PendingLineage
 {

@@ -5,7 +5,7 @@ namespace SynthBuild.Tasks;
 
 /// <summary>
 /// Writes the pending lineage record generation leaves for a new digest, in the format
-/// <c>SynthBuild.Lineage.PendingLineage</c> reads. Written here, not through that class, so that a generate-only
+/// PendingLineage (in the lineage assembly) reads; change both. Written here, not through that class, so that a generate-only
 /// build or a shard worker does not load the lineage assembly (and LibGit2Sharp) just to leave a note.
 /// </summary>
 internal static class LineagePending
