@@ -35,8 +35,8 @@ internal static class ModelCommands
         };
         command.SetAction(p =>
         {
-            var lay = ParseLayout(p.GetValue(layout)!);
-            var size = p.GetValue(inputSize) is string s ? ParseSize(s) : ((int, int)?)null;
+            var lay = ModelEvalSettings.Layout(p.GetValue(layout)!, "--layout");
+            var size = p.GetValue(inputSize) is string s ? ModelEvalSettings.InputSize(s, "--input-size") : ((int, int)?)null;
             var options = new ModelEvalOptions
             {
                 ModelPath = p.GetRequiredValue(model),
@@ -48,17 +48,17 @@ internal static class ModelCommands
                 Threads = Math.Max(0, p.GetValue(threads)),
                 Preprocess = new PreprocessOptions
                 {
-                    Resize = p.GetValue(resize) is string r ? ParseResize(r) : null,
+                    Resize = p.GetValue(resize) is string r ? ModelEvalSettings.Resize(r, "--resize") : null,
                     InputSize = size,
-                    Scale = p.GetValue(scale) is string sc ? Number("--scale", sc, 0, float.MaxValue) : 1f / 255f,
-                    Mean = p.GetValue(mean) is string m ? Three("--mean", m) : [0, 0, 0],
-                    Std = p.GetValue(std) is string sd ? Three("--std", sd) : [1, 1, 1],
+                    Scale = p.GetValue(scale) is string sc ? ModelEvalSettings.Number(sc, "--scale", 0, float.MaxValue) : 1f / 255f,
+                    Mean = p.GetValue(mean) is string m ? ModelEvalSettings.Three(m, "--mean") : [0, 0, 0],
+                    Std = p.GetValue(std) is string sd ? ModelEvalSettings.Three(sd, "--std") : [1, 1, 1],
                     Order = p.GetValue(bgr) ? ChannelOrder.Bgr : ChannelOrder.Rgb,
                 },
                 Decode = new DecodeOptions
                 {
-                    ScoreThreshold = p.GetValue(scoreThreshold) is string st ? Number("--score-threshold", st, 0, 1) : 0.001f,
-                    NmsIou = p.GetValue(nmsIou) is string ni ? Number("--nms-iou", ni, 0, 1) : 0.7f,
+                    ScoreThreshold = p.GetValue(scoreThreshold) is string st ? ModelEvalSettings.Number(st, "--score-threshold", 0, 1) : 0.001f,
+                    NmsIou = p.GetValue(nmsIou) is string ni ? ModelEvalSettings.Number(ni, "--nms-iou", 0, 1) : 0.7f,
                 },
             };
             if (p.GetValue(threads) < 0) throw Bad($"--threads must be 0 or more, found {p.GetValue(threads)}.");
@@ -78,46 +78,6 @@ internal static class ModelCommands
     }
 
     private static DiagnosticException Bad(string message) => new(Diagnostic.Error(SynCodes.ModelEvalOptionInvalid, message));
-
-    private static DetectionLayout ParseLayout(string s) => s.ToLowerInvariant() switch
-    {
-        "torchvision" => DetectionLayout.Torchvision,
-        "yolo" => DetectionLayout.Yolo,
-        "tfod" => DetectionLayout.Tfod,
-        _ => throw Bad($"--layout must be torchvision, yolo or tfod, found '{s}'."),
-    };
-
-    private static ResizeMode ParseResize(string s) => s.ToLowerInvariant() switch
-    {
-        "none" => ResizeMode.None,
-        "stretch" => ResizeMode.Stretch,
-        "letterbox" => ResizeMode.Letterbox,
-        _ => throw Bad($"--resize must be none, stretch or letterbox, found '{s}'."),
-    };
-
-    internal static (int Width, int Height) ParseSize(string s)
-    {
-        var parts = s.ToLowerInvariant().Split('x');
-        if (parts.Length == 2 && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out int w)
-            && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out int h) && w > 0 && h > 0 && w <= 16384 && h <= 16384)
-            return (w, h);
-        throw Bad($"--input-size must be WxH with positive integers (e.g. 640x640), found '{s}'.");
-    }
-
-    private static float Number(string name, string s, float min, float max)
-    {
-        if (float.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out float v) && float.IsFinite(v) && v >= min && v <= max) return v;
-        throw Bad($"{name} must be a number{(max <= 1 ? " in [0, 1]" : " of at least 0")}, found '{s}'.");
-    }
-
-    private static float[] Three(string name, string s)
-    {
-        var parts = s.Split(',');
-        var v = new float[3];
-        if (parts.Length == 3 && parts.Select((x, i) => float.TryParse(x.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out v[i]) && float.IsFinite(v[i])).All(ok => ok))
-            return v;
-        throw Bad($"{name} needs three numbers R,G,B, found '{s}'.");
-    }
 
     private static void WriteAtomic(string path, byte[] bytes)
     {

@@ -35,6 +35,10 @@ public sealed record ModelEvalResult(
 {
     public double ImagesPerSecond => Seconds > 0 ? Images / Seconds : 0;
 
+    /// <summary>The ground truth and detections evaluated, for a caller that evaluates them further (sim-to-real).</summary>
+    public required CocoGroundTruth GroundTruth { get; init; }
+    public required CocoDetections DetectionSet { get; init; }
+
     /// <summary>The report written by `synth model-eval --out` (docs/models.md).</summary>
     public byte[] ToJson()
     {
@@ -171,7 +175,7 @@ public static class ModelEvaluation
             var names = gt.Categories.GroupBy(c => c.Id).ToDictionary(g => g.Key, g => g.Last().Name);
             var cats = ev.CategoryIds.Select((id, k) => (id, names[id], ev.CategoryAp(k))).ToList();
             return new ModelEvalResult(o with { Preprocess = pre.Options, Threads = threads }, gtFile, imageRoot, detector.Input, classMap.Description, images.Count, dt.Detections.Count, stats, cats,
-                loopSeconds, (double)inferenceTicks / Stopwatch.Frequency, json);
+                loopSeconds, (double)inferenceTicks / Stopwatch.Frequency, json) { GroundTruth = gt, DetectionSet = dt };
         }
         finally
         {
@@ -194,8 +198,7 @@ public static class ModelEvaluation
             throw ModelErrors.Error(SynCodes.ModelEvalDatasetInvalid, $"Dataset not found: '{ds}' is neither a built dataset folder nor a COCO JSON file.", ds);
         if (!File.Exists(Path.Combine(ds, DatasetLayout.DatasetFile)))
             throw ModelErrors.Error(SynCodes.ModelEvalDatasetInvalid, $"'{ds}' is not a built dataset (no {DatasetLayout.DatasetFile}); give the dataset folder (e.g. bin/dataset) or a COCO JSON file.", ds);
-        if (o.Split is not ("train" or "val" or "test"))
-            throw ModelErrors.Error(SynCodes.ModelEvalOptionInvalid, $"--split must be train, val or test, found '{o.Split}'.");
+        ModelEvalSettings.Split(o.Split, "--split");
 
         // The COCO export's instances of the split, written afresh into a scratch folder: the same ground truth the
         // build's coco export holds, without touching (or trusting the freshness of) the dataset's own exports.

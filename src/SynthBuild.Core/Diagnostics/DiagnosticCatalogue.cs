@@ -117,6 +117,8 @@ public static class SynCodes
     public const string ModelEvalImageUnreadable = "SYN8009";
     public const string ModelRunFailed = "SYN8010";
     public const string ModelEvalOptionInvalid = "SYN8011";
+    public const string RealSetCategoriesMismatch = "SYN8012";
+    public const string ModelItemInvalid = "SYN8013";
 
     // 9xxx sharding and schedulers
     public const string ShardInvalid = "SYN9001";
@@ -374,6 +376,10 @@ public static class DiagnosticCatalogue
             "ONNX Runtime failed while running the model on an image (a shape the graph rejects, an operator error). The message gives the image and ONNX Runtime's reason; check --input-size and the input normalisation the model was exported with."),
         new(SynCodes.ModelEvalOptionInvalid, DiagnosticStage.Models, E, "Model evaluation option invalid",
             "An option of `synth model-eval` has a value it cannot use: --input-size not WxH with positive integers, an unknown --layout or --resize, a --score-threshold or --nms-iou outside [0, 1], --mean/--std without three numbers (or a zero std)."),
+        new(SynCodes.RealSetCategoriesMismatch, DiagnosticStage.Models, E, "Real set categories do not match the dataset",
+            "A sim-to-real comparison evaluates one model on the dataset and on a labelled real set, so both must name their categories alike: every category of the real set's COCO file must be a dataset category with the same id and name. The message lists the ones that are not; renumber the real set (or drop the extra categories) and build again. Nothing was written."),
+        new(SynCodes.ModelItemInvalid, DiagnosticStage.Models, E, "SynthModel item missing or invalid",
+            "The SynthModelEval target needs at least one SynthModel item (an ONNX file that exists), and SynthSimToReal with a model needs a SynthModel with RealGroundTruth (or -p:SynthModel and -p:SynthRealGt). Two SynthModel items must not share a Name. The message names the item (docs/models.md)."),
         new(SynCodes.ShardInvalid, DiagnosticStage.Sharding, E, "Malformed SynthShard",
             "SynthShard must be 'I/N' (shard I of N, 0-based, N >= 1) or 'auto/N'. Nothing is built or written (docs/sharding.md)."),
         new(SynCodes.ShardIndexOutOfRange, DiagnosticStage.Sharding, E, "Shard index out of range",
