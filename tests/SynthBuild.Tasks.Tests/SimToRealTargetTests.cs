@@ -61,3 +61,57 @@ public class SimToRealTargetTests
         return results.ToJsonString();
     }
 }
+
+/// <summary>The model stage in a real build: an ONNX model declared as a SynthModel item, run by the build on the
+/// dataset and on a labelled real set (docs/models.md).</summary>
+[Collection("dotnet build")]
+public class ModelEvalTargetTests
+{
+    [Fact]
+    public void The_build_runs_a_declared_model_gates_its_sim_to_real_gap_and_does_not_run_it_again_unchanged()
+    {
+        var p = new TempDatasetProject(TempDatasetProject.SmallConfig(samples: 10), projectItems: """
+              <ItemGroup>
+                <SynthExport Include="coco" />
+                <SynthModel Include="det.onnx" Split="train" RealGroundTruth="real/gt.json" MaxGap="$(SynthMaxGap)" />
+              </ItemGroup>
+            """);
+        string model = Path.Combine(p.Directory, "det.onnx");
+
+        // Before the model exists: its code, naming the file; the dataset is built all the same.
+        var missing = p.Build("-t:SynthModelEval");
+        Assert.Equal(1, missing.ExitCode);
+        Assert.Contains($"{model} : error SYN8001: Model file not found", missing.Output);
+
+        // A model that "detects" the first train image's objects on every image, and a real set it misses entirely.
+        var first = p.Build();
+        Assert.True(first.ExitCode == 0, first.ToString());
+        var truth = CocoGroundTruth.Load(Path.Combine(p.OutputDir, "exports", "coco", "instances_train.json"));
+        var objects = truth.Annotations.Where(a => a.ImageId == truth.Images[0].Id).ToList();
+        Assert.NotEmpty(objects);
+        string built = SynthBuild.Models.Tests.ModelFixtures.ConstantModel(p.Directory, "det", [3, -1, -1],
+        [
+            new("boxes", "float32", [objects.Count, 4], objects.SelectMany(a => new[] { a.Bbox![0], a.Bbox[1], a.Bbox[0] + a.Bbox[2], a.Bbox[1] + a.Bbox[3] }).ToArray()),
+            new("labels", "int64", [objects.Count], objects.Select(a => (double)a.CategoryId).ToArray()),
+            new("scores", "float32", [objects.Count], objects.Select((_, k) => 0.9 - 0.1 * k).ToArray()),
+        ]);
+        Assert.Equal(model, built);
+        SynthBuild.Models.Tests.ModelFixtures.CocoSet(Path.Combine(p.Directory, "real"), [(160, 120), (160, 120)],
+            truth.Categories.Select(c => (c.Id, c.Name)).ToArray(),
+            [(0, objects[0].CategoryId, [140, 100, 12, 12]), (1, objects[0].CategoryId, [150, 2, 8, 8])]);
+
+        var gated = p.Build("-t:SynthSimToReal -p:SynthMaxGap=0");
+        Assert.Equal(1, gated.ExitCode);
+        Assert.Matches(@"Model det: train AP 0\.\d{3}, AP50 0\.\d{3}", gated.Output);
+        Assert.Contains("real AP 0.000", gated.Output);
+        Assert.Matches(@"error SYN7010: sim-to-real gap 0\.\d{3} \(synthetic mAP 0\.\d{3}, real mAP 0\.000\) exceeds the maximum 0\.000", gated.Output);
+        using (var report = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(p.OutputDir, "reports", "models", "det.sim2real.json"))))
+            Assert.False(report.RootElement.GetProperty("passed").GetBoolean());
+
+        // Part of the normal build when asked; the same dataset, model and real set: not run again, gate judged anew.
+        var passing = p.Build("-p:SynthModelEvalOnBuild=true -p:SynthMaxGap=1");
+        Assert.True(passing.ExitCode == 0, passing.ToString());
+        Assert.Contains("(up to date)", passing.Output);
+        Assert.Contains("sim-to-real gap", passing.Output);
+    }
+}
