@@ -365,7 +365,7 @@ public class FaultIntegrationTests(ITestOutputHelper output)
             AssertCleanFolder(p, TinyDigest(TinySamples));
             if (!landed) continue;
             kills++;
-            output.WriteLine($"merge kill {kills} (attempt {attempts}): next merge {Regex.Match(next.Output, @"merged 2 shards, [^,]+, \([^)]*\)").Value}, 0 samples regenerated");
+            output.WriteLine($"merge kill {kills} (attempt {attempts}): next merge {Regex.Match(next.Output, @"merged 2 shards, [^(]+\([^)]*\)").Value}, 0 samples regenerated");
         }
         output.WriteLine($"merge: {kills} kills survived in {attempts} attempts (window {window:F2} s from the lock taken to the merged line)");
         Assert.True(kills >= StageKills, $"only {kills} kills landed during the merge");
