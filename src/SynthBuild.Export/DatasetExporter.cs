@@ -41,6 +41,13 @@ public static class DatasetExporter
         catch (DiagnosticException e) { diagnostics.Add(e.Diagnostic); return Done(); }
 
         exportRoot = Path.GetFullPath(exportRoot);
+        // A build killed mid-swap leaves these even when every export is current again; the caller holds the lock.
+        try { RemoveSwapLeftovers(exportRoot); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            diagnostics.Add(Diagnostic.Error(SynCodes.ExportWriteFailed, $"Cannot remove a killed export's leftovers: {e.Message}", exportRoot));
+            return Done();
+        }
         var pending = new List<(ExportRequest Request, string Key)>();
         foreach (var r in requests)
         {
@@ -165,6 +172,19 @@ public static class DatasetExporter
             Polygons: cocoPolygons,
             SinglePolygon: Has(ExportFormat.YoloSeg),
             MaskPng: tfMasks);
+    }
+
+    /// <summary>Staging folders and swapped-out exports (<see cref="Swap"/>) that a killed build left in <paramref name="exportRoot"/>.</summary>
+    internal static void RemoveSwapLeftovers(string exportRoot)
+    {
+        if (!Directory.Exists(exportRoot)) return;
+        foreach (string dir in Directory.EnumerateDirectories(exportRoot))
+        {
+            string name = Path.GetFileName(dir);
+            if (name.EndsWith(".old" + AtomicFile.TempSuffix, StringComparison.Ordinal)
+                || (name.StartsWith('.') && name.EndsWith(".staging", StringComparison.Ordinal)))
+                Directory.Delete(dir, recursive: true);
+        }
     }
 
     /// <summary>Replaces <paramref name="target"/> by <paramref name="staging"/>; the old folder goes only after the new one is in place.</summary>

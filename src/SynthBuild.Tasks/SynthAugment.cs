@@ -21,6 +21,8 @@ public sealed class SynthAugment : MSBuildTask, ICancelableTask
     public string Samples { get; set; } = "";
     public string Seed { get; set; } = "";
     public int Threads { get; set; }
+    /// <summary>SynthLockTimeout: seconds to wait for another build holding the dataset folder ("" = 30).</summary>
+    public string LockTimeout { get; set; } = "";
 
     [Output] public string Digest { get; private set; } = "";
 
@@ -44,6 +46,10 @@ public sealed class SynthAugment : MSBuildTask, ICancelableTask
         foreach (var d in sectionDiagnostics) Log.Log(d);
         if (augmentation is null || sectionDiagnostics.Any(d => d.IsError)) return false;
 
+        // The base dataset's lock, as the build takes it: a second build must not regenerate the samples being read,
+        // and the derived folder (inside the dataset folder by default) has one writer.
+        using var held = FolderLock.Take(Log, DatasetDirectory, "augment", LockTimeout, ProjectFile, _cancel.Token);
+        if (held is null) return false;
         var result = new AugmentedDatasetBuilder(spec, DatasetDirectory, OutputDirectory, new BuildOptions(Threads), augmentation).Build(_cancel.Token);
         foreach (var d in result.Diagnostics) Log.Log(d);
         if (!result.Succeeded) return false;

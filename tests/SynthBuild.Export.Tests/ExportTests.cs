@@ -1,4 +1,5 @@
 using SynthBuild.Core.Diagnostics;
+using SynthBuild.Core.Storage;
 using SynthBuild.TestSupport;
 using Xunit.Abstractions;
 
@@ -91,6 +92,32 @@ public class ExportTests(ITestOutputHelper output)
         foreach (var (file, v) in before)
             if (!file.StartsWith("tfrecord/", StringComparison.Ordinal)) Assert.Equal(v, after[file]);
         Assert.Contains(after.Keys, k => k.StartsWith("tfrecord/train-00000-of-00002", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_run_after_a_kill_mid_swap_removes_the_swapped_out_and_staging_folders_even_when_every_export_is_current()
+    {
+        string ds = SmallDataset.TempDirWith(SmallDataset.Spec(samples: 4));
+        string exports = Path.Combine(ds, "exports");
+        var coco = Requests(("coco", new()));
+        Assert.True(DatasetExporter.Run(ds, exports, coco).Succeeded);
+        // As a kill between Swap's last two steps leaves them: the old export beside the new one, and a staging folder.
+        CopyFolder(Path.Combine(exports, "coco"), Path.Combine(exports, "coco.old" + AtomicFile.TempSuffix));
+        CopyFolder(Path.Combine(exports, "coco"), Path.Combine(exports, ".coco.staging"));
+        var again = DatasetExporter.Run(ds, exports, coco);
+        Assert.True(again.Succeeded, string.Join("\n", again.Diagnostics));
+        Assert.Equal(["coco"], again.UpToDate);
+        Assert.Equal(["coco"], Directory.GetDirectories(exports).Select(Path.GetFileName));
+    }
+
+    private static void CopyFolder(string from, string to)
+    {
+        foreach (string f in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
+        {
+            string target = Path.Combine(to, Path.GetRelativePath(from, f));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(f, target);
+        }
     }
 
     [Fact]

@@ -1,11 +1,13 @@
 using System.Diagnostics;
 using System.Text;
 using SynthBuild.Core.Diagnostics;
+using Xunit.Abstractions;
 
 namespace SynthBuild.Lineage.Tests;
 
-/// <summary>Servers that hang or echo credentials: the build waits a bounded time and never prints a secret.</summary>
-public class MlflowFaultTests
+/// <summary>Servers that refuse, hang, answer slowly or echo credentials: the build waits a bounded time and never prints a secret.
+/// Each prints its time to give up (docs/faults.md, Fault suite).</summary>
+public class MlflowFaultTests(ITestOutputHelper output)
 {
     private static LineageOutcome Record(LineageFixture f, Dictionary<string, string?> env, bool required = false, string? timeoutProperty = null) =>
         LineageRecorder.Record(new LineageRequest(f.ProjectFile, f.ConfigFile, f.DatasetRoot, new(), null,
@@ -22,6 +24,7 @@ public class MlflowFaultTests
         var clock = Stopwatch.StartNew();
         var optional = Record(f, env);
         TimeSpan elapsed = clock.Elapsed;
+        output.WriteLine($"hanging server, SynthMlflowTimeout 2 s (variable): gave up after {elapsed.TotalSeconds:F2} s");
         Assert.True(optional.Succeeded, string.Join("\n", optional.Diagnostics));
         var w = Assert.Single(optional.Diagnostics, d => d.Code == SynCodes.MlflowFailed);
         Assert.False(w.IsError);
@@ -38,6 +41,7 @@ public class MlflowFaultTests
         clock.Restart();
         var required = Record(f, env, required: true, timeoutProperty: "1.5");
         elapsed = clock.Elapsed;
+        output.WriteLine($"hanging server, SynthMlflowTimeout 1.5 s (property), required: gave up after {elapsed.TotalSeconds:F2} s");
         var e = Assert.Single(required.Diagnostics, d => d.Code == SynCodes.MlflowRequiredFailed);
         Assert.True(e.IsError);
         Assert.False(required.Succeeded);
@@ -70,6 +74,7 @@ public class MlflowFaultTests
         var clock = Stopwatch.StartNew();
         var outcome = Record(f, env);
         TimeSpan elapsed = clock.Elapsed;
+        output.WriteLine($"server answering each request in 0.4 s, limit 4 s: gave up after {elapsed.TotalSeconds:F2} s");
         var w = Assert.Single(outcome.Diagnostics, d => d.Code == SynCodes.MlflowFailed);
         Assert.Contains("limit 4 s for all its requests", w.Message);
         Assert.InRange(elapsed.TotalSeconds, 2.5, 4.8);
@@ -80,6 +85,25 @@ public class MlflowFaultTests
     }
 
     [Fact]
+    public void A_slow_server_whose_answers_fit_the_total_gets_the_whole_run_logged()
+    {
+        // The same ~11 requests as above at 0.1 s each: within a 10 s limit the run is logged and FINISHED, so the
+        // shared deadline cuts only what cannot fit, never a slow but working server.
+        using var server = new FakeMlflowServer { AnswerDelay = TimeSpan.FromSeconds(0.1) };
+        var f = new LineageFixture();
+        var env = new Dictionary<string, string?> { ["MLFLOW_TRACKING_URI"] = server.Uri, [MlflowSettings.TimeoutVariable] = "10" };
+        var clock = Stopwatch.StartNew();
+        var outcome = Record(f, env, required: true);
+        TimeSpan elapsed = clock.Elapsed;
+        output.WriteLine($"server answering each request in 0.1 s, limit 10 s: logged in {elapsed.TotalSeconds:F2} s ({server.Requests.Count} requests)");
+        Assert.True(outcome.Succeeded, string.Join("\n", outcome.Diagnostics));
+        Assert.DoesNotContain(outcome.Diagnostics, d => d.Code is SynCodes.MlflowFailed or SynCodes.MlflowRequiredFailed);
+        Assert.Equal("FINISHED", Assert.Single(server.Runs.Values).Status);
+        Assert.True(elapsed.TotalSeconds >= 0.1 * server.Requests.Count * 0.9, "the answers were not slow");
+        Assert.NotNull(Assert.Single(LineageLog.Read(f.LogFile)).Mlflow);
+    }
+
+    [Fact]
     public void A_refusing_server_is_given_up_on_in_well_under_the_total()
     {
         string refusing;
@@ -87,6 +111,7 @@ public class MlflowFaultTests
         var f = new LineageFixture();
         var clock = Stopwatch.StartNew();
         var outcome = Record(f, new() { ["MLFLOW_TRACKING_URI"] = refusing }, required: true);
+        output.WriteLine($"refusing server, default limit 30 s: gave up after {clock.Elapsed.TotalSeconds:F2} s");
         Assert.InRange(clock.Elapsed.TotalSeconds, 0, 10); // 4 attempts with 0.5 + 1 + 2 s between them
         var e = Assert.Single(outcome.Diagnostics, d => d.Code == SynCodes.MlflowRequiredFailed);
         Assert.Contains("after 4 attempt(s)", e.Message);

@@ -17,8 +17,17 @@ public class ReleaseTamperingTests
     {
         { "dot-dot directory", Top + "../outside/", "'..'" },
         { "absolute directory", "/tmp/synth-hostile-dir/", "absolute" },
+        { "dot-dot file", Top + "../../outside.txt", "'..'" },
+        { "absolute file", "/tmp/synth-hostile-file.txt", "absolute" },
         { "symbolic link", Top + "rgb/link.png", "SymbolicLink" },
+        { "symbolic link to ../", Top + "rgb/up.png", "SymbolicLink" },
+        { "dot-dot symbolic link", Top + "../../outside-link.png", "SymbolicLink" },
+        { "absolute symbolic link", "/tmp/synth-hostile-link.png", "SymbolicLink" },
         { "hard link", Top + "rgb/hard.png", "HardLink" },
+        { "hard link to ../", Top + "rgb/hard-up.png", "HardLink" },
+        { "hard link to an absolute path", Top + "rgb/hard-abs.png", "HardLink" },
+        { "dot-dot hard link", Top + "../../outside-hard.png", "HardLink" },
+        { "absolute hard link", "/tmp/synth-hostile-hard.png", "HardLink" },
         { "character device", Top + "rgb/null", "CharacterDevice" },
         { "duplicate file", Top + "rgb/000000.png", "appears twice" },
         { "file under a file", Top + "rgb/000000.png/inner.png", "under a file" },
@@ -35,10 +44,15 @@ public class ReleaseTamperingTests
         string hostile = Path.Combine(dir, "small-1.2.0.tar.gz");
         Copy(r.Archive!, hostile, _ => true, extra: kind switch
         {
-            "symbolic link" => new PaxTarEntry(TarEntryType.SymbolicLink, name) { LinkName = "/etc/passwd" },
-            "hard link" => new PaxTarEntry(TarEntryType.HardLink, name) { LinkName = Top + "rgb/000000.png" },
+            "symbolic link" or "absolute symbolic link" => new PaxTarEntry(TarEntryType.SymbolicLink, name) { LinkName = "/etc/passwd" },
+            "symbolic link to ../" => new PaxTarEntry(TarEntryType.SymbolicLink, name) { LinkName = "../../../outside.txt" },
+            "dot-dot symbolic link" => new PaxTarEntry(TarEntryType.SymbolicLink, name) { LinkName = "rgb/000000.png" },
+            "hard link" or "dot-dot hard link" or "absolute hard link" => new PaxTarEntry(TarEntryType.HardLink, name) { LinkName = Top + "rgb/000000.png" },
+            "hard link to ../" => new PaxTarEntry(TarEntryType.HardLink, name) { LinkName = Top + "../../outside.txt" },
+            "hard link to an absolute path" => new PaxTarEntry(TarEntryType.HardLink, name) { LinkName = "/etc/passwd" },
             "character device" => new PaxTarEntry(TarEntryType.CharacterDevice, name) { DeviceMajor = 1, DeviceMinor = 3 },
-            "duplicate file" or "file under a file" => new PaxTarEntry(TarEntryType.RegularFile, name) { DataStream = new MemoryStream([7]) },
+            "duplicate file" or "file under a file" or "dot-dot file" or "absolute file"
+                => new PaxTarEntry(TarEntryType.RegularFile, name) { DataStream = new MemoryStream([7]) },
             _ => new PaxTarEntry(TarEntryType.Directory, name),
         });
 
@@ -48,15 +62,18 @@ public class ReleaseTamperingTests
         Assert.Contains(why, unsafeEntry.Message);
         Assert.False(verify.Ok);
 
+        // Extracting into an empty folder that is already there: refused, and the folder stays empty.
         string dest = Path.Combine(dir, "out");
+        Directory.CreateDirectory(dest);
         var extract = ReleaseArchive.Extract(hostile, dest);
         var refused = Assert.Single(extract);
         Assert.Equal(SynCodes.UnsafeArchiveEntry, refused.Code);
         Assert.Contains(name, refused.Message);
         Assert.Contains(why, refused.Message);
-        Assert.False(Directory.Exists(dest)); // nothing at all was written
+        Assert.Empty(Directory.EnumerateFileSystemEntries(dest)); // nothing at all was written
+        Assert.Equal(["out", "small-1.2.0.tar.gz"], Directory.EnumerateFileSystemEntries(dir).Select(Path.GetFileName).Order());
         Assert.False(Directory.Exists("/tmp/synth-hostile-dir"));
-        Assert.False(Directory.Exists(Path.Combine(dir, "outside")));
+        foreach (string leaf in new[] { "file.txt", "link.png", "hard.png" }) Assert.False(File.Exists("/tmp/synth-hostile-" + leaf));
     }
 
     [Fact]
@@ -128,6 +145,64 @@ public class ReleaseTamperingTests
         Assert.Contains("small/v1.2.0", tagged.Message);
         Assert.Contains("dataset digest", tagged.Message);
         Assert.Equal("small/v1.2.0", inRepo.Tag);
+    }
+
+    [Fact]
+    public void A_release_record_naming_another_tag_or_commit_is_SYN_tag_mismatch()
+    {
+        var f = new LineageFixture();
+        var r = DatasetRelease.Create(f.Release());
+        Assert.True(r.Succeeded, string.Join("\n", r.Diagnostics));
+        File.WriteAllText(Path.Combine(f.Dir, "later.txt"), "later");
+        string other = f.Commit("a later commit"); // a real commit of the repository, not the released one
+        string released;
+        using (var repo = new LibGit2Sharp.Repository(f.Dir)) released = repo.Tags["small/v1.2.0"].PeeledTarget.Sha;
+        Assert.NotEqual(released, other);
+
+        string dest = SmallDataset.TempDir();
+        Assert.Empty(ReleaseArchive.Extract(r.Archive!, dest));
+        string root = Path.Combine(dest, "small-1.2.0");
+        Assert.True(ReleaseVerifier.Verify(dest, repository: f.Dir).Ok);
+
+        Edit(root, json => json["git"]!["commit"] = other);
+        var commit = Assert.Single(ReleaseVerifier.Verify(dest, repository: f.Dir).Problems);
+        Assert.Equal(SynCodes.ReleaseTagMismatch, commit.Code);
+        Assert.Contains($"the tag points at commit {released[..12]}", commit.Message);
+        Assert.Contains($"says {other[..12]}", commit.Message);
+
+        Edit(root, json => { json["git"]!["commit"] = released; json["tag"] = "small/v9.9.9"; });
+        var tag = Assert.Single(ReleaseVerifier.Verify(dest, repository: f.Dir).Problems);
+        Assert.Equal(SynCodes.ReleaseTagMismatch, tag.Code);
+        Assert.Contains("names tag 'small/v9.9.9'", tag.Message);
+    }
+
+    [Fact]
+    public void A_lightweight_tag_in_place_of_the_release_tag_is_SYN_tag_mismatch()
+    {
+        var f = new LineageFixture();
+        var r = DatasetRelease.Create(f.Release());
+        Assert.True(r.Succeeded, string.Join("\n", r.Diagnostics));
+        using (var repo = new LibGit2Sharp.Repository(f.Dir))
+        {
+            // Same name, same commit, but no annotation recording the digest and archive hash a release writes.
+            var commit = repo.Tags["small/v1.2.0"].PeeledTarget;
+            repo.Tags.Remove("small/v1.2.0");
+            repo.Tags.Add("small/v1.2.0", commit);
+            Assert.False(repo.Tags["small/v1.2.0"].IsAnnotated);
+        }
+        var report = ReleaseVerifier.Verify(r.Archive!);
+        var d = Assert.Single(report.Problems);
+        Assert.Equal(SynCodes.ReleaseTagMismatch, d.Code);
+        Assert.Contains("not the annotated tag a release creates", d.Message);
+        Assert.False(report.Ok);
+    }
+
+    private static void Edit(string root, Action<JsonNode> edit)
+    {
+        string path = Path.Combine(root, DatasetRelease.ReleaseFile);
+        var json = JsonNode.Parse(File.ReadAllText(path))!;
+        edit(json);
+        File.WriteAllText(path, json.ToJsonString());
     }
 
     [Fact]

@@ -150,6 +150,16 @@ public sealed class DatasetBuilder(DatasetSpec spec, string outputDirectory, Bui
         Action writeCheckpoint = shard is null
             ? () => DatasetWriter.WriteManifest(_root, specHash, entries)
             : () => WriteShardManifest(_root, spec, specHash, shard, entries);
+        // Assets are decoded (and their SYN1008/1009 errors reported) before the journal is opened: a bad asset stops
+        // the build before it writes anything.
+        AssetLibrary? library = null;
+        if (todo.Length > 0)
+        {
+            AssetLoadResult loaded = assets?.Invoke() ?? AssetLibrary.Load(spec);
+            if (loaded.Library is null)
+                return new BuildResult(0, reused, 0, 0, "", clock.Elapsed, [.. diagnostics, .. loaded.Diagnostics]);
+            library = loaded.Library;
+        }
         using SampleJournal journal = SampleJournal.Open(journalPath);
         void checkpoint() => journal.Checkpoint(writeCheckpoint);
 
@@ -161,10 +171,7 @@ public sealed class DatasetBuilder(DatasetSpec spec, string outputDirectory, Bui
 
         if (todo.Length > 0)
         {
-            AssetLoadResult loaded = assets?.Invoke() ?? AssetLibrary.Load(spec);
-            if (loaded.Library is null)
-                return new BuildResult(0, reused, 0, 0, "", clock.Elapsed, [.. diagnostics, .. loaded.Diagnostics]);
-            var sampler = new SceneSampler(spec, loaded.Library);
+            var sampler = new SceneSampler(spec, library!);
             var sensor = new SensorModel(spec.Sensor);
             var work = Task.Run(() => Parallel.For(0, todo.Length, Parallelism(cancellation),
                 () => new Worker(spec, sampler, sensor, _root, _options.Timings),

@@ -195,8 +195,13 @@ public class StorageFaultTests(ITestOutputHelper output)
             Assert.Equal(SynCodes.BadImages, error.Code);
             Assert.Equal((Path.Combine(dir, "synth.json"), 3), (error.File, error.Line));
             Assert.Contains(Path.Combine(dir, "images", name), error.Message);
+            AssertNothingWritten(Path.Combine(dir, "out"));
         }
     }
+
+    /// <summary>A build stopped by a bad asset leaves no journal, temporary or lock file: assets load before anything is written.</summary>
+    private static void AssertNothingWritten(string root) =>
+        Assert.Empty(Directory.EnumerateFileSystemEntries(root, "*", SearchOption.AllDirectories));
 
     [Theory]
     [InlineData("empty.obj", "")]
@@ -213,5 +218,8 @@ public class StorageFaultTests(ITestOutputHelper output)
         var error = Assert.Single(AssetLibrary.Load(config.Spec!).Diagnostics);
         Assert.Equal((SynCodes.BadMesh, 2), (error.Code, error.Line));
         Assert.Contains(name, error.Message);
+        var built = new DatasetBuilder(config.Spec!, Path.Combine(dir, "out")).Build();
+        Assert.Equal(SynCodes.BadMesh, Assert.Single(built.Diagnostics).Code);
+        AssertNothingWritten(Path.Combine(dir, "out"));
     }
 }
