@@ -142,10 +142,11 @@ cmd_compare() {
     compare_to=$DATASET
     summary "Base \`$base\` (${commit:0:12}) has the same inputs as this build (cache key $(key_of)): compared with this build's dataset, nothing regenerated." ""
   fi
-  # Gates off: the build step enforces them; the comparison shows them both sides. The tasks' own summary output
-  # would repeat the quality report, so this step writes compare.md itself.
+  # SynthCompareReport compares the report the build step wrote (its gates as that step judged them, also when they
+  # failed) without building this project again; a git ref is built with gates off (measured, never failing). The
+  # tasks' own summary output would add the base's quality report, so this step writes compare.md itself.
   local rc=0
-  SUMMARY_FILE='' dotnet_build -t:SynthCompare "-p:SynthCompareTo=$compare_to" -p:SynthGates=false || rc=$?
+  SUMMARY_FILE='' dotnet_build -t:SynthCompareReport "-p:SynthCompareTo=$compare_to" || rc=$?
   if [[ $rc -eq 0 && -f $REPORTS/compare.md ]]; then
     summary "$(cat "$REPORTS/compare.md")" ""
   else
