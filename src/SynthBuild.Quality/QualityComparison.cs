@@ -75,6 +75,8 @@ public sealed record QualityComparison(
         }
         Line(sb, "");
 
+        Plots(sb, a, b, names);
+
         Line(sb, "### Distributions");
         Line(sb, "");
         Line(sb, "| measure | before | after | change |");
@@ -122,6 +124,56 @@ public sealed record QualityComparison(
         }
         return sb.ToString();
     }
+
+    /// <summary>
+    /// Mermaid xychart-beta blocks (GitHub renders them in job summaries and comments): instances per class and the
+    /// distribution of objects per image, before as bars and after as a line (the chart type has no legend).
+    /// </summary>
+    private static void Plots(StringBuilder sb, QualityReport a, QualityReport b, IReadOnlyList<string> classes)
+    {
+        if (classes.Count == 0) return;
+        Line(sb, "### Plots");
+        Line(sb, "");
+        long[] ia = classes.Select(n => a.Classes.FirstOrDefault(c => c.Name == n)?.Instances ?? 0).ToArray();
+        long[] ib = classes.Select(n => b.Classes.FirstOrDefault(c => c.Name == n)?.Instances ?? 0).ToArray();
+        Chart(sb, "Instances per class (bars: before, line: after)", classes.Select(Label), "instances",
+            ia.Select(v => (double)v), ib.Select(v => (double)v));
+
+        // Objects per image: both histograms over the same integer bins, as shares of images (sample counts may differ).
+        Histogram ha = a.ObjectsPerImage.PerImage, hb = b.ObjectsPerImage.PerImage;
+        int lo = Math.Min(a.ObjectsPerImage.Min, b.ObjectsPerImage.Min), hi = Math.Max(a.ObjectsPerImage.Max, b.ObjectsPerImage.Max);
+        int last = Math.Min(ha.Counts.Length, hb.Counts.Length) - 1; // the last bin also holds every larger count
+        bool capped = hi >= last;
+        hi = Math.Min(hi, last);
+        if (ha.Min == 0 && hb.Min == 0 && ha.BinWidth == 1 && hb.BinWidth == 1 && hi >= lo)
+        {
+            var bins = Enumerable.Range(lo, hi - lo + 1).ToList();
+            Chart(sb, "Images by number of objects, % (bars: before, line: after)",
+                bins.Select(i => Label(i.ToString(CultureInfo.InvariantCulture) + (capped && i == last ? "+" : ""))),
+                "% of images", bins.Select(i => Percent(ha, i, a.Samples)), bins.Select(i => Percent(hb, i, b.Samples)));
+        }
+    }
+
+    private static double Percent(Histogram h, int objects, int samples) =>
+        samples == 0 ? 0 : Math.Round(100.0 * h.Counts[h.BinOf(objects)] / samples, 1);
+
+    private static void Chart(StringBuilder sb, string title, IEnumerable<string> xs, string yLabel, IEnumerable<double> before, IEnumerable<double> after)
+    {
+        Line(sb, "```mermaid");
+        Line(sb, "xychart-beta");
+        Line(sb, $"    title \"{title}\"");
+        Line(sb, $"    x-axis [{string.Join(", ", xs)}]");
+        Line(sb, $"    y-axis \"{yLabel}\"");
+        Line(sb, $"    bar [{string.Join(", ", before.Select(Num))}]");
+        Line(sb, $"    line [{string.Join(", ", after.Select(Num))}]");
+        Line(sb, "```");
+        Line(sb, "");
+    }
+
+    private static string Num(double v) => v.ToString("0.###", CultureInfo.InvariantCulture);
+
+    /// <summary>A category name as a Mermaid axis label: quoted, without characters that end the string.</summary>
+    private static string Label(string name) => "\"" + name.Replace("\"", "'") + "\"";
 
     private static string Measured(GateResult? g) => g is null ? "–" : QualityGates.MeasuredText(g.Low, g.High);
     private static string Bounds(GateResult? g) => g is null ? "–" : QualityGates.BoundsText(g.Min, g.Max);

@@ -101,6 +101,11 @@ public class QualityStageTests
         Assert.Contains("| box | 1 | 2 | +1 | 33.3% | 50.0% |", md);
         Assert.Contains("| class balance (max/min) | 1 | 2 | +1 |", md);
         Assert.Contains("| class-balance | 1 | 2 | <= 1.5 | <= 1.5 | pass → **FAIL** |", md);
+        // Plots GitHub renders: Mermaid xycharts, before as bars and after as a line.
+        Assert.Contains("```mermaid\nxychart-beta\n    title \"Instances per class (bars: before, line: after)\"\n    x-axis [\"box\", ", md);
+        Assert.Contains("    bar [1, ", md);
+        Assert.Contains("    line [2, ", md);
+        Assert.Contains("    title \"Images by number of objects, % (bars: before, line: after)\"", md);
 
         // The other way round the gate is fixed and a sample is removed; reports without content hashes use input keys.
         var back = QualityComparison.Of(after with { SampleHashes = null }, before with { SampleKeys = after.SampleKeys.Take(2).ToList() });

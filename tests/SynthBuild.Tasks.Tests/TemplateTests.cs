@@ -22,5 +22,11 @@ public class TemplateTests
         var config = ConfigLoader.Load(Path.Combine(output, "synth.json"));
         Assert.True(config.Succeeded, string.Join("\n", config.Diagnostics));
         Assert.Equal(25, config.Spec!.Samples);
+
+        // The CI files (docs/ci.md) come along verbatim; the script is executable (the post action) for running it by hand.
+        foreach (string file in new[] { ".github/workflows/dataset.yml", "azure-pipelines.yml", "eng/dataset-ci.sh" })
+            Assert.Equal(File.ReadAllText(Path.Combine(template, file)), File.ReadAllText(Path.Combine(output, file)));
+        Assert.True(File.GetUnixFileMode(Path.Combine(output, "eng", "dataset-ci.sh")).HasFlag(UnixFileMode.UserExecute));
+        Assert.Contains("releases/", File.ReadAllText(Path.Combine(output, ".gitignore")));
     }
 }
