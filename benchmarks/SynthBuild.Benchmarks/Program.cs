@@ -38,8 +38,8 @@ switch (command)
         !args.Contains("--no-processes"), Option("--repeat", 2))); break;
     case "quality": QualityBenchmark.Run(Load(Option("--samples", 10000)), threads, args.Contains("--full-audit"), TextOption("--keep")); break;
     case "tool": ToolBenchmark.Run(new ToolBenchmark.Options(repo, TextOption("--synth"),
-        args.Select((a, i) => (a, i)).Where(t => t.a == "--also" && t.i + 1 < args.Length).Select(t => args[t.i + 1].Split('=', 2))
-            .Select(kv => (kv[0], kv[1])).ToList(),
+        args.Select((a, i) => (a, i)).Where(t => t.a == "--also" && t.i + 1 < args.Length).Select(t => args[t.i + 1])
+            .Select(a => (a[..Math.Max(0, a.LastIndexOf('='))], a[(a.LastIndexOf('=') + 1)..])).ToList(),
         args.Contains("--jit"), TextOption("--python") ?? "python3", Option("--runs", 7), Option("--images", 100))); break;
     default:
         Console.WriteLine("""

@@ -59,7 +59,9 @@ static class ToolBenchmark
                 }
             }
 
-            var probe = Exec(o.Python, [], "-c", "import pycocotools.coco, pycocotools.cocoeval");
+            ProcessResult probe;
+            try { probe = Exec(o.Python, [], "-c", "import pycocotools.coco, pycocotools.cocoeval"); }
+            catch (System.ComponentModel.Win32Exception ex) { probe = new ProcessResult(-1, "", $"cannot start {o.Python}: {ex.Message}", 0); }
             if (probe.Code != 0)
             {
                 Console.WriteLine($"  pycocotools      not importable by {o.Python} (PYTHONPATH={Environment.GetEnvironmentVariable("PYTHONPATH") ?? "unset"}): no ratio.");
