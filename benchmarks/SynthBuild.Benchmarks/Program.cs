@@ -37,6 +37,10 @@ switch (command)
         TextOption("--cache") ?? Path.Combine(Path.GetTempPath(), "synthbuild-bench-cache"), Option("--node-cores", 32),
         !args.Contains("--no-processes"), Option("--repeat", 2))); break;
     case "quality": QualityBenchmark.Run(Load(Option("--samples", 10000)), threads, args.Contains("--full-audit"), TextOption("--keep")); break;
+    case "tool": ToolBenchmark.Run(new ToolBenchmark.Options(repo, TextOption("--synth"),
+        args.Select((a, i) => (a, i)).Where(t => t.a == "--also" && t.i + 1 < args.Length).Select(t => args[t.i + 1])
+            .Select(a => (a[..Math.Max(0, a.LastIndexOf('='))], a[(a.LastIndexOf('=') + 1)..])).ToList(),
+        args.Contains("--jit"), TextOption("--python") ?? "python3", Option("--runs", 7), Option("--images", 100))); break;
     default:
         Console.WriteLine("""
             usage: SynthBuild.Benchmarks <command> [options]
@@ -63,6 +67,12 @@ switch (command)
                            `dotnet build` processes: overhead %; (b) merge of N samples (built once into DIR, default
                            /tmp/synthbuild-bench-cache) with page cache evicted and warm: s per 10,000 samples, MB/s;
                            (c) CPU ms/sample and samples/day for 1, 10, 100 nodes of C cores
+              tool         [--synth PATH] [--jit] [--also LABEL=PATH]... [--python PY=python3] [--runs R=7] [--images N=100]
+                           whole-command `synth --help` and `synth eval` (bbox, segm) on the COCO fixture against
+                           pycocotools' whole command (Python start, load, evaluate, accumulate, summarize): median ms
+                           and the ratio. Without --synth it packs src/SynthBuild.Cli and installs it with `dotnet tool
+                           install` first; --jit also times that tool with DOTNET_ReadyToRun=0; --also adds another
+                           executable (e.g. a Native AOT publish). pycocotools must be importable by PY (PYTHONPATH)
             export       [--samples N=1000] [--threads T] [--config synth.json]
                            generation time of N, then COCO + YOLO + TFRecord + NumPy export time (all four in one
                            pass, then each alone) and the peak working set while exporting

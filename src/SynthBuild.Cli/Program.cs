@@ -329,10 +329,35 @@ public static class SynthCli
     private static Command ReleaseCommand(TextWriter stdout, TextWriter stderr, Func<string, string?> env)
     {
         var verifyPath = PathArgument("ARCHIVE.tar.gz|FOLDER", "A release archive or an extracted release folder.");
-        var verify = new Command("verify", "Check every file of a release against its manifest and release.json; exit code 1 on any problem.") { verifyPath };
+        var verifyJson = new Option<bool>("--json") { Description = "Print the result as one JSON object on stdout: {\"path\", \"ok\", \"filesChecked\", \"problems\": [{\"code\", \"message\", \"file\"}]}." };
+        var verify = new Command("verify", "Check every file of a release against its manifest and release.json; exit code 1 on any problem.") { verifyPath, verifyJson };
         verify.SetAction(p =>
         {
             var report = ReleaseVerifier.Verify(p.GetRequiredValue(verifyPath));
+            if (p.GetValue(verifyJson))
+            {
+                using var ms = new MemoryStream();
+                using (var w = new Utf8JsonWriter(ms))
+                {
+                    w.WriteStartObject();
+                    w.WriteString("path", report.Path);
+                    w.WriteBoolean("ok", report.Ok);
+                    w.WriteNumber("filesChecked", report.FilesChecked);
+                    w.WriteStartArray("problems");
+                    foreach (var d in report.Problems)
+                    {
+                        w.WriteStartObject();
+                        w.WriteString("code", d.Code);
+                        w.WriteString("message", d.Message);
+                        if (d.File is not null) w.WriteString("file", d.File);
+                        w.WriteEndObject();
+                    }
+                    w.WriteEndArray();
+                    w.WriteEndObject();
+                }
+                stdout.WriteLine(System.Text.Encoding.UTF8.GetString(ms.ToArray()));
+                return report.Ok ? ExitOk : ExitGateFailed;
+            }
             foreach (var d in report.Problems) stderr.WriteLine(d.ToString());
             if (!report.Ok)
             {

@@ -79,6 +79,17 @@ public sealed class LineageCliTests : IDisposable
         Assert.Contains("error SYN6025", err);
         Assert.Equal(SynthCli.ExitBadInput, Run("release", "sign", _dir).Code);
     }
+
+    [Fact]
+    public void Release_verify_json_prints_one_object_with_the_problems()
+    {
+        var (code, stdout, _) = Run("release", "verify", _dir, "--json");
+        Assert.Equal(SynthCli.ExitGateFailed, code);
+        using var doc = System.Text.Json.JsonDocument.Parse(stdout);
+        Assert.False(doc.RootElement.GetProperty("ok").GetBoolean());
+        Assert.Equal(0, doc.RootElement.GetProperty("filesChecked").GetInt32());
+        Assert.Equal("SYN6025", doc.RootElement.GetProperty("problems")[0].GetProperty("code").GetString());
+    }
     [Fact]
     public void Release_extract_refuses_a_crafted_archive_and_writes_nothing()
     {
