@@ -117,6 +117,9 @@ public static class SynCodes
     public const string ModelEvalImageUnreadable = "SYN8009";
     public const string ModelRunFailed = "SYN8010";
     public const string ModelEvalOptionInvalid = "SYN8011";
+    // 81xx the probe detector (SynthBuild.Models.Probe)
+    public const string ProbeNativePatchRefused = "SYN8101";
+    public const string ProbeNativeLoadFailed = "SYN8102";
 
     // 9xxx sharding and schedulers
     public const string ShardInvalid = "SYN9001";
@@ -374,6 +377,10 @@ public static class DiagnosticCatalogue
             "ONNX Runtime failed while running the model on an image (a shape the graph rejects, an operator error). The message gives the image and ONNX Runtime's reason; check --input-size and the input normalisation the model was exported with."),
         new(SynCodes.ModelEvalOptionInvalid, DiagnosticStage.Models, E, "Model evaluation option invalid",
             "An option of `synth model-eval` has a value it cannot use: --input-size not WxH with positive integers, an unknown --layout or --resize, a --score-threshold or --nms-iou outside [0, 1], --mean/--std without three numbers (or a zero std)."),
+        new(SynCodes.ProbeNativePatchRefused, DiagnosticStage.Models, E, "LibTorchSharp compatibility patch refused",
+            "The system libstdc++ lacks GLIBCXX_3.4.32, which TorchSharp's libLibTorchSharp.so requires only as a link-time marker, and the library is not what the patch expects (not an ELF64 little-endian shared library, no or several requirements of GLIBCXX_3.4.32 from libstdc++.so.6, or an entry outside its section). Nothing was written; install a libstdc++ from GCC 13 or later, or use the TorchSharp version the project pins (docs/models.md \"Probe detector\")."),
+        new(SynCodes.ProbeNativeLoadFailed, DiagnosticStage.Models, E, "TorchSharp native library not loadable",
+            "libLibTorchSharp.so (TorchSharp-cpu) was not found next to the application or could not be loaded, even after the libstdc++ compatibility patch. The message gives the loader's reason; check that the TorchSharp-cpu package's native files were copied to the output folder."),
         new(SynCodes.ShardInvalid, DiagnosticStage.Sharding, E, "Malformed SynthShard",
             "SynthShard must be 'I/N' (shard I of N, 0-based, N >= 1) or 'auto/N'. Nothing is built or written (docs/sharding.md)."),
         new(SynCodes.ShardIndexOutOfRange, DiagnosticStage.Sharding, E, "Shard index out of range",
