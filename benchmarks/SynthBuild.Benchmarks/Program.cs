@@ -37,6 +37,11 @@ switch (command)
         TextOption("--cache") ?? Path.Combine(Path.GetTempPath(), "synthbuild-bench-cache"), Option("--node-cores", 32),
         !args.Contains("--no-processes"), Option("--repeat", 2))); break;
     case "quality": QualityBenchmark.Run(Load(Option("--samples", 10000)), threads, args.Contains("--full-audit"), TextOption("--keep")); break;
+    case "probe": ProbeBenchmark.Run(repo, configPath, TextOption("--dataset"), Option("--samples", 200), new SynthBuild.Models.Probe.ProbeOptions
+        {
+            InputWidth = Option("--width", 160), InputHeight = Option("--height", 128), Epochs = Option("--epochs", 40),
+            Seconds = Option("--seconds", 0), BatchSize = Option("--batch", 16), Threads = threads, Seed = (ulong)Option("--seed", 1),
+        }, TextOption("--report")); break;
     default:
         Console.WriteLine("""
             usage: SynthBuild.Benchmarks <command> [options]
@@ -63,6 +68,11 @@ switch (command)
                            `dotnet build` processes: overhead %; (b) merge of N samples (built once into DIR, default
                            /tmp/synthbuild-bench-cache) with page cache evicted and warm: s per 10,000 samples, MB/s;
                            (c) CPU ms/sample and samples/day for 1, 10, 100 nodes of C cores
+              probe        [--samples N=200] [--dataset DIR] [--width 160] [--height 128] [--epochs 40] [--seconds S]
+                           [--batch 16] [--seed 1] [--threads T] [--report probe.json] [--config synth.json]
+                           trains the probe detector (TorchSharp, CPU) on the train split of datasets/tabletop/bin/dataset
+                           (or of N samples of the config built in-process): training time, loss curve endpoints,
+                           AP/AP50/AP75 on val and test
             export       [--samples N=1000] [--threads T] [--config synth.json]
                            generation time of N, then COCO + YOLO + TFRecord + NumPy export time (all four in one
                            pass, then each alone) and the peak working set while exporting
