@@ -41,6 +41,11 @@ switch (command)
         args.Select((a, i) => (a, i)).Where(t => t.a == "--also" && t.i + 1 < args.Length).Select(t => args[t.i + 1])
             .Select(a => (a[..Math.Max(0, a.LastIndexOf('='))], a[(a.LastIndexOf('=') + 1)..])).ToList(),
         args.Contains("--jit"), TextOption("--python") ?? "python3", Option("--runs", 7), Option("--images", 100))); break;
+    case "probe": ProbeBenchmark.Run(repo, configPath, TextOption("--dataset"), Option("--samples", 200), new SynthBuild.Models.Probe.ProbeOptions
+        {
+            InputWidth = Option("--width", 160), InputHeight = Option("--height", 128), Epochs = Option("--epochs", 40),
+            Seconds = Option("--seconds", 0), BatchSize = Option("--batch", 16), Threads = threads, Seed = (ulong)Option("--seed", 1),
+        }, TextOption("--report")); break;
     default:
         Console.WriteLine("""
             usage: SynthBuild.Benchmarks <command> [options]
@@ -73,6 +78,11 @@ switch (command)
                            and the ratio. Without --synth it packs src/SynthBuild.Cli and installs it with `dotnet tool
                            install` first; --jit also times that tool with DOTNET_ReadyToRun=0; --also adds another
                            executable (e.g. a Native AOT publish). pycocotools must be importable by PY (PYTHONPATH)
+              probe        [--samples N=200] [--dataset DIR] [--width 160] [--height 128] [--epochs 40] [--seconds S]
+                           [--batch 16] [--seed 1] [--threads T] [--report probe.json] [--config synth.json]
+                           trains the probe detector (TorchSharp, CPU) on the train split of datasets/tabletop/bin/dataset
+                           (or of N samples of the config built in-process): training time, loss curve endpoints,
+                           AP/AP50/AP75 on val and test
             export       [--samples N=1000] [--threads T] [--config synth.json]
                            generation time of N, then COCO + YOLO + TFRecord + NumPy export time (all four in one
                            pass, then each alone) and the peak working set while exporting

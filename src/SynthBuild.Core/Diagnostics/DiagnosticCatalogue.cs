@@ -119,6 +119,11 @@ public static class SynCodes
     public const string ModelEvalOptionInvalid = "SYN8011";
     public const string RealSetCategoriesMismatch = "SYN8012";
     public const string ModelItemInvalid = "SYN8013";
+    // 81xx the probe detector (SynthBuild.Models.Probe)
+    public const string ProbeNativePatchRefused = "SYN8101";
+    public const string ProbeNativeLoadFailed = "SYN8102";
+    public const string ProbeDatasetInvalid = "SYN8103";
+    public const string ProbeOptionInvalid = "SYN8104";
 
     // 9xxx sharding and schedulers
     public const string ShardInvalid = "SYN9001";
@@ -380,6 +385,14 @@ public static class DiagnosticCatalogue
             "A sim-to-real comparison evaluates one model on the dataset and on a labelled real set, so both must name their categories alike: every category of the real set's COCO file must be a dataset category with the same id and name. The message lists the ones that are not; renumber the real set (or drop the extra categories) and build again. Nothing was written."),
         new(SynCodes.ModelItemInvalid, DiagnosticStage.Models, E, "SynthModel item missing or invalid",
             "The SynthModelEval target needs at least one SynthModel item (an ONNX file that exists), and SynthSimToReal with a model needs a SynthModel with RealGroundTruth (or -p:SynthModel and -p:SynthRealGt). Two SynthModel items must not share a Name. The message names the item (docs/models.md)."),
+        new(SynCodes.ProbeNativePatchRefused, DiagnosticStage.Models, E, "LibTorchSharp compatibility patch refused",
+            "The system libstdc++ lacks GLIBCXX_3.4.32, which TorchSharp's libLibTorchSharp.so requires only as a link-time marker, and the library is not what the patch expects (not an ELF64 little-endian shared library, no or several requirements of GLIBCXX_3.4.32 from libstdc++.so.6, or an entry outside its section). Nothing was written; install a libstdc++ from GCC 13 or later, or use the TorchSharp version the project pins (docs/models.md \"Probe detector\")."),
+        new(SynCodes.ProbeNativeLoadFailed, DiagnosticStage.Models, E, "TorchSharp native library not loadable",
+            "libLibTorchSharp.so (TorchSharp-cpu) was not found next to the application or could not be loaded, even after the libstdc++ compatibility patch. The message gives the loader's reason; check that the TorchSharp-cpu package's native files were copied to the output folder."),
+        new(SynCodes.ProbeDatasetInvalid, DiagnosticStage.Models, E, "Probe dataset not usable",
+            "The probe detector needs a built dataset folder (with dataset.json) whose train split holds images with boxes, and val/test splits to evaluate. The message says which is missing."),
+        new(SynCodes.ProbeOptionInvalid, DiagnosticStage.Models, E, "Probe option invalid",
+            "A probe setting has a value it cannot use: an input width or height not a positive multiple of 16, no budget (epochs and seconds both zero or negative), a batch size, learning rate or thread count that is not positive."),
         new(SynCodes.ShardInvalid, DiagnosticStage.Sharding, E, "Malformed SynthShard",
             "SynthShard must be 'I/N' (shard I of N, 0-based, N >= 1) or 'auto/N'. Nothing is built or written (docs/sharding.md)."),
         new(SynCodes.ShardIndexOutOfRange, DiagnosticStage.Sharding, E, "Shard index out of range",
