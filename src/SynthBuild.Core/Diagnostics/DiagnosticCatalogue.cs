@@ -119,7 +119,7 @@ public static class SynCodes
     public const string ModelEvalOptionInvalid = "SYN8011";
     public const string RealSetCategoriesMismatch = "SYN8012";
     public const string ModelItemInvalid = "SYN8013";
-    // 81xx the probe detector (SynthBuild.Models.Probe)
+    // 81xx the probe detector (the Models.Probe assembly)
     public const string ProbeNativePatchRefused = "SYN8101";
     public const string ProbeNativeLoadFailed = "SYN8102";
     public const string ProbeDatasetInvalid = "SYN8103";
