@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Json;
 using SynthBuild.Core.Diagnostics;
 
 namespace SynthBuild.Evaluation;
@@ -60,6 +61,29 @@ public sealed class CocoEvaluator
 
     /// <summary>Short names of the twelve statistics of <see cref="Summarize"/>, in order.</summary>
     public static readonly IReadOnlyList<string> StatNames = ["AP", "AP50", "AP75", "APs", "APm", "APl", "AR1", "AR10", "AR100", "ARs", "ARm", "ARl"];
+
+    /// <summary>The statistics as a JSON object keyed by <see cref="StatNames"/>, as the model and probe reports write them.</summary>
+    public static void WriteStats(Utf8JsonWriter w, string property, IReadOnlyList<double> stats)
+    {
+        w.WriteStartObject(property);
+        for (int i = 0; i < stats.Count; i++) w.WriteNumber(StatNames[i], stats[i]);
+        w.WriteEndObject();
+    }
+
+    /// <summary>Per-category AP as a JSON array of {id, name, ap}.</summary>
+    public static void WriteCategoryAps(Utf8JsonWriter w, string property, IEnumerable<(long Id, string Name, double Ap)> categories)
+    {
+        w.WriteStartArray(property);
+        foreach (var (id, name, ap) in categories)
+        {
+            w.WriteStartObject();
+            w.WriteNumber("id", id);
+            w.WriteString("name", name);
+            w.WriteNumber("ap", ap);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+    }
 
     /// <summary>precision[t, r, k, a, m] flattened in that (C) order; -1 where there is no ground truth.</summary>
     public double[]? Precision { get; private set; }

@@ -97,19 +97,8 @@ public sealed record ProbeResult(ProbeOptions Options, string Dataset, int Threa
                 w.WriteStartObject(m.Split);
                 w.WriteNumber("images", m.Images);
                 w.WriteNumber("detections", m.Detections);
-                w.WriteStartObject("stats");
-                for (int i = 0; i < m.Stats.Length; i++) w.WriteNumber(CocoEvaluator.StatNames[i], m.Stats[i]);
-                w.WriteEndObject();
-                w.WriteStartArray("categories");
-                foreach (var (id, name, ap) in m.Categories)
-                {
-                    w.WriteStartObject();
-                    w.WriteNumber("id", id);
-                    w.WriteString("name", name);
-                    w.WriteNumber("ap", ap);
-                    w.WriteEndObject();
-                }
-                w.WriteEndArray();
+                CocoEvaluator.WriteStats(w, "stats", m.Stats);
+                CocoEvaluator.WriteCategoryAps(w, "categories", m.Categories);
                 w.WriteEndObject();
             }
             w.WriteEndObject();

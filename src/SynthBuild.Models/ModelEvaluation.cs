@@ -79,19 +79,8 @@ public sealed record ModelEvalResult(
             w.WriteEndObject();
             w.WriteNumber("images", Images);
             w.WriteNumber("detections", Detections);
-            w.WriteStartObject("stats");
-            for (int i = 0; i < Stats.Length; i++) w.WriteNumber(CocoEvaluator.StatNames[i], Stats[i]);
-            w.WriteEndObject();
-            w.WriteStartArray("categories");
-            foreach (var (id, name, ap) in Categories)
-            {
-                w.WriteStartObject();
-                w.WriteNumber("id", id);
-                w.WriteString("name", name);
-                w.WriteNumber("ap", ap);
-                w.WriteEndObject();
-            }
-            w.WriteEndArray();
+            CocoEvaluator.WriteStats(w, "stats", Stats);
+            CocoEvaluator.WriteCategoryAps(w, "categories", Categories);
             w.WriteStartObject("timing");
             w.WriteNumber("seconds", Seconds);
             w.WriteNumber("inferenceSeconds", InferenceSeconds);

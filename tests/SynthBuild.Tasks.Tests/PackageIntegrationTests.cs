@@ -22,14 +22,7 @@ public class PackageIntegrationTests
         File.WriteAllText(Path.Combine(project, "synth.json"), TempDatasetProject.SmallConfig(samples: 3));
         File.WriteAllText(Path.Combine(project, "global.json"),
             $$"""{ "msbuild-sdks": { "SynthBuild.Sdk": "{{version}}" } }""");
-        File.WriteAllText(Path.Combine(project, "nuget.config"), $"""
-            <configuration>
-              <packageSources>
-                <clear />
-                <add key="local" value="{feed}" />
-              </packageSources>
-            </configuration>
-            """);
+        DotnetCli.WriteLocalFeedConfig(project, feed);
 
         var env = new Dictionary<string, string> { ["NUGET_PACKAGES"] = packages };
         var build = DotnetCli.Build(project, "-v:detailed", env);

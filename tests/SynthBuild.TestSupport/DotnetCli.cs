@@ -13,6 +13,18 @@ public static class DotnetCli
 {
     public static string RepoRoot { get; } = FindRepo();
 
+    /// <summary>A nuget.config in <paramref name="folder"/> whose only package source is the local <paramref name="feed"/>
+    /// (a packed SDK or tool), so a restore can take nothing from elsewhere.</summary>
+    public static void WriteLocalFeedConfig(string folder, string feed) =>
+        File.WriteAllText(Path.Combine(folder, "nuget.config"), $"""
+            <configuration>
+              <packageSources>
+                <clear />
+                <add key="local" value="{feed}" />
+              </packageSources>
+            </configuration>
+            """);
+
 #if DEBUG
     public const string Configuration = "Debug";
 #else

@@ -42,14 +42,7 @@ public sealed class TemplateRepository : IDisposable
         string project = Path.Combine(Seed, "shop.synthproj");
         File.WriteAllText(project, File.ReadAllText(project).Replace("</Project>",
             "  <ItemGroup>\n    <SynthGate Include=\"min-objects-per-image\" Min=\"2\" />\n  </ItemGroup>\n</Project>"));
-        File.WriteAllText(Path.Combine(Seed, "nuget.config"), $"""
-            <configuration>
-              <packageSources>
-                <clear />
-                <add key="local" value="{feed}" />
-              </packageSources>
-            </configuration>
-            """);
+        DotnetCli.WriteLocalFeedConfig(Seed, feed);
         CiShell.Git(Root, $"init --quiet --bare -b main {Origin}");
         CiShell.Git(Seed, "init --quiet -b main");
         CiShell.Git(Seed, $"remote add origin {Origin}");
