@@ -30,7 +30,10 @@ static class ProbeBenchmark
         if (report is not null) File.WriteAllBytes(report, result.ToJson());
         Console.WriteLine($"probe: {result.Parameters:N0} parameters, input {options.InputWidth}x{options.InputHeight}, {result.TrainImages} train images, {result.Threads} threads, seed {options.Seed}");
         Console.WriteLine($"native: {result.NativeLoad}");
-        Console.WriteLine($"training: {result.Curve.Count} epochs in {result.TrainSeconds:F1} s ({result.TrainImages * result.Curve.Count / result.TrainSeconds:F1} images/s)");
+        Console.WriteLine($"training: {result.Curve.Count} epochs in {result.TrainSeconds:F1} s ({result.TrainImagesPerSecond:F1} images/s)");
+        Console.WriteLine($"inference: {result.Metrics.Sum(m => m.Images)} images in {result.InferenceSeconds:F2} s ({result.InferenceImagesPerSecond:F1} images/s, batch {options.BatchSize})");
+        using (var self = Process.GetCurrentProcess())
+            Console.WriteLine($"peak memory: {self.PeakWorkingSet64 / (1024.0 * 1024):F0} MiB working set (whole process: decoded train images, libtorch)");
         Console.WriteLine($"loss: epoch 1 {result.Curve[0].Loss:F4} -> epoch {result.Curve[^1].Epoch} {result.Curve[^1].Loss:F4} (heatmap {result.Curve[0].HeatmapLoss:F4} -> {result.Curve[^1].HeatmapLoss:F4})");
         foreach (var m in result.Metrics)
         {

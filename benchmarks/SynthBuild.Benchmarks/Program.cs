@@ -45,6 +45,7 @@ switch (command)
         {
             InputWidth = Option("--width", 160), InputHeight = Option("--height", 128), Epochs = Option("--epochs", 40),
             Seconds = Option("--seconds", 0), BatchSize = Option("--batch", 16), Threads = threads, Seed = (ulong)Option("--seed", 1),
+            LearningRate = double.Parse(TextOption("--lr") ?? "2e-3", CultureInfo.InvariantCulture), Augment = !args.Contains("--no-augment"),
         }, TextOption("--report")); break;
     default:
         Console.WriteLine("""
@@ -79,7 +80,7 @@ switch (command)
                            install` first; --jit also times that tool with DOTNET_ReadyToRun=0; --also adds another
                            executable (e.g. a Native AOT publish). pycocotools must be importable by PY (PYTHONPATH)
               probe        [--samples N=200] [--dataset DIR] [--width 160] [--height 128] [--epochs 40] [--seconds S]
-                           [--batch 16] [--seed 1] [--threads T] [--report probe.json] [--config synth.json]
+                           [--batch 16] [--lr 2e-3] [--no-augment] [--seed 1] [--threads T] [--report probe.json] [--config synth.json]
                            trains the probe detector (TorchSharp, CPU) on the train split of datasets/tabletop/bin/dataset
                            (or of N samples of the config built in-process): training time, loss curve endpoints,
                            AP/AP50/AP75 on val and test

@@ -32,10 +32,14 @@ public sealed record ProbeOptions
     public int TopK { get; init; } = 100;
     public double ScoreThreshold { get; init; } = 0.001;
     public int MaxObjects { get; init; } = 64;
+    /// <summary>Random horizontal flips of training images (per image and epoch, from the seed).</summary>
+    public bool Augment { get; init; } = true;
 }
 
 /// <summary>COCO statistics of one split: pycocotools' twelve numbers and AP per category.</summary>
-public sealed record ProbeSplitMetrics(string Split, int Images, int Detections, double[] Stats, IReadOnlyList<(long Id, string Name, double Ap)> Categories)
+/// <remarks><see cref="Results"/> is the split's detections as a COCO results file (image_id, category_id, bbox,
+/// score), the file the statistics were computed from.</remarks>
+public sealed record ProbeSplitMetrics(string Split, int Images, int Detections, double[] Stats, IReadOnlyList<(long Id, string Name, double Ap)> Categories, byte[] Results)
 {
     public double AP => Stats[0];
     public double AP50 => Stats[1];
@@ -46,10 +50,16 @@ public sealed record ProbeSplitMetrics(string Split, int Images, int Detections,
 public sealed record ProbeEpoch(int Epoch, double Loss, double HeatmapLoss, double SizeLoss, double OffsetLoss, double Seconds);
 
 /// <summary>Everything reports/probe.json holds.</summary>
+/// <remarks>Throughput: <see cref="TrainImagesPerSecond"/> counts training images seen (epochs × train images) over
+/// the training time; <see cref="InferenceImagesPerSecond"/> the val and test images over the time of their forward
+/// passes and decoding (not the COCO evaluation).</remarks>
 public sealed record ProbeResult(ProbeOptions Options, string Dataset, int Threads, long Parameters, int TrainImages,
-    IReadOnlyList<ProbeEpoch> Curve, double TrainSeconds, IReadOnlyList<ProbeSplitMetrics> Metrics, string NativeLoad)
+    IReadOnlyList<ProbeEpoch> Curve, double TrainSeconds, IReadOnlyList<ProbeSplitMetrics> Metrics, string NativeLoad,
+    IReadOnlyList<long> CategoryIds, double InferenceSeconds)
 {
     public ProbeSplitMetrics? Split(string name) => Metrics.FirstOrDefault(m => m.Split == name);
+    public double TrainImagesPerSecond => TrainSeconds > 0 ? (double)TrainImages * Curve.Count / TrainSeconds : 0;
+    public double InferenceImagesPerSecond => InferenceSeconds > 0 ? Metrics.Sum(m => m.Images) / InferenceSeconds : 0;
 
     public byte[] ToJson()
     {
@@ -72,11 +82,16 @@ public sealed record ProbeResult(ProbeOptions Options, string Dataset, int Threa
             w.WriteNumber("threads", Threads);
             w.WriteNumber("topK", Options.TopK);
             w.WriteNumber("scoreThreshold", Options.ScoreThreshold);
+            w.WriteBoolean("augment", Options.Augment);
+            w.WriteStartArray("categoryIds");
+            foreach (long id in CategoryIds) w.WriteNumberValue(id);
+            w.WriteEndArray();
             w.WriteString("nativeLoad", NativeLoad);
             w.WriteEndObject();
             w.WriteStartObject("training");
             w.WriteNumber("images", TrainImages);
             w.WriteNumber("seconds", TrainSeconds);
+            w.WriteNumber("imagesPerSecond", TrainImagesPerSecond);
             w.WriteStartArray("curve");
             foreach (var e in Curve)
             {
@@ -90,6 +105,11 @@ public sealed record ProbeResult(ProbeOptions Options, string Dataset, int Threa
                 w.WriteEndObject();
             }
             w.WriteEndArray();
+            w.WriteEndObject();
+            w.WriteStartObject("inference");
+            w.WriteNumber("images", Metrics.Sum(m => m.Images));
+            w.WriteNumber("seconds", InferenceSeconds);
+            w.WriteNumber("imagesPerSecond", InferenceImagesPerSecond);
             w.WriteEndObject();
             w.WriteStartObject("metrics");
             foreach (var m in Metrics)
@@ -123,7 +143,9 @@ public static class ProbeDetector
 
     /// <exception cref="DiagnosticException">SYN8103 for an unusable dataset, SYN8104 for bad options, SYN810x from
     /// the native loader.</exception>
-    public static ProbeResult Run(string dataset, ProbeOptions o, Action<string>? log = null)
+    /// <param name="weightsPath">Where to save the trained weights (TorchSharp's format; load with
+    /// <see cref="EvaluateSaved"/>); null = not saved.</param>
+    public static ProbeResult Run(string dataset, ProbeOptions o, Action<string>? log = null, string? weightsPath = null)
     {
         Validate(o);
         var native = TorchNativeLoader.EnsureLoaded();
@@ -146,28 +168,62 @@ public static class ProbeDetector
             torch.set_num_threads(threads);
             torch.manual_seed((long)(o.Seed & long.MaxValue));
 
-            var pre = new Preprocessor(new ImageInput("images", TensorLayout.Nchw, o.InputHeight, o.InputWidth, false),
-                new PreprocessOptions { Resize = ResizeMode.Stretch }, DetectionLayout.Torchvision, dataset);
+            var pre = Preprocess(o, dataset);
             var trainSamples = Load(train, dataset, pre);
             using var net = new ProbeNet(categories.Length);
             long parameters = net.parameters().Sum(p => p.numel());
             var (curve, seconds) = Train(net, trainSamples, categories, o, log);
 
+            if (weightsPath is not null)
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(weightsPath))!);
+                net.save(weightsPath);
+            }
+
             var metrics = new List<ProbeSplitMetrics>();
+            double inferenceSeconds = 0;
             foreach (var split in new[] { "val", "test" })
             {
                 var gt = CocoGroundTruth.Load(Gt(split));
                 if (gt.Images.Count == 0) continue;
-                metrics.Add(Evaluate(net, gt, Load(gt, dataset, pre), categories, o, split));
+                var (m, t) = Evaluate(net, gt, Load(gt, dataset, pre), categories, o, split);
+                metrics.Add(m);
+                inferenceSeconds += t;
             }
             if (metrics.Count == 0) throw Error(SynCodes.ProbeDatasetInvalid, "The val and test splits are empty: nothing to evaluate on.", dataset);
-            return new ProbeResult(o, Path.GetFullPath(dataset), threads, parameters, trainSamples.Count, curve, seconds, metrics, native.Reason);
+            return new ProbeResult(o, Path.GetFullPath(dataset), threads, parameters, trainSamples.Count, curve, seconds, metrics, native.Reason, categories, inferenceSeconds);
         }
         finally
         {
             try { Directory.Delete(scratch, recursive: true); } catch (IOException) { }
         }
     }
+
+    /// <summary>
+    /// Evaluates saved probe weights (from <see cref="Run"/>) on any COCO ground truth whose images lie under
+    /// <paramref name="imageRoot"/> (a dataset split, or a real labelled set): the model's category ids are matched to
+    /// the ground truth's by id, so the caller maps a real set's names first (<see cref="ProbeResult.CategoryIds"/>).
+    /// </summary>
+    public static ProbeSplitMetrics EvaluateSaved(string weightsPath, ProbeOptions o, IReadOnlyList<long> categoryIds, CocoGroundTruth gt, string imageRoot, string split)
+    {
+        Validate(o);
+        TorchNativeLoader.EnsureLoaded();
+        if (!File.Exists(weightsPath)) throw Error(SynCodes.ProbeDatasetInvalid, "Probe weights not found.", weightsPath);
+        torch.set_num_threads(o.Threads > 0 ? o.Threads : Environment.ProcessorCount);
+        var categories = categoryIds.ToArray();
+        using var net = new ProbeNet(categories.Length);
+        try { net.load(weightsPath); }
+        catch (Exception ex) when (ex is not DiagnosticException)
+        {
+            throw Error(SynCodes.ProbeDatasetInvalid, $"Probe weights cannot be loaded for {categories.Length} categories: {ex.Message}", weightsPath);
+        }
+        var pre = Preprocess(o, imageRoot);
+        return Evaluate(net, gt, Load(gt, imageRoot, pre), categories, o, split).Metrics;
+    }
+
+    private static Preprocessor Preprocess(ProbeOptions o, string root) =>
+        new(new ImageInput("images", TensorLayout.Nchw, o.InputHeight, o.InputWidth, false),
+            new PreprocessOptions { Resize = ResizeMode.Stretch }, DetectionLayout.Torchvision, root);
 
     private static void Validate(ProbeOptions o)
     {
@@ -204,7 +260,17 @@ public static class ProbeDetector
     }
 
     /// <summary>CenterNet targets of a batch: Gaussian heatmaps, and per object its cell index, size and offset.</summary>
-    private static (Tensor Hm, Tensor Ind, Tensor Mask, Tensor Wh, Tensor Off) Targets(IReadOnlyList<Sample> batch, long[] categories, ProbeOptions o)
+    /// <summary>A CHW image mirrored left-right (each row reversed).</summary>
+    private static void CopyMirrored(float[] chw, Span<float> destination, int width)
+    {
+        for (int row = 0; row < chw.Length; row += width)
+        {
+            chw.AsSpan(row, width).CopyTo(destination.Slice(row, width));
+            destination.Slice(row, width).Reverse();
+        }
+    }
+
+    private static (Tensor Hm, Tensor Ind, Tensor Mask, Tensor Wh, Tensor Off) Targets(IReadOnlyList<Sample> batch, bool[] flips, long[] categories, ProbeOptions o)
     {
         int oh = o.InputHeight / ProbeNet.Stride, ow = o.InputWidth / ProbeNet.Stride, c = categories.Length, k = o.MaxObjects;
         var hm = new float[batch.Count * c * oh * ow];
@@ -223,6 +289,7 @@ public static class ProbeDetector
                 double x1 = (a.Bbox![0] * t.ScaleX + t.PadX) / ProbeNet.Stride, y1 = (a.Bbox[1] * t.ScaleY + t.PadY) / ProbeNet.Stride;
                 double bw = a.Bbox[2] * t.ScaleX / ProbeNet.Stride, bh = a.Bbox[3] * t.ScaleY / ProbeNet.Stride;
                 if (bw <= 0 || bh <= 0) continue;
+                if (flips[b]) x1 = (double)o.InputWidth / ProbeNet.Stride - x1 - bw;
                 double cx = x1 + bw / 2, cy = y1 + bh / 2;
                 int ix = Math.Clamp((int)cx, 0, ow - 1), iy = Math.Clamp((int)cy, 0, oh - 1);
                 int ci = Array.IndexOf(categories, a.CategoryId);
@@ -288,15 +355,23 @@ public static class ProbeDetector
             // Deterministic order: a Fisher-Yates shuffle driven by the project's counter-based stream (seed, epoch).
             var rng = RandomStream.For(o.Seed, epoch, "probe-shuffle");
             for (int i = order.Length - 1; i > 0; i--) { int j = rng.NextInt(0, i); (order[i], order[j]) = (order[j], order[i]); }
+            var flipRng = RandomStream.For(o.Seed, epoch, "probe-flip");
+            var flip = samples.Select(_ => o.Augment && flipRng.Chance(0.5)).ToArray();
             double sum = 0, sumHm = 0, sumWh = 0, sumOff = 0;
             for (int bi = 0; bi < perEpoch; bi++)
             {
                 using var scope = NewDisposeScope();
-                var batch = order.Skip(bi * o.BatchSize).Take(o.BatchSize).Select(i => samples[i]).ToList();
+                var picked = order.Skip(bi * o.BatchSize).Take(o.BatchSize).ToArray();
+                var batch = picked.Select(i => samples[i]).ToList();
+                var flips = picked.Select(i => flip[i]).ToArray();
                 var x = new float[batch.Count * pixels];
-                for (int i = 0; i < batch.Count; i++) batch[i].Pixels.CopyTo(x, i * pixels);
+                for (int i = 0; i < batch.Count; i++)
+                {
+                    if (flips[i]) CopyMirrored(batch[i].Pixels, x.AsSpan(i * pixels, pixels), o.InputWidth);
+                    else batch[i].Pixels.CopyTo(x, i * pixels);
+                }
                 var input = tensor(x, [batch.Count, 3, o.InputHeight, o.InputWidth]);
-                var (thm, tind, tmask, twh, toff) = Targets(batch, categories, o);
+                var (thm, tind, tmask, twh, toff) = Targets(batch, flips, categories, o);
                 var (phm, pwh, poff) = net.forward(input);
                 var lhm = FocalLoss(phm, thm);
                 var m = tmask.unsqueeze(2);
@@ -336,9 +411,10 @@ public static class ProbeDetector
         return -(posLoss + negLoss) / n;
     }
 
-    private static ProbeSplitMetrics Evaluate(ProbeNet net, CocoGroundTruth gt, List<Sample> samples, long[] categories, ProbeOptions o, string split)
+    private static (ProbeSplitMetrics Metrics, double Seconds) Evaluate(ProbeNet net, CocoGroundTruth gt, List<Sample> samples, long[] categories, ProbeOptions o, string split)
     {
         net.eval();
+        var clock = Stopwatch.StartNew();
         int oh = o.InputHeight / ProbeNet.Stride, ow = o.InputWidth / ProbeNet.Stride, c = categories.Length;
         int pixels = 3 * o.InputHeight * o.InputWidth;
         using var ms = new MemoryStream();
@@ -389,13 +465,15 @@ public static class ProbeDetector
             }
             w.WriteEndArray();
         }
-        var dt = CocoDetections.Parse(ms.ToArray(), $"(probe detections, {split})", gt);
+        double seconds = clock.Elapsed.TotalSeconds;
+        byte[] results = ms.ToArray();
+        var dt = CocoDetections.Parse(results, $"(probe detections, {split})", gt);
         var ev = new CocoEvaluator(gt, dt, IouType.Bbox);
         double[] stats = ev.Run();
         var names = gt.Categories.GroupBy(x => x.Id).ToDictionary(g => g.Key, g => g.Last().Name);
         var cats = ev.CategoryIds.Select((id, k) => (id, names[id], ev.CategoryAp(k))).ToList();
         net.train();
-        return new ProbeSplitMetrics(split, samples.Count, count, stats, cats);
+        return (new ProbeSplitMetrics(split, samples.Count, count, stats, cats, results), seconds);
     }
 
     private static DiagnosticException Error(string code, string message, string? file = null) => new(Diagnostic.Error(code, message, file));
