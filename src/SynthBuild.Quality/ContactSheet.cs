@@ -81,6 +81,71 @@ public static class ContactSheet
         return Png.EncodeRgb8(tile, tw, th);
     }
 
+    /// <summary>A detection in image pixels (COCO results: image_id, category_id, bbox [x, y, w, h], score).</summary>
+    public readonly record struct Detection(long ImageId, int CategoryId, double X, double Y, double W, double H, double Score);
+
+    /// <summary>
+    /// A detector's results on <paramref name="split"/> drawn over up to <paramref name="count"/> of its samples (spread
+    /// over the split), each tile reduced to at most 320 pixels wide: detections with score ≥
+    /// <paramref name="scoreThreshold"/>, highest first, match an unmatched ground-truth box of their category at IoU ≥
+    /// <paramref name="iou"/> (true positive, green solid) or none (false positive, red solid); ground truth left
+    /// unmatched is a miss (orange dashed). Image ids are the COCO export's: sample index + 1. Ground truth is the
+    /// tight box of every object with a visible area (what the COCO export writes). Returns the PNG and the counts.
+    /// </summary>
+    public static (byte[] Png, int Images, int TruePositives, int FalsePositives, int Misses) Detections(DatasetReader reader, IReadOnlyList<Detection> detections,
+        Split split, double scoreThreshold, double iou = 0.5, int count = 8)
+    {
+        var indices = reader.Indices.Where(i => reader.SplitOf(i) == split).ToList();
+        IReadOnlyList<long> picked = indices.Count == 0 ? [] : SpreadSamples(indices, count);
+        int w0 = reader.Info.Width, h0 = reader.Info.Height, scale = Math.Max(1, (w0 + 319) / 320);
+        int tileW = w0 / scale, tileH = h0 / scale, n = Math.Max(1, picked.Count), columns = Math.Min(Columns, n);
+        int rows = (n + columns - 1) / columns;
+        int w = columns * tileW + (columns + 1) * Gap, h = rows * tileH + (rows + 1) * Gap;
+        var sheet = new byte[w * h * 3];
+        Array.Fill(sheet, (byte)24);
+        var byImage = detections.Where(d => d.Score >= scoreThreshold).GroupBy(d => d.ImageId).ToDictionary(g => g.Key, g => g.OrderByDescending(d => d.Score).ToList());
+        int tp = 0, fp = 0, miss = 0;
+        for (int k = 0; k < picked.Count; k++)
+        {
+            var c = new Canvas(sheet, w, Gap + (k % columns) * (tileW + Gap), Gap + (k / columns) * (tileH + Gap), tileW, tileH);
+            Draw(c, reader, picked[k], scale, SheetOverlays.None);
+            var truth = reader.ReadAnnotation(picked[k]).Objects.Where(o => o.Area > 0 && o.Bbox[2] > 0 && o.Bbox[3] > 0).ToList();
+            var matched = new bool[truth.Count];
+            double s = scale;
+            void Box(double x, double y, double bw, double bh, (byte R, byte G, byte B) col, bool dashed)
+            {
+                // Two pixels wide (the outline and one inside it) so the kinds stay apart on a reduced tile.
+                c.Rect(x / s, y / s, (x + bw - 1) / s, (y + bh - 1) / s, col.R, col.G, col.B, dashed);
+                c.Rect(x / s + 1, y / s + 1, (x + bw - 1) / s - 1, (y + bh - 1) / s - 1, col.R, col.G, col.B, dashed);
+            }
+            foreach (var d in byImage.GetValueOrDefault(picked[k] + 1) ?? [])
+            {
+                int best = -1;
+                double bestIou = iou;
+                for (int j = 0; j < truth.Count; j++)
+                {
+                    if (matched[j] || truth[j].CategoryId != d.CategoryId) continue;
+                    double v = Iou(d.X, d.Y, d.W, d.H, truth[j].Bbox);
+                    if (v >= bestIou) { bestIou = v; best = j; }
+                }
+                if (best >= 0) { matched[best] = true; tp++; Box(d.X, d.Y, d.W, d.H, TruePositive, false); }
+                else { fp++; Box(d.X, d.Y, d.W, d.H, FalsePositive, false); }
+            }
+            for (int j = 0; j < truth.Count; j++)
+                if (!matched[j]) { miss++; Box(truth[j].Bbox[0], truth[j].Bbox[1], truth[j].Bbox[2], truth[j].Bbox[3], Missed, true); }
+        }
+        return (Png.EncodeRgb8(sheet, w, h), picked.Count, tp, fp, miss);
+    }
+
+    public static readonly (byte R, byte G, byte B) TruePositive = (0, 200, 0), FalsePositive = (230, 0, 0), Missed = (255, 150, 0);
+
+    private static double Iou(double x, double y, double w, double h, double[] b)
+    {
+        double ix = Math.Max(0, Math.Min(x + w, b[0] + b[2]) - Math.Max(x, b[0])), iy = Math.Max(0, Math.Min(y + h, b[1] + b[3]) - Math.Max(y, b[1]));
+        double inter = ix * iy, union = w * h + b[2] * b[3] - inter;
+        return union > 0 ? inter / union : 0;
+    }
+
     /// <summary>Up to <paramref name="count"/> sample indices spread evenly over <paramref name="indices"/>, so
     /// curriculum datasets show their whole range.</summary>
     public static IReadOnlyList<long> SpreadSamples(IReadOnlyList<long> indices, int count)

@@ -65,6 +65,8 @@ public static class HtmlReport
               .Append("\" height=\"").Append(PlotHeight).Append("\" src=\"data:image/png;base64,").Append(Convert.ToBase64String(png)).Append("\">\n");
         sb.Append("</div>\n");
 
+        if (r.Probe is ProbeSummary probe) ProbeSection(sb, probe, reader);
+
         if (reader is not null && contactSheetSamples > 0)
         {
             sb.Append("<h2>Contact sheet</h2>\n<p class=\"legend\">");
@@ -85,6 +87,94 @@ public static class HtmlReport
         }
         sb.Append("</body></html>\n");
         return sb.ToString();
+    }
+
+    /// <summary>The probe detector (reports/probe.json): metrics, loss curve, AP per class, throughput, settings and
+    /// the runner's contact sheet of val detections (reports/probe.contact.png).</summary>
+    private static void ProbeSection(StringBuilder sb, ProbeSummary p, DatasetReader? reader)
+    {
+        string E(string s) => WebUtility.HtmlEncode(s);
+        string N(double v) => QualityGates.Number(v);
+        sb.Append("<h2 id=\"probe\">Probe detector</h2>\n<p>A small detector trained from scratch on the train split (")
+          .Append(p.TrainImages).Append(" images, ").Append(p.Curve.Count).Append(" epochs, ").Append(N(Math.Round(p.TrainSeconds, 1))).Append(" s) and scored on val and test with the COCO evaluator. ")
+          .Append("Throughput: training ").Append(N(Math.Round(p.TrainImagesPerSecond, 1))).Append(" images/s, inference ").Append(N(Math.Round(p.InferenceImagesPerSecond, 1)))
+          .Append(" images/s. Gates <code>probe-ap50</code> and <code>probe-ap</code> read the val split.</p>\n");
+        sb.Append("<table><tr><th>split</th><th>images</th><th>detections</th><th>AP</th><th>AP50</th><th>AP75</th><th>AR100</th></tr>\n");
+        foreach (var s in p.Splits)
+            sb.Append("<tr><td>").Append(E(s.Split)).Append("</td><td class=\"n\">").Append(s.Images).Append("</td><td class=\"n\">").Append(s.Detections)
+              .Append("</td><td class=\"n\">").Append(N(s.Stat("AP"))).Append("</td><td class=\"n\">").Append(N(s.Stat("AP50")))
+              .Append("</td><td class=\"n\">").Append(N(s.Stat("AP75"))).Append("</td><td class=\"n\">").Append(N(s.Stat("AR100"))).Append("</td></tr>\n");
+        sb.Append("</table>\n<table><tr><th>class</th>");
+        foreach (var s in p.Splits) sb.Append("<th>AP ").Append(E(s.Split)).Append("</th>");
+        sb.Append("</tr>\n");
+        var classes = p.Splits.SelectMany(s => s.Categories).GroupBy(c => c.Id).OrderBy(g => g.Key).Select(g => g.First()).ToList();
+        foreach (var c in classes)
+        {
+            sb.Append("<tr><td>").Append(E(c.Name)).Append("</td>");
+            foreach (var s in p.Splits)
+                sb.Append("<td class=\"n\">").Append(s.Categories.FirstOrDefault(x => x.Id == c.Id) is { } a ? N(a.Ap) : "-").Append("</td>");
+            sb.Append("</tr>\n");
+        }
+        sb.Append("</table>\n<div class=\"plots\">\n");
+        foreach (var (title, png) in ProbePlots(p, classes))
+            sb.Append("<img alt=\"").Append(E(title)).Append("\" title=\"").Append(E(title)).Append("\" width=\"").Append(PlotWidth)
+              .Append("\" height=\"").Append(PlotHeight).Append("\" src=\"data:image/png;base64,").Append(Convert.ToBase64String(png)).Append("\">\n");
+        sb.Append("</div>\n");
+
+        string sheet = reader is null ? "" : Path.Combine(reader.Root, DatasetLayout.ReportsDir, DatasetLayout.ProbeSheet);
+        if (p.Sheet is ProbeSheetSummary ps && File.Exists(sheet))
+        {
+            sb.Append("<h3>Probe detections (").Append(E(ps.Split)).Append(", ").Append(ps.Images).Append(" images)</h3>\n<p class=\"legend\">")
+              .Append("<span style=\"border:2px solid rgb(0,200,0)\">true positive (").Append(ps.TruePositives).Append(")</span>")
+              .Append("<span style=\"border:2px solid rgb(230,0,0)\">false positive (").Append(ps.FalsePositives).Append(")</span>")
+              .Append("<span style=\"border:2px dashed rgb(255,150,0)\">missed ground truth (").Append(ps.Misses).Append(")</span>")
+              .Append(" detections with score ≥ ").Append(N(ps.ScoreThreshold)).Append(", matched highest score first to an unmatched box of the same class at IoU ≥ ")
+              .Append(N(ps.Iou)).Append("</p>\n<p><img alt=\"probe detections\" src=\"data:image/png;base64,")
+              .Append(Convert.ToBase64String(File.ReadAllBytes(sheet))).Append("\"></p>\n");
+        }
+        sb.Append("<details><summary>Probe settings</summary><table>\n");
+        foreach (var (k, v) in p.Settings) sb.Append("<tr><td>").Append(E(k)).Append("</td><td>").Append(E(v)).Append("</td></tr>\n");
+        sb.Append("</table></details>\n");
+    }
+
+    /// <summary>The probe's plots: loss per epoch (total and heatmap), AP per class per split.</summary>
+    public static IReadOnlyList<(string Title, byte[] Png)> ProbePlots(ProbeSummary p, IReadOnlyList<ProbeClassAp> classes)
+    {
+        var plots = new List<(string, byte[])>();
+        var loss = new Plot();
+        double[] epochs = p.Curve.Select(e => (double)e.Epoch).ToArray();
+        var total = loss.Add.Scatter(epochs, p.Curve.Select(e => e.Loss).ToArray());
+        total.LegendText = "loss";
+        var heat = loss.Add.Scatter(epochs, p.Curve.Select(e => e.Heatmap).ToArray());
+        heat.LegendText = "heatmap (focal)";
+        heat.LinePattern = LinePattern.Dashed;
+        loss.ShowLegend(Alignment.UpperRight);
+        Labels(loss, "Probe training loss", "epoch", "mean loss");
+        plots.Add(("Probe loss curve", Render(loss)));
+
+        var ap = new Plot();
+        var palette = new[] { new Color(0, 114, 178), new Color(213, 94, 0), new Color(0, 158, 115) };
+        double width = 0.8 / Math.Max(1, p.Splits.Count);
+        for (int s = 0; s < p.Splits.Count; s++)
+        {
+            var split = p.Splits[s];
+            var bars = classes.Select((c, k) => new Bar
+            {
+                Position = k - 0.4 + width * (s + 0.5),
+                Value = split.Categories.FirstOrDefault(x => x.Id == c.Id)?.Ap ?? 0,
+                Size = width * 0.9,
+                FillColor = palette[s % palette.Length],
+                LineWidth = 0,
+            }).ToList();
+            var series = ap.Add.Bars(bars);
+            series.LegendText = split.Split;
+        }
+        ap.Axes.Bottom.SetTicks(Enumerable.Range(0, classes.Count).Select(i => (double)i).ToArray(), classes.Select(c => c.Name).ToArray());
+        ap.Axes.Margins(bottom: 0);
+        ap.ShowLegend(Alignment.UpperRight);
+        Labels(ap, "Probe AP per class", "class", "AP (IoU 0.5:0.95)");
+        plots.Add(("Probe AP per class", Render(ap)));
+        return plots;
     }
 
     private static string Details(QualityReport r)

@@ -4,7 +4,10 @@ using SynthBuild.Core.Diagnostics;
 namespace SynthBuild.Quality;
 
 /// <summary>A documented gate: what it measures on a report and its default bounds.</summary>
-public sealed record GateDefinition(string Name, string Measures, double? DefaultMin, double? DefaultMax, Func<QualityReport, (double Low, double High)> Measure);
+/// <param name="Unavailable">Why the report cannot measure it (null = it can): a gate on another stage's output, such
+/// as the probe's, is an error when that output is missing rather than a silent pass or fail.</param>
+public sealed record GateDefinition(string Name, string Measures, double? DefaultMin, double? DefaultMax, Func<QualityReport, (double Low, double High)> Measure,
+    Func<QualityReport, string?>? Unavailable = null);
 
 /// <summary>
 /// A gate as declared in the project (<c>&lt;SynthGate Include="class-balance" Max="1.15" /&gt;</c>): its name,
@@ -26,6 +29,9 @@ public static class QualityGates
         new("label-errors", "label sanity errors (boxes, ids, box/mask consistency)", null, 0, r => Same(r.Labels.Errors)),
         new("near-duplicate-rate", "share of images with a near-duplicate earlier in the dataset", null, 0.01, r => Same(r.NearDuplicates.Rate)),
         new("split-leakage", "identical or near-identical sample pairs across train/val/test", null, 0, r => Same(r.Leakage.Total)),
+        // The probe detector's val metrics (reports/probe.json, written by the SynthProbe target).
+        new("probe-ap50", "probe detector's val AP at IoU 0.5", 0.3, null, r => Same(ProbeSummary.GateValue(r, "AP50").Value), r => ProbeSummary.GateValue(r, "AP50").Missing),
+        new("probe-ap", "probe detector's val AP (IoU 0.5:0.95)", 0.1, null, r => Same(ProbeSummary.GateValue(r, "AP").Value), r => ProbeSummary.GateValue(r, "AP").Missing),
     ];
 
     private static (double, double) Same(double v) => (v, v);
@@ -62,6 +68,11 @@ public static class QualityGates
                     diagnostics.Add(Diagnostic.Error(SynCodes.InvalidGate, $"Quality gate '{def.Name}': Severity must be Error or Warning, found '{sev}'.", decl.File, decl.Line, decl.Column));
                     continue;
                 }
+            }
+            if (def.Unavailable?.Invoke(report) is string missing)
+            {
+                diagnostics.Add(Diagnostic.Error(SynCodes.ProbeReportMissing, $"Quality gate '{def.Name}' cannot be measured: {missing}.", decl.File, decl.Line, decl.Column));
+                continue;
             }
             (double low, double high) = def.Measure(report);
             bool passed = !(min is double mn && !(low >= mn)) && !(max is double mx && !(high <= mx));

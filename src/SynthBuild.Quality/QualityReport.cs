@@ -104,7 +104,9 @@ public sealed record QualityReport(
     IReadOnlyList<string> SampleKeys,
     IReadOnlyList<GateResult> Gates,
     IReadOnlyList<string>? SampleHashes = null,
-    AuditStats? Audit = null)
+    AuditStats? Audit = null,
+    // The probe detector's report for this digest, when SynthProbe ran (read each build: not part of the analysis key).
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] ProbeSummary? Probe = null)
 {
     public const int CurrentSchemaVersion = 1;
 

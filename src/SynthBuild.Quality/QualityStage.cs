@@ -54,6 +54,9 @@ public static class QualityStage
             analysisTime = t.Elapsed;
         }
 
+        // The probe report is another stage's output, read on every build (cheap): a new probe run changes the
+        // report and its gates without analysing the dataset again.
+        metrics = metrics with { Probe = ProbeSummary.TryRead(reader.Root, reader.Info.Digest) };
         var (results, diagnostics) = QualityGates.Evaluate(metrics, gates, gatesEnabled);
         QualityReport report = metrics with { Gates = results };
         byte[] json = report.ToJsonBytes();

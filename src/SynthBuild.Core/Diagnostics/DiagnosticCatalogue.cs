@@ -124,6 +124,9 @@ public static class SynCodes
     public const string ProbeNativeLoadFailed = "SYN8102";
     public const string ProbeDatasetInvalid = "SYN8103";
     public const string ProbeOptionInvalid = "SYN8104";
+    public const string ProbeRunnerNotFound = "SYN8105";
+    public const string ProbeRunnerFailed = "SYN8106";
+    public const string ProbeReportMissing = "SYN8107";
 
     // 9xxx sharding and schedulers
     public const string ShardInvalid = "SYN9001";
@@ -393,6 +396,12 @@ public static class DiagnosticCatalogue
             "The probe detector needs a built dataset folder (with dataset.json) whose train split holds images with boxes, and val/test splits to evaluate. The message says which is missing."),
         new(SynCodes.ProbeOptionInvalid, DiagnosticStage.Models, E, "Probe option invalid",
             "A probe setting has a value it cannot use: an input width or height not a positive multiple of 16, no budget (epochs and seconds both zero or negative), a batch size, learning rate or thread count that is not positive."),
+        new(SynCodes.ProbeRunnerNotFound, DiagnosticStage.Models, E, "Probe runner not installed",
+            "The SynthProbe target runs the probe detector out of process, with the probe runner (SynthBuild.Models.Probe.Runner.dll and LibTorch, ~600 MB). In this repository the target builds it into artifacts/synth-probe-runner/; the SDK package does not carry it. Build src/SynthBuild.Models.Probe.Runner (dotnet build -c Release) and point -p:SynthProbeRunner=PATH/SynthBuild.Models.Probe.Runner.dll at it (docs/models.md \"The probe in the build\")."),
+        new(SynCodes.ProbeRunnerFailed, DiagnosticStage.Models, E, "Probe runner failed",
+            "The probe runner exited with an error but without a diagnostic line of its own (it crashed, was killed, or ran out of memory). The message gives its exit code and last output lines. Nothing was marked current: probe.key.json is not written, so the next build trains again."),
+        new(SynCodes.ProbeReportMissing, DiagnosticStage.Models, E, "Probe gate without a probe report",
+            "A probe-ap50 or probe-ap gate is declared but the dataset has no probe report for its current digest (reports/probe.json with reports/probe.key.json). Run `dotnet build -t:SynthProbe`, or set -p:SynthProbeOnBuild=true so every build trains the probe before the quality stage."),
         new(SynCodes.ShardInvalid, DiagnosticStage.Sharding, E, "Malformed SynthShard",
             "SynthShard must be 'I/N' (shard I of N, 0-based, N >= 1) or 'auto/N'. Nothing is built or written (docs/sharding.md)."),
         new(SynCodes.ShardIndexOutOfRange, DiagnosticStage.Sharding, E, "Shard index out of range",

@@ -20,6 +20,10 @@ public static class DatasetLayout
     public const string ReportsDir = "reports";
     public const string QualityJson = "quality.json", QualityMarkdown = "quality.md", QualityHtml = "quality.html";
     public const string SimToRealReport = "sim2real.json";
+    /// <summary>The probe detector's outputs in reports/ (docs/models.md): the report, the key written last, the weights,
+    /// the contact sheet of val detections and each split's detections (COCO results).</summary>
+    public const string ProbeJson = "probe.json", ProbeKey = "probe.key.json", ProbeWeights = "probe.weights", ProbeSheet = "probe.contact.png";
+    public static string ProbeDetections(string split) => $"probe.{split}.detections.json";
     /// <summary>Git provenance file of engines before 0.5 (now a member of dataset.json); a clean still removes it.</summary>
     public const string LegacyProvenanceFile = "provenance.json";
     public static readonly string[] SampleDirs = [RgbDir, DepthDir, SegmentationDir, AnnotationsDir, SemanticDir, PointCloudDir, NormalsDir];
