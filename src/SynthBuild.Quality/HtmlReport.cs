@@ -129,8 +129,12 @@ public static class HtmlReport
               .Append("<span style=\"border:2px solid rgb(230,0,0)\">false positive (").Append(ps.FalsePositives).Append(")</span>")
               .Append("<span style=\"border:2px dashed rgb(255,150,0)\">missed ground truth (").Append(ps.Misses).Append(")</span>")
               .Append(" detections with score ≥ ").Append(N(ps.ScoreThreshold)).Append(", matched highest score first to an unmatched box of the same class at IoU ≥ ")
-              .Append(N(ps.Iou)).Append("</p>\n<p><img alt=\"probe detections\" src=\"data:image/png;base64,")
-              .Append(Convert.ToBase64String(File.ReadAllBytes(sheet))).Append("\"></p>\n");
+              .Append(N(ps.Iou)).Append("</p>\n<p><img alt=\"probe detections\"");
+            byte[] png = File.ReadAllBytes(sheet);
+            // Small datasets give a small sheet: shown at twice its size, pixels kept sharp (PNG width: bytes 16-19).
+            int pngWidth = png.Length > 24 ? (png[16] << 24) | (png[17] << 16) | (png[18] << 8) | png[19] : 0;
+            if (pngWidth is > 0 and < 600) sb.Append(" style=\"image-rendering:pixelated;width:").Append(2 * pngWidth).Append("px\"");
+            sb.Append(" src=\"data:image/png;base64,").Append(Convert.ToBase64String(png)).Append("\"></p>\n");
         }
         sb.Append("<details><summary>Probe settings</summary><table>\n");
         foreach (var (k, v) in p.Settings) sb.Append("<tr><td>").Append(E(k)).Append("</td><td>").Append(E(v)).Append("</td></tr>\n");
@@ -170,7 +174,7 @@ public static class HtmlReport
             series.LegendText = split.Split;
         }
         ap.Axes.Bottom.SetTicks(Enumerable.Range(0, classes.Count).Select(i => (double)i).ToArray(), classes.Select(c => c.Name).ToArray());
-        ap.Axes.Margins(bottom: 0);
+        ap.Axes.SetLimitsY(0, 1);
         ap.ShowLegend(Alignment.UpperRight);
         Labels(ap, "Probe AP per class", "class", "AP (IoU 0.5:0.95)");
         plots.Add(("Probe AP per class", Render(ap)));
