@@ -72,6 +72,9 @@ public sealed record LineageRecord(
         foreach (var (k, v) in QualityMetrics.Read(datasetRoot, reader.Info.Digest)) metrics.TryAdd(k, v);
         var parameters = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (k, v) in EffectiveConfig.Flatten(EffectiveConfig.Json(spec))) parameters.TryAdd(k, v);
+        var (probeMetrics, probeParams) = ProbeMetrics.Read(datasetRoot, reader.Info.Digest);
+        foreach (var (k, v) in probeMetrics) metrics.TryAdd(k, v);
+        foreach (var (k, v) in probeParams) parameters.TryAdd(k, v);
         return new LineageRecord(CurrentFormat, now.ToUniversalTime(), status, Environment.UserName, Environment.MachineName,
             Path.GetFullPath(projectFile),
             new DatasetIdentity(reader.Info.Name, string.IsNullOrEmpty(version) ? null : version, reader.Info.Digest, reader.Info.Engine, reader.Root),

@@ -127,7 +127,12 @@ public static class QualityMetrics
         switch (e.ValueKind)
         {
             case JsonValueKind.Object:
-                foreach (var p in e.EnumerateObject()) Walk(p.Value, prefix + "." + MetricKey(p.Name), into);
+                foreach (var p in e.EnumerateObject())
+                {
+                    // The quality report's copy of the probe report: ProbeMetrics logs it as probe.* already.
+                    if (prefix == "quality" && p.Name == "probe") continue;
+                    Walk(p.Value, prefix + "." + MetricKey(p.Name), into);
+                }
                 break;
             case JsonValueKind.Array when e.GetArrayLength() > MaxScalarArray && e.EnumerateArray().All(x => x.ValueKind is not JsonValueKind.Object):
                 // Histogram bins and heatmap cells are distributions, not figures to chart across runs (they are in the
