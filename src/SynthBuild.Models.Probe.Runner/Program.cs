@@ -125,8 +125,11 @@ public sealed record RunnerJob(string Dataset, string Reports, ProbeOptions Opti
             if (values.Remove(name, out string? v)) return v;
             return fallback ?? throw Bad($"--{name} is required");
         }
-        int Int(string name, int fallback) => int.TryParse(Take(name, fallback.ToString(CultureInfo.InvariantCulture)), NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) ? v
-            : throw Bad($"--{name} must be an integer, found '{values.GetValueOrDefault(name)}'");
+        int Int(string name, int fallback)
+        {
+            string text = Take(name, fallback.ToString(CultureInfo.InvariantCulture));
+            return int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) ? v : throw Bad($"--{name} must be an integer, found '{text}'");
+        }
         double Dbl(string name, double fallback)
         {
             string text = Take(name, fallback.ToString("R", CultureInfo.InvariantCulture));
