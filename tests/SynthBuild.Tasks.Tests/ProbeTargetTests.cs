@@ -1,0 +1,98 @@
+using System.Text.Json;
+
+namespace SynthBuild.Tasks.Tests;
+
+/// <summary>The probe detector in a real build: `dotnet build -t:SynthProbe` with tiny settings (docs/models.md).</summary>
+[Collection("dotnet build")]
+public class ProbeTargetTests
+{
+    private static string Runner => Path.Combine(DotnetCli.RepoRoot, "artifacts", "synth-probe-runner", DotnetCli.Configuration, "SynthBuild.Models.Probe.Runner.dll");
+
+    /// <summary>Tiny settings: 64×48 input, 2 epochs, batch 4, 1 thread (a few seconds on 16 samples).</summary>
+    private static string Probe(string extra = "") =>
+        $"-t:SynthProbe -p:SynthProbeRunner={Runner} -p:SynthProbeEpochs=2 -p:SynthProbeWidth=64 -p:SynthProbeHeight=48 -p:SynthProbeBatch=4 -p:SynthProbeThreads=1 -p:SynthProbeSeed=5 {extra}";
+
+    private const string Config = """
+        {
+          "samples": 16,
+          "seed": 3,
+          "image": { "width": 160, "height": 120 },
+          "camera": { "intrinsics": { "fx": 125, "fy": 125, "cx": 80, "cy": 60 } },
+          "splits": { "train": 0.5, "val": 0.25, "test": 0.25 }
+        }
+        """;
+
+    [Fact]
+    public void SynthProbe_trains_once_per_key_and_its_gate_and_settings_fail_the_build_with_their_codes()
+    {
+        var p = new TempDatasetProject(Config, projectItems: """
+              <ItemGroup>
+                <SynthGate Include="probe-ap50" Min="$(ProbeGateMin)" Condition="'$(ProbeGateMin)' != ''" />
+              </ItemGroup>
+            """);
+        string reports = Path.Combine(p.OutputDir, "reports");
+        string report = Path.Combine(reports, "probe.json"), key = Path.Combine(reports, "probe.key.json");
+
+        // The package layout has no runner: a clear error that says how to point at one.
+        var noRunner = p.Build("-t:SynthProbe");
+        Assert.Equal(1, noRunner.ExitCode);
+        Assert.Contains($"{p.ProjectFile} : error SYN8105: The probe runner is not installed", noRunner.Output);
+        Assert.Contains("-p:SynthProbeRunner=", noRunner.Output);
+        Assert.False(File.Exists(report));
+
+        // A probe gate before any probe ran: its own error, naming the gate and the way to run the probe.
+        var gateFirst = p.Build("-p:ProbeGateMin=0");
+        Assert.Equal(1, gateFirst.ExitCode);
+        Assert.Matches(@"demo\.synthproj\(\d+,\d+\): error SYN8107: Quality gate 'probe-ap50' cannot be measured: no probe report .*-t:SynthProbe", gateFirst.Output);
+
+        var first = p.Build(Probe("-p:ProbeGateMin=0"));
+        Assert.True(first.ExitCode == 0, first.ToString());
+        Assert.Contains("probe epoch 2/2", first.Output);
+        foreach (string f in new[] { "probe.json", "probe.key.json", "probe.weights", "probe.contact.png", "probe.val.detections.json", "probe.test.detections.json" })
+            Assert.True(File.Exists(Path.Combine(reports, f)), f);
+        Assert.Contains("id=\"probe\"", File.ReadAllText(Path.Combine(reports, "quality.html")));
+        using (var k = JsonDocument.Parse(File.ReadAllBytes(key)))
+        {
+            Assert.Equal(p.Digest(), k.RootElement.GetProperty("digest").GetString());
+            Assert.Equal("5", k.RootElement.GetProperty("settings").GetProperty("seed").GetString());
+        }
+        byte[] firstReport = File.ReadAllBytes(report), firstKey = File.ReadAllBytes(key);
+        DateTime written = File.GetLastWriteTimeUtc(report);
+
+        // Unchanged: up to date, not trained again; also as part of the normal build (SynthProbeOnBuild).
+        var again = p.Build(Probe("-p:ProbeGateMin=0"));
+        Assert.True(again.ExitCode == 0, again.ToString());
+        Assert.Contains("(up to date)", again.Output);
+        Assert.DoesNotContain("probe epoch", again.Output);
+        var onBuild = p.Build(Probe("-p:ProbeGateMin=0").Replace("-t:SynthProbe", "-p:SynthProbeOnBuild=true"));
+        Assert.True(onBuild.ExitCode == 0, onBuild.ToString());
+        Assert.Contains("(up to date)", onBuild.Output);
+        Assert.Equal(written, File.GetLastWriteTimeUtc(report));
+
+        // A failing gate fails the build with its code and names the gate; the probe is not trained for it.
+        var failing = p.Build(Probe("-p:ProbeGateMin=1.5"));
+        Assert.Equal(1, failing.ExitCode);
+        Assert.Matches(@"error SYN5001: Quality gate 'probe-ap50' failed: probe detector's val AP at IoU 0\.5 is [0-9.]+, below the minimum 1\.5", failing.Output);
+        Assert.DoesNotContain("probe epoch", failing.Output);
+
+        // A bad setting: SYN8104 naming the property, before anything is written.
+        var bad = p.Build(Probe("-p:SynthProbeWidth=60"));
+        Assert.Equal(1, bad.ExitCode);
+        Assert.Contains($"{p.ProjectFile} : error SYN8104: SynthProbeWidth must be a positive multiple of 16, found '60'.", bad.Output);
+        Assert.Equal(firstReport, File.ReadAllBytes(report));
+        Assert.Equal(firstKey, File.ReadAllBytes(key));
+
+        // A changed setting trains again, under a new key.
+        var reseeded = p.Build(Probe("-p:SynthProbeSeed=6"));
+        Assert.True(reseeded.ExitCode == 0, reseeded.ToString());
+        Assert.Contains("probe epoch 2/2", reseeded.Output);
+        Assert.NotEqual(firstKey, File.ReadAllBytes(key));
+
+        // No key (as a run killed half-way leaves): trained again.
+        File.Delete(key);
+        var rerun = p.Build(Probe("-p:SynthProbeSeed=6"));
+        Assert.True(rerun.ExitCode == 0, rerun.ToString());
+        Assert.Contains("probe epoch 2/2", rerun.Output);
+        Assert.True(File.Exists(key));
+    }
+}
