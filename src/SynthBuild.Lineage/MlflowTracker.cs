@@ -23,18 +23,9 @@ public static class MlflowTracker
         {
             await client.LogBatchAsync(run.RunId, Params(record), record.Metrics, [], record.TimeUtc, ct);
             await client.LogInputsAsync(run.RunId, DatasetInput(record), ct);
-            var uploads = artifacts.Where(a => File.Exists(a.File))
-                .Select(a => (a.ArtifactPath, Bytes: (Func<Task<byte[]>>)(() => File.ReadAllBytesAsync(a.File, ct)))).ToList();
+            var uploads = Files(artifacts, ct);
             if (record.Shards is not null) uploads.Add((ShardsArtifact, () => Task.FromResult(ShardsJson(record))));
-            foreach (var (path, bytes) in uploads)
-            {
-                try { await client.UploadArtifactAsync(run.ArtifactUri, path, await bytes(), ct); }
-                catch (NotSupportedException ex)
-                {
-                    warnings.Add(client.Redact(ex.Message)); // names the server's artifact URI
-                    break;
-                }
-            }
+            await UploadAsync(client, run.ArtifactUri, uploads, warnings, ct);
             await client.UpdateRunAsync(run.RunId, record.Status, DateTimeOffset.UtcNow, ct);
         }
         catch
@@ -47,6 +38,43 @@ public static class MlflowTracker
         }
         // Ids come from the server and go into records: stored only without the credentials.
         return new MlflowLogResult(new MlflowRunRef(trackingUri, client.Redact(experimentId), client.Redact(run.RunId)), warnings);
+    }
+
+    /// <summary>
+    /// Adds to a run that already exists (the dataset's run, found in the lineage log): metrics, tags and artifacts
+    /// of a later stage, such as an external trainer's results. The run's status is left as it is; MLflow accepts
+    /// metrics and tags on an ended run. Tags rather than params: params are immutable, and a retrained model of the
+    /// same dataset logs new values.
+    /// </summary>
+    /// <returns>Warnings (artifacts not uploaded to a store the server does not proxy).</returns>
+    public static async Task<IReadOnlyList<string>> AddToRunAsync(MlflowClient client, string runId, IReadOnlyDictionary<string, double> metrics,
+        IReadOnlyList<KeyValuePair<string, string>> tags, IReadOnlyList<(string ArtifactPath, string File)> artifacts, CancellationToken ct = default)
+    {
+        var warnings = new List<string>();
+        var run = await client.GetRunAsync(runId, ct);
+        string artifactUri = (string?)run["info"]?["artifact_uri"]
+            ?? throw new MlflowException(0, null, $"The server's answer for run {client.Redact(runId)} names no artifact_uri.");
+        await client.LogBatchAsync(runId, [], metrics, tags, DateTimeOffset.UtcNow, ct);
+        await UploadAsync(client, artifactUri, Files(artifacts, ct), warnings, ct);
+        return warnings;
+    }
+
+    private static List<(string Path, Func<Task<byte[]>> Bytes)> Files(IReadOnlyList<(string ArtifactPath, string File)> artifacts, CancellationToken ct) =>
+        artifacts.Where(a => File.Exists(a.File))
+            .Select(a => (a.ArtifactPath, (Func<Task<byte[]>>)(() => File.ReadAllBytesAsync(a.File, ct)))).ToList();
+
+    private static async Task UploadAsync(MlflowClient client, string artifactUri, List<(string Path, Func<Task<byte[]>> Bytes)> uploads,
+        List<string> warnings, CancellationToken ct)
+    {
+        foreach (var (path, bytes) in uploads)
+        {
+            try { await client.UploadArtifactAsync(artifactUri, path, await bytes(), ct); }
+            catch (NotSupportedException ex)
+            {
+                warnings.Add(client.Redact(ex.Message)); // names the server's artifact URI
+                break;
+            }
+        }
     }
 
     /// <summary>The run's param for a merged dataset: how many shards it was assembled from.</summary>

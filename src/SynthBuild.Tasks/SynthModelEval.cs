@@ -19,6 +19,8 @@ public sealed class SynthModelEval : MSBuildTask, ICancelableTask
     [Required] public string DatasetDirectory { get; set; } = "";
     /// <summary>SynthModel items: identity = the .onnx file; metadata as docs/models.md lists.</summary>
     public ITaskItem[] Models { get; set; } = [];
+    /// <summary>SynthTrainer items: only their names, which share reports/models/ with the models'.</summary>
+    public ITaskItem[] Trainers { get; set; } = [];
     /// <summary>The .synthproj: relative metadata paths resolve against its folder, and errors point at it.</summary>
     public string ProjectFile { get; set; } = "";
     /// <summary>Only the models with a real set (the SynthSimToReal target).</summary>
@@ -84,34 +86,14 @@ public sealed class SynthModelEval : MSBuildTask, ICancelableTask
             string name = item.GetMetadata("Name") is { Length: > 0 } n ? n : Path.GetFileNameWithoutExtension(model);
             string What(string metadata) => $"{metadata} on SynthModel '{item.ItemSpec}'";
             string? Meta(string metadata) => item.GetMetadata(metadata) is { Length: > 0 } v ? v : null;
+            if (Trainers.Any(t => string.Equals(t.ItemSpec, name, StringComparison.OrdinalIgnoreCase)))
+                throw Bad($"SynthModel '{item.ItemSpec}' and a SynthTrainer are both named '{name}': give one of them another Name (their reports/models/ files would overwrite each other).");
 
             if (name.IndexOfAny(Path.GetInvalidFileNameChars()) >= 0 || name is "." or "..")
                 throw Bad($"Name='{name}' on SynthModel '{item.ItemSpec}' cannot be a file name.");
             if (jobs.Any(j => string.Equals(j.Name, name, StringComparison.OrdinalIgnoreCase)))
                 throw Bad($"Two SynthModel items are named '{name}': give one of them another Name (their reports would overwrite each other).");
-            var options = new ModelEvalOptions
-            {
-                ModelPath = model,
-                Dataset = DatasetDirectory,
-                Split = ModelEvalSettings.Split(Meta("Split") ?? (realGt.Length > 0 ? "test" : "val"), What("Split")),
-                Layout = ModelEvalSettings.Layout(Meta("Layout") ?? "torchvision", What("Layout")),
-                ClassMapFile = PathOf(item.GetMetadata("ClassMap")),
-                Threads = Math.Max(0, Threads),
-                Preprocess = new PreprocessOptions
-                {
-                    Resize = Meta("Resize") is { } r ? ModelEvalSettings.Resize(r, What("Resize")) : null,
-                    InputSize = Meta("InputSize") is { } size ? ModelEvalSettings.InputSize(size, What("InputSize")) : null,
-                    Scale = Meta("Scale") is { } sc ? ModelEvalSettings.Number(sc, What("Scale"), 0, float.MaxValue) : 1f / 255f,
-                    Mean = Meta("Mean") is { } m ? ModelEvalSettings.Three(m, What("Mean")) : [0, 0, 0],
-                    Std = Meta("Std") is { } sd ? ModelEvalSettings.Three(sd, What("Std")) : [1, 1, 1],
-                    Order = Meta("Bgr") is { } bgr && bool.TryParse(bgr, out bool b) && b ? ChannelOrder.Bgr : ChannelOrder.Rgb,
-                },
-                Decode = new DecodeOptions
-                {
-                    ScoreThreshold = Meta("ScoreThreshold") is { } st ? ModelEvalSettings.Number(st, What("ScoreThreshold"), 0, 1) : 0.001f,
-                    NmsIou = Meta("NmsIou") is { } ni ? ModelEvalSettings.Number(ni, What("NmsIou"), 0, 1) : 0.7f,
-                },
-            };
+            var options = ModelItemOptions.From(item, "SynthModel", model, DatasetDirectory, PathOf, Threads, realGt.Length > 0 ? "test" : "val");
             double maxGap = Meta("MaxGap") is { } mg
                 ? (double.TryParse(mg, NumberStyles.Float, CultureInfo.InvariantCulture, out double g) && double.IsFinite(g) ? g
                     : throw new DiagnosticException(Diagnostic.Error(SynCodes.SimToRealSettings, $"{What("MaxGap")} must be a number, found '{mg}'.", ProjectFile)))

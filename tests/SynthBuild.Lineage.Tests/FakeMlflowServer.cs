@@ -127,7 +127,8 @@ internal sealed partial class FakeMlflowServer : IDisposable
                 lock (_gate)
                 {
                     var run = Runs.GetValueOrDefault(req.QueryString["run_id"] ?? "") ?? throw new Error(404, "RESOURCE_DOES_NOT_EXIST", "Run not found");
-                    answer = new JsonObject { ["run"] = new JsonObject { ["info"] = new JsonObject { ["run_id"] = run.Id, ["status"] = run.Status } } }.ToJsonString();
+                    answer = new JsonObject { ["run"] = new JsonObject { ["info"] = new JsonObject { ["run_id"] = run.Id, ["status"] = run.Status,
+                        ["artifact_uri"] = $"mlflow-artifacts:/{run.ExperimentId}/{run.Id}/artifacts" } } }.ToJsonString();
                 }
             }
             else if (req.HttpMethod == "POST")

@@ -127,6 +127,14 @@ public static class SynCodes
     public const string ProbeRunnerNotFound = "SYN8105";
     public const string ProbeRunnerFailed = "SYN8106";
     public const string ProbeReportMissing = "SYN8107";
+    // 82xx external trainers (SynthTrainer items)
+    public const string TrainerItemInvalid = "SYN8201";
+    public const string TrainerPlaceholderInvalid = "SYN8202";
+    public const string TrainerFailed = "SYN8203";
+    public const string TrainerTimedOut = "SYN8204";
+    public const string TrainerMetricsInvalid = "SYN8205";
+    public const string TrainerModelMissing = "SYN8206";
+    public const string TrainerNotLogged = "SYN8207";
 
     // 9xxx sharding and schedulers
     public const string ShardInvalid = "SYN9001";
@@ -402,6 +410,20 @@ public static class DiagnosticCatalogue
             "The probe runner exited with an error but without a diagnostic line of its own (it crashed, was killed, or ran out of memory). The message gives its exit code and last output lines. Nothing was marked current: probe.key.json is not written, so the next build trains again."),
         new(SynCodes.ProbeReportMissing, DiagnosticStage.Models, E, "Probe gate without a probe report",
             "A probe-ap50 or probe-ap gate is declared but the dataset has no probe report for its current digest (reports/probe.json with reports/probe.key.json). Run `dotnet build -t:SynthProbe`, or set -p:SynthProbeOnBuild=true so every build trains the probe before the quality stage."),
+        new(SynCodes.TrainerItemInvalid, DiagnosticStage.Models, E, "SynthTrainer item invalid",
+            "A SynthTrainer item needs Command, Metrics and Model metadata; its Command must split into words (no unterminated quote or trailing backslash); its name must be a file name shared with no other SynthTrainer or SynthModel; Timeout must be a number of seconds > 0; every file in Inputs must exist. The message names the item (docs/models.md \"External trainers\"). Nothing ran."),
+        new(SynCodes.TrainerPlaceholderInvalid, DiagnosticStage.Models, E, "SynthTrainer placeholder unknown or export not declared",
+            "A {placeholder} in a SynthTrainer's Command, Metrics, Model or ClassMap is not one of {dataset}, {project}, {output}, {exports}, {coco}, {yolo}, {yolo-seg}, {tfrecord}, {numpy}, {onnx}, or names an export the project does not declare (add <SynthExport Include=\"coco\" /> …). Write {{ and }} for literal braces. Nothing ran."),
+        new(SynCodes.TrainerFailed, DiagnosticStage.Models, E, "External trainer failed",
+            "The trainer's program could not be started (not found on PATH or relative to the project folder, not executable), or it exited with a nonzero code. The message gives the exit code and the trainer's last output lines; the full output is in the build log. No key was written, so the next build runs it again; existing reports are untouched."),
+        new(SynCodes.TrainerTimedOut, DiagnosticStage.Models, E, "External trainer timed out",
+            "The trainer ran longer than its Timeout (item metadata, or SynthTrainerTimeout) and its process tree was killed. Raise the timeout or shorten the training. No key was written."),
+        new(SynCodes.TrainerMetricsInvalid, DiagnosticStage.Models, E, "Trainer metrics file missing or unreadable",
+            "After a successful run, the file named by the item's Metrics must exist, have been written by that run, and be a JSON object with numbers (nested objects flattened with dots) or a CSV with a header row (.csv, the last row read, as Ultralytics' results.csv). The message names the file and, for a bad row or invalid JSON, the line."),
+        new(SynCodes.TrainerModelMissing, DiagnosticStage.Models, E, "Trainer model file missing",
+            "After a successful run, the file named by the item's Model (the ONNX model to evaluate) does not exist or was not written by that run. Check the Model path (placeholders included) against where the trainer writes its export."),
+        new(SynCodes.TrainerNotLogged, DiagnosticStage.Models, W, "Trainer results not logged to MLflow",
+            "An MLflow server is named but the trainer's metrics and model could not be logged to the dataset's run: the lineage log has no MLflow run for this dataset digest (lineage ran without a server), or the server failed. The build goes on; the results are in reports/trainers/ and reports/models/."),
         new(SynCodes.ShardInvalid, DiagnosticStage.Sharding, E, "Malformed SynthShard",
             "SynthShard must be 'I/N' (shard I of N, 0-based, N >= 1) or 'auto/N'. Nothing is built or written (docs/sharding.md)."),
         new(SynCodes.ShardIndexOutOfRange, DiagnosticStage.Sharding, E, "Shard index out of range",
