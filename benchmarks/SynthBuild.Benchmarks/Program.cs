@@ -40,7 +40,7 @@ switch (command)
     case "tool": ToolBenchmark.Run(new ToolBenchmark.Options(repo, TextOption("--synth"),
         args.Select((a, i) => (a, i)).Where(t => t.a == "--also" && t.i + 1 < args.Length).Select(t => args[t.i + 1])
             .Select(a => (a[..Math.Max(0, a.LastIndexOf('='))], a[(a.LastIndexOf('=') + 1)..])).ToList(),
-        args.Contains("--jit"), TextOption("--python") ?? "python3", Option("--runs", 7), Option("--images", 100))); break;
+        args.Contains("--r2r"), TextOption("--python") ?? "python3", Option("--runs", 7), Option("--images", 100))); break;
     case "probe": ProbeBenchmark.Run(repo, configPath, TextOption("--dataset"), Option("--samples", 200), new SynthBuild.Models.Probe.ProbeOptions
         {
             InputWidth = Option("--width", 160), InputHeight = Option("--height", 128), Epochs = Option("--epochs", 40),
@@ -73,12 +73,13 @@ switch (command)
                            `dotnet build` processes: overhead %; (b) merge of N samples (built once into DIR, default
                            /tmp/synthbuild-bench-cache) with page cache evicted and warm: s per 10,000 samples, MB/s;
                            (c) CPU ms/sample and samples/day for 1, 10, 100 nodes of C cores
-              tool         [--synth PATH] [--jit] [--also LABEL=PATH]... [--python PY=python3] [--runs R=7] [--images N=100]
+              tool         [--synth PATH] [--r2r] [--also LABEL=PATH]... [--python PY=python3] [--runs R=7] [--images N=100]
                            whole-command `synth --help` and `synth eval` (bbox, segm) on the COCO fixture against
                            pycocotools' whole command (Python start, load, evaluate, accumulate, summarize): median ms
                            and the ratio. Without --synth it packs src/SynthBuild.Cli and installs it with `dotnet tool
-                           install` first; --jit also times that tool with DOTNET_ReadyToRun=0; --also adds another
-                           executable (e.g. a Native AOT publish). pycocotools must be importable by PY (PYTHONPATH)
+                           install` first (linux-x64: Native AOT); --r2r also publishes and times a ReadyToRun build
+                           (what the package held before AOT; and it JIT only) and prints its time / the installed tool's;
+                           --also adds another executable. pycocotools must be importable by PY (PYTHONPATH)
               probe        [--samples N=200] [--dataset DIR] [--width 160] [--height 128] [--epochs 40] [--seconds S]
                            [--batch 16] [--lr 2e-3] [--no-augment] [--seed 1] [--threads T] [--report probe.json] [--config synth.json]
                            trains the probe detector (TorchSharp, CPU) on the train split of datasets/tabletop/bin/dataset

@@ -8,7 +8,7 @@ using System.Text.RegularExpressions;
 /// </summary>
 static class ToolBenchmark
 {
-    public sealed record Options(string Repo, string? Synth, IReadOnlyList<(string Label, string Path)> Also, bool Jit,
+    public sealed record Options(string Repo, string? Synth, IReadOnlyList<(string Label, string Path)> Also, bool ReadyToRun,
         string Python, int Runs, int Images);
 
     private const string PyCocoScript = """
@@ -31,8 +31,13 @@ static class ToolBenchmark
         {
             string synth = o.Synth ?? Install(o.Repo, work);
             var tools = new List<(string Label, string Path, Dictionary<string, string> Env)> { ("installed tool", synth, []) };
-            // The same installed files with their precompiled code ignored: what a plain JIT start costs.
-            if (o.Jit) tools.Add(("installed tool, JIT (DOTNET_ReadyToRun=0)", synth, new() { ["DOTNET_ReadyToRun"] = "0" }));
+            // What the linux-x64 package shipped before Native AOT: framework-dependent, ReadyToRun; and the same files JIT only.
+            if (o.ReadyToRun)
+            {
+                string r2r = PublishReadyToRun(o.Repo, work);
+                tools.Add(("ReadyToRun publish", r2r, []));
+                tools.Add(("ReadyToRun publish, JIT (DOTNET_ReadyToRun=0)", r2r, new() { ["DOTNET_ReadyToRun"] = "0" }));
+            }
             foreach (var (label, path) in o.Also) tools.Add((label, path, []));
 
             string fixture = Path.Combine(work, "fixture");
@@ -48,6 +53,7 @@ static class ToolBenchmark
             foreach (var (label, path, env) in tools)
             {
                 double help = Median(o.Runs, () => Exec(path, env, "--help"));
+                synthTimes[(label, "help")] = help;
                 Console.WriteLine($"  {label}: --help {help,8:F1} ms");
                 foreach (string iou in new[] { "bbox", "segm" })
                 {
@@ -58,6 +64,11 @@ static class ToolBenchmark
                     Console.WriteLine($"  {label}: eval {iou} {ms,6:F1} ms");
                 }
             }
+
+            // Each other build against the installed tool (with --r2r: ReadyToRun / Native AOT).
+            foreach (var (label, _, _) in tools.Skip(1))
+                Console.WriteLine(FormattableString.Invariant(
+                    $"  {label} / {tools[0].Label}: --help {synthTimes[(label, "help")] / synthTimes[(tools[0].Label, "help")]:F1}x, eval bbox {synthTimes[(label, "bbox")] / synthTimes[(tools[0].Label, "bbox")]:F1}x, segm {synthTimes[(label, "segm")] / synthTimes[(tools[0].Label, "segm")]:F1}x"));
 
             ProcessResult probe;
             try { probe = Exec(o.Python, [], "-c", "import pycocotools.coco, pycocotools.cocoeval"); }
@@ -101,6 +112,17 @@ static class ToolBenchmark
             "tool", "install", "--tool-path", tools, "--add-source", feed, "--version", version, "SynthBuild.Cli");
         if (install.Code != 0) throw new InvalidOperationException("dotnet tool install failed:\n" + install.Out + install.Err);
         return Path.Combine(tools, "synth");
+    }
+
+    /// <summary>A framework-dependent ReadyToRun publish for linux-x64: what SynthBuild.Cli.linux-x64 held before Native AOT.</summary>
+    private static string PublishReadyToRun(string repo, string work)
+    {
+        string dir = Path.Combine(work, "r2r");
+        Console.WriteLine($"tool: publishing src/SynthBuild.Cli with ReadyToRun (framework-dependent, linux-x64) into {dir}...");
+        var publish = Exec("dotnet", [], "publish", Path.Combine(repo, "src", "SynthBuild.Cli", "SynthBuild.Cli.csproj"), "-c", "Release", "-r", "linux-x64",
+            "-p:PublishAot=false", "-p:SelfContained=false", "-p:PublishReadyToRun=true", "-o", dir, "-nologo", "-tl:off");
+        if (publish.Code != 0) throw new InvalidOperationException("dotnet publish failed:\n" + publish.Out + publish.Err);
+        return Path.Combine(dir, "synth");
     }
 
     private sealed record ProcessResult(int Code, string Out, string Err, double Milliseconds);

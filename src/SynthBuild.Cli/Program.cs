@@ -336,26 +336,13 @@ public static class SynthCli
             var report = ReleaseVerifier.Verify(p.GetRequiredValue(verifyPath));
             if (p.GetValue(verifyJson))
             {
-                using var ms = new MemoryStream();
-                using (var w = new Utf8JsonWriter(ms))
+                WriteJsonLine(stdout, w =>
                 {
-                    w.WriteStartObject();
                     w.WriteString("path", report.Path);
                     w.WriteBoolean("ok", report.Ok);
                     w.WriteNumber("filesChecked", report.FilesChecked);
-                    w.WriteStartArray("problems");
-                    foreach (var d in report.Problems)
-                    {
-                        w.WriteStartObject();
-                        w.WriteString("code", d.Code);
-                        w.WriteString("message", d.Message);
-                        if (d.File is not null) w.WriteString("file", d.File);
-                        w.WriteEndObject();
-                    }
-                    w.WriteEndArray();
-                    w.WriteEndObject();
-                }
-                stdout.WriteLine(System.Text.Encoding.UTF8.GetString(ms.ToArray()));
+                    WriteProblems(w, report.Problems);
+                });
                 return report.Ok ? ExitOk : ExitGateFailed;
             }
             foreach (var d in report.Problems) stderr.WriteLine(d.ToString());
@@ -420,6 +407,39 @@ public static class SynthCli
     {
         w.WriteStartArray(name);
         foreach (var v in stats) w.WriteNumberValue(v);
+        w.WriteEndArray();
+    }
+
+    /// <summary>
+    /// A command's --json result: one compact JSON object and a newline on stdout (what a script parses; diagnostics
+    /// stay on stderr). Shared by release verify, push, pull and quality compare.
+    /// </summary>
+    internal static void WriteJsonLine(TextWriter stdout, Action<Utf8JsonWriter> body)
+    {
+        using var ms = new MemoryStream();
+        using (var w = new Utf8JsonWriter(ms))
+        {
+            w.WriteStartObject();
+            body(w);
+            w.WriteEndObject();
+        }
+        stdout.WriteLine(System.Text.Encoding.UTF8.GetString(ms.ToArray()));
+    }
+
+    /// <summary>"problems": [{"code", "message", "file"}] (file only where there is one), with "severity" where asked
+    /// (verify lists errors only and keeps its documented shape).</summary>
+    internal static void WriteProblems(Utf8JsonWriter w, IEnumerable<Diagnostic> problems, bool severity = false)
+    {
+        w.WriteStartArray("problems");
+        foreach (var d in problems)
+        {
+            w.WriteStartObject();
+            w.WriteString("code", d.Code);
+            if (severity) w.WriteString("severity", d.Severity.ToString().ToLowerInvariant());
+            w.WriteString("message", d.Message);
+            if (d.File is not null) w.WriteString("file", d.File);
+            w.WriteEndObject();
+        }
         w.WriteEndArray();
     }
 

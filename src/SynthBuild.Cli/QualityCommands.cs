@@ -24,9 +24,13 @@ internal static class QualityCommands
             Description = $"BEFORE is the project as of this git ref, built with this engine (dotnet build; cached in the project's {ProjectLayout.CompareCacheDirectory}/).",
         };
         var project = new Option<string>("--project") { HelpName = "P.synthproj", Description = "The dataset project for --ref (default: the only *.synthproj here)." };
+        var json = new Option<bool>("--json")
+        {
+            Description = "Print the comparison as one JSON object on stdout instead of Markdown: {\"before\", \"after\", \"identical\", \"samples\", \"regressions\", \"fixed\", \"classes\", \"gates\"} (docs/cli.md).",
+        };
         var compare = new Command("compare", "Compare two quality reports as Markdown: samples added/removed/changed, statistics, gates.")
         {
-            reports, release, gitRef, project,
+            reports, release, gitRef, project, json,
         };
         compare.Validators.Add(r =>
         {
@@ -58,7 +62,9 @@ internal static class QualityCommands
                 before = QualityBaseline.Load(beforeLabel);
                 after = QualityBaseline.Load(afterLabel);
             }
-            stdout.Write(QualityComparison.Of(before, after, beforeLabel, afterLabel).Render());
+            var comparison = QualityComparison.Of(before, after, beforeLabel, afterLabel);
+            if (p.GetValue(json)) SynthCli.WriteJsonLine(stdout, comparison.WriteJsonProperties);
+            else stdout.Write(comparison.Render());
             return SynthCli.ExitOk;
         });
         return new Command("quality", "Quality reports (docs/quality.md).") { compare };

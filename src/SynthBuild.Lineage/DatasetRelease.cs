@@ -147,7 +147,7 @@ public static class DatasetRelease
 
         var others = new JsonArray();
         foreach (var (rel, file) in entries.Where(e => !manifestPaths.Contains(e.Rel)))
-            others.Add(new JsonObject { ["path"] = rel, ["sha256"] = Sha256File(file), ["size"] = new FileInfo(file).Length });
+            others.Add((JsonNode)new JsonObject { ["path"] = rel, ["sha256"] = Sha256File(file), ["size"] = new FileInfo(file).Length });
         var release = new JsonObject
         {
             ["format"] = 1,

@@ -46,13 +46,6 @@ public sealed record LineageRecord(
     public const int CurrentFormat = 1;
     public const string Finished = "FINISHED", Failed = "FAILED";
 
-    internal static readonly JsonSerializerOptions JsonOptions = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-    };
-
     /// <summary>Gathers a record from a built dataset folder: its description, the effective config, quality metrics.</summary>
     public static LineageRecord Create(DatasetSpec spec, string datasetRoot, string projectFile, string? version,
         GitProvenance git, GenerationFigures generation, string status, DateTimeOffset now)
@@ -104,10 +97,10 @@ public sealed record LineageRecord(
     }
 
     /// <summary>One line of JSON, no trailing newline.</summary>
-    public string ToJsonLine() => JsonSerializer.Serialize(this, JsonOptions);
+    public string ToJsonLine() => JsonSerializer.Serialize(this, LineageJsonContext.Default.LineageRecord);
 
     public static LineageRecord FromJson(string json) =>
-        JsonSerializer.Deserialize<LineageRecord>(json, JsonOptions) ?? throw new JsonException("empty lineage record");
+        JsonSerializer.Deserialize(json, LineageJsonContext.Default.LineageRecord) ?? throw new JsonException("empty lineage record");
 
     [JsonIgnore]
     public string RunName => Dataset.Version is { } v ? $"{Dataset.Name}-v{v}" : $"{Dataset.Name}-{Dataset.Digest[..Math.Min(12, Dataset.Digest.Length)]}";
@@ -115,3 +108,19 @@ public sealed record LineageRecord(
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
         $"{TimeUtc:yyyy-MM-ddTHH:mm:ssZ} {Status} {Dataset.Name} {Dataset.Version ?? "-"} {Dataset.Digest[..Math.Min(12, Dataset.Digest.Length)]}");
 }
+
+/// <summary>
+/// Lineage JSON (log lines, pending notes), generated at compile time so that Native AOT builds (the `synth` tool) need
+/// no reflection. The options are those the reflection serializer used, so the bytes are unchanged (tested).
+/// </summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals)]
+[JsonSerializable(typeof(LineageRecord))]
+[JsonSerializable(typeof(PendingLineage.Note))]
+internal sealed partial class LineageJsonContext : JsonSerializerContext;
+
+/// <summary>The same options, indented: the MLflow shards artifact (<see cref="MlflowTracker.ShardsJson"/>).</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals)]
+[JsonSerializable(typeof(MlflowTracker.ShardsFile))]
+internal sealed partial class LineageIndentedJsonContext : JsonSerializerContext;

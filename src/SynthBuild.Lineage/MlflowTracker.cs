@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using SynthBuild.Core.Sharding;
 
 namespace SynthBuild.Lineage;
 
@@ -93,8 +94,10 @@ public static class MlflowTracker
 
     /// <summary>lineage/shards.json: the dataset and its shards, each as the record lists it (range, shard manifest, its SHA-256).</summary>
     public static byte[] ShardsJson(LineageRecord r) => JsonSerializer.SerializeToUtf8Bytes(
-        new { dataset = r.Dataset.Name, digest = r.Dataset.Digest, shards = r.Shards },
-        new JsonSerializerOptions(LineageRecord.JsonOptions) { WriteIndented = true });
+        new ShardsFile(r.Dataset.Name, r.Dataset.Digest, r.Shards), LineageIndentedJsonContext.Default.ShardsFile);
+
+    /// <summary>lineage/shards.json (a named record, not an anonymous type: source generation needs a name).</summary>
+    internal sealed record ShardsFile(string Dataset, string Digest, IReadOnlyList<MergedShard>? Shards);
 
     public static IReadOnlyList<KeyValuePair<string, string>> Tags(LineageRecord r)
     {

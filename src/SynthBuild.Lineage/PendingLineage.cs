@@ -13,7 +13,7 @@ namespace SynthBuild.Lineage;
 /// </summary>
 public static class PendingLineage
 {
-    private sealed record Note(string Digest, GenerationFigures Generation, DateTimeOffset GeneratedUtc);
+    internal sealed record Note(string Digest, GenerationFigures Generation, DateTimeOffset GeneratedUtc);
 
     public static string PathFor(string directory, string digest) => Path.Combine(directory, digest + ".json");
 
@@ -22,7 +22,7 @@ public static class PendingLineage
     {
         Directory.CreateDirectory(directory);
         var note = new Note(digest, generation, DateTimeOffset.UtcNow);
-        AtomicFile.Write(PathFor(directory, digest), JsonSerializer.SerializeToUtf8Bytes(note, LineageRecord.JsonOptions));
+        AtomicFile.Write(PathFor(directory, digest), JsonSerializer.SerializeToUtf8Bytes(note, LineageJsonContext.Default.Note));
     }
 
     /// <summary>Whether a pending record exists for <paramref name="digest"/>.</summary>
@@ -33,7 +33,7 @@ public static class PendingLineage
     public static GenerationFigures? Figures(string? directory, string digest)
     {
         if (!Exists(directory, digest)) return null;
-        try { return JsonSerializer.Deserialize<Note>(File.ReadAllBytes(PathFor(directory!, digest)), LineageRecord.JsonOptions)?.Generation; }
+        try { return JsonSerializer.Deserialize(File.ReadAllBytes(PathFor(directory!, digest)), LineageJsonContext.Default.Note)?.Generation; }
         catch (Exception ex) when (ex is JsonException or IOException or NotSupportedException) { return null; }
     }
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Json;
 
 namespace SynthBuild.Quality;
 
@@ -40,6 +41,90 @@ public sealed record QualityComparison(
     public IReadOnlyList<string> Fixed =>
         After.Gates.Where(g => g.Passed && Before.Gates.FirstOrDefault(b => b.Name == g.Name) is { Passed: false })
             .Select(g => g.Name).ToList();
+
+    /// <summary>
+    /// The comparison as one JSON object (<c>synth quality compare --json</c>, docs/cli.md): both sides, the samples
+    /// added/removed/changed, gate regressions and fixes, instances per class and every gate on both sides.
+    /// Non-finite numbers are written as the strings "NaN", "Infinity", "-Infinity", as in quality.json.
+    /// </summary>
+    /// <param name="w">A writer inside the object: the caller writes its braces.</param>
+    public void WriteJsonProperties(Utf8JsonWriter w)
+    {
+        Side(w, "before", BeforeLabel, Before);
+        Side(w, "after", AfterLabel, After);
+        w.WriteBoolean("identical", Before.Digest == After.Digest);
+        w.WriteStartObject("samples");
+        w.WriteBoolean("byContent", ByContent);
+        Ints(w, "added", Added);
+        Ints(w, "removed", Removed);
+        Ints(w, "changed", Changed);
+        w.WriteNumber("unchanged", Unchanged);
+        w.WriteEndObject();
+        Strings(w, "regressions", Regressions);
+        Strings(w, "fixed", Fixed);
+        w.WriteStartArray("classes");
+        foreach (string name in Before.Classes.Select(c => c.Name).Concat(After.Classes.Select(c => c.Name)).Distinct())
+        {
+            w.WriteStartObject();
+            w.WriteString("name", name);
+            w.WriteNumber("before", Before.Classes.FirstOrDefault(c => c.Name == name)?.Instances ?? 0);
+            w.WriteNumber("after", After.Classes.FirstOrDefault(c => c.Name == name)?.Instances ?? 0);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteStartArray("gates");
+        foreach (string name in Before.Gates.Select(g => g.Name).Concat(After.Gates.Select(g => g.Name)).Distinct())
+        {
+            GateResult? ga = Before.Gates.FirstOrDefault(g => g.Name == name), gb = After.Gates.FirstOrDefault(g => g.Name == name);
+            w.WriteStartObject();
+            w.WriteString("name", name);
+            w.WriteString("severity", JsonNamingPolicy.CamelCase.ConvertName((gb ?? ga)!.Severity.ToString()));
+            Gate(w, "before", ga);
+            Gate(w, "after", gb);
+            w.WriteBoolean("regressed", Regressions.Contains(name));
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+
+        static void Side(Utf8JsonWriter w, string key, string label, QualityReport r)
+        {
+            w.WriteStartObject(key);
+            w.WriteString("label", label);
+            w.WriteString("dataset", r.Dataset);
+            w.WriteString("digest", r.Digest);
+            w.WriteNumber("samples", r.Samples);
+            w.WriteEndObject();
+        }
+        static void Gate(Utf8JsonWriter w, string key, GateResult? g)
+        {
+            if (g is null) { w.WriteNull(key); return; }
+            w.WriteStartObject(key);
+            w.WriteBoolean("enabled", g.Enabled);
+            w.WriteBoolean("passed", g.Passed);
+            Number(w, "low", g.Low);
+            Number(w, "high", g.High);
+            if (g.Min is double min) Number(w, "min", min); else w.WriteNull("min");
+            if (g.Max is double max) Number(w, "max", max); else w.WriteNull("max");
+            w.WriteEndObject();
+        }
+        static void Number(Utf8JsonWriter w, string key, double v)
+        {
+            if (double.IsFinite(v)) w.WriteNumber(key, v);
+            else w.WriteString(key, double.IsNaN(v) ? "NaN" : v > 0 ? "Infinity" : "-Infinity");
+        }
+        static void Ints(Utf8JsonWriter w, string key, IReadOnlyList<int> values)
+        {
+            w.WriteStartArray(key);
+            foreach (int v in values) w.WriteNumberValue(v);
+            w.WriteEndArray();
+        }
+        static void Strings(Utf8JsonWriter w, string key, IReadOnlyList<string> values)
+        {
+            w.WriteStartArray(key);
+            foreach (string v in values) w.WriteStringValue(v);
+            w.WriteEndArray();
+        }
+    }
 
     public string Render()
     {

@@ -122,17 +122,12 @@ public sealed record QualityReport(
         }
     }
 
-    public static readonly JsonSerializerOptions JsonOptions = new()
-    {
-        WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
-    };
+    /// <summary>Indented, camelCase, NaN/Infinity as strings, enums as camelCase strings (<see cref="QualityJsonContext"/>).</summary>
+    public static JsonSerializerOptions JsonOptions => QualityJsonContext.Default.Options;
 
     public byte[] ToJsonBytes()
     {
-        byte[] body = JsonSerializer.SerializeToUtf8Bytes(this, JsonOptions);
+        byte[] body = JsonSerializer.SerializeToUtf8Bytes(this, QualityJsonContext.Default.QualityReport);
         var withNewline = new byte[body.Length + 1];
         body.CopyTo(withNewline, 0);
         withNewline[^1] = (byte)'\n';
@@ -158,7 +153,20 @@ public sealed record QualityReport(
         }
         if (version != CurrentSchemaVersion)
             throw new InvalidDataException($"'{path}' is not a quality report of schema version {CurrentSchemaVersion} (found version {version}).");
-        return JsonSerializer.Deserialize<QualityReport>(bytes, JsonOptions)
+        return JsonSerializer.Deserialize(bytes, QualityJsonContext.Default.QualityReport)
             ?? throw new InvalidDataException($"'{path}' holds no quality report.");
     }
 }
+
+/// <summary>
+/// reports/quality.json, generated at compile time so that Native AOT builds (the `synth` tool) need no reflection.
+/// The options are those the reflection serializer used, so the bytes are unchanged (tested).
+/// </summary>
+[JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
+    NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals, Converters = [typeof(CamelCaseEnumConverter<GateSeverity>)])]
+[JsonSerializable(typeof(QualityReport))]
+public sealed partial class QualityJsonContext : JsonSerializerContext;
+
+/// <summary>An enum as its camelCase name, the AOT-safe form of <c>new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)</c>.</summary>
+public sealed class CamelCaseEnumConverter<TEnum>() : JsonStringEnumConverter<TEnum>(JsonNamingPolicy.CamelCase)
+    where TEnum : struct, Enum;

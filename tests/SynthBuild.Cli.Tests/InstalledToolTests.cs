@@ -2,7 +2,11 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
+using SynthBuild.Core.Config;
+using SynthBuild.Core.Pipeline;
 using SynthBuild.Evaluation;
+using SynthBuild.Lineage;
+using SynthBuild.Quality;
 
 namespace SynthBuild.Cli.Tests;
 
@@ -94,6 +98,24 @@ public sealed class InstalledToolTests(InstalledTool tool) : IClassFixture<Insta
         foreach (string id in new[] { "SynthBuild.Cli", "SynthBuild.Cli.linux-x64", "SynthBuild.Cli.any" })
             Assert.True(File.Exists(Path.Combine(tool.Feed, $"{id}.{tool.Version}.nupkg")), $"{id} missing from the feed:\n{tool.PackLog}");
         Assert.Contains("synth", tool.InstallLog);
+        // linux-x64 is Native AOT: one native executable, no managed synth.dll; the portable package is the managed build.
+        string[] Entries(string id)
+        {
+            using var zip = System.IO.Compression.ZipFile.OpenRead(Path.Combine(tool.Feed, $"{id}.{tool.Version}.nupkg"));
+            return zip.Entries.Select(e => e.FullName).ToArray();
+        }
+        string[] native = Entries("SynthBuild.Cli.linux-x64");
+        Assert.Contains("tools/any/linux-x64/synth", native);
+        Assert.DoesNotContain(native, e => e.EndsWith(".dbg", StringComparison.Ordinal) || e.EndsWith(".pdb", StringComparison.Ordinal));
+        Assert.DoesNotContain(native, e => e.EndsWith(".dll", StringComparison.Ordinal));
+        string[] portable = Entries("SynthBuild.Cli.any");
+        Assert.Contains("tools/net10.0/any/synth.dll", portable);
+        // Other platforms' native libraries stay; those of platforms the portable package never serves do not.
+        Assert.Contains(portable, e => e.StartsWith("tools/net10.0/any/runtimes/win-x64/native/", StringComparison.Ordinal));
+        Assert.Contains(portable, e => e.StartsWith("tools/net10.0/any/runtimes/osx-arm64/native/", StringComparison.Ordinal));
+        Assert.DoesNotContain(portable, e => e.Split('/') is [_, _, _, "runtimes", "android" or "ios" or "linux-x64" or "linux-musl-x64", ..]
+            || e.Contains("/runtimes/linux-bionic-", StringComparison.Ordinal)
+            || (e.Contains("/runtimes/", StringComparison.Ordinal) && (e.EndsWith(".pdb", StringComparison.Ordinal) || e.EndsWith(".lib", StringComparison.Ordinal))));
     }
 
     [Fact]
@@ -166,5 +188,62 @@ public sealed class InstalledToolTests(InstalledTool tool) : IClassFixture<Insta
         Assert.Equal(CocoEvaluator.FormatSummary(expected), r.Out);
         using var doc = JsonDocument.Parse(File.ReadAllText(json));
         Assert.Equal(expected, doc.RootElement.GetProperty("stats").EnumerateArray().Select(e => e.GetDouble()).ToArray());
+    }
+
+    /// <summary>
+    /// The linux-x64 package is Native AOT: JSON that used reflection (quality.json, lineage logs) is source-generated,
+    /// and native libraries (SkiaSharp) load from the package. Each command here reads or writes such files; the
+    /// installed tool's output must be byte for byte what the in-process (JIT) command line prints.
+    /// </summary>
+    [Fact]
+    public void Installed_tool_reads_quality_reports_and_lineage_and_draws_as_the_in_process_cli_does()
+    {
+        string dir = Path.Combine(tool.Root, "data");
+        string Dataset(string name, int samples)
+        {
+            string root = Path.Combine(dir, name);
+            var spec = ConfigLoader.Parse($$"""
+                { "name": "aot", "samples": {{samples}}, "seed": 5, "image": { "width": 80, "height": 60 },
+                  "camera": { "intrinsics": { "fx": 62.5, "fy": 62.5, "cx": 40, "cy": 30 } } }
+                """, "c.json").Spec!;
+            Assert.True(new DatasetBuilder(spec, root).Build().Succeeded);
+            Assert.True(QualityStage.Run(root, [new GateDeclaration("label-errors", new Dictionary<string, string>())], true, new QualitySettings()).Succeeded);
+            return root;
+        }
+        string before = Dataset("a", 3), after = Dataset("b", 4);
+
+        string log = Path.Combine(dir, "lineage.jsonl");
+        var git = new GitProvenance(true, "/r", "0123456789abcdef0123", "main", null, false, false, [], []);
+        var record = new LineageRecord(LineageRecord.CurrentFormat, new DateTimeOffset(2026, 12, 6, 1, 0, 0, TimeSpan.Zero), LineageRecord.Finished,
+            "u", "h", "/r/p.synthproj", new DatasetIdentity("aot", "1.0.0", "abc123", "0.9", after), git, new GenerationFigures(4, 0, 0, 0.5),
+            new DatasetProfile(4, 9, 80, 60, 3, 3, 1, 0), new Dictionary<string, string> { ["seed"] = "5" },
+            new Dictionary<string, double> { ["samples"] = 4, ["balance"] = double.PositiveInfinity });
+        LineageLog.Append(log, record);
+        LineageLog.Append(log, record with { Status = LineageRecord.Failed, Failure = "quality gate(s) failed: x" });
+
+        string[][] commands =
+        [
+            ["quality", "compare", before, after],
+            ["quality", "compare", before, after, "--json"],
+            ["lineage", log],
+            ["lineage", log, "--json"],
+        ];
+        foreach (string[] args in commands)
+        {
+            var installed = tool.RunSynth(args);
+            Assert.True(installed.Code == 0, installed.ToString());
+            var (stdout, stderr) = (new StringWriter(), new StringWriter());
+            Assert.Equal(0, SynthCli.Run(args, stdout, stderr));
+            Assert.Equal(stdout.ToString(), installed.Out);
+            Assert.Equal(stderr.ToString(), installed.Err);
+        }
+        Assert.Equal(File.ReadAllLines(log), tool.RunSynth("lineage", log, "--json").Out.TrimEnd('\n').Split('\n'));
+
+        // SkiaSharp's native library from the package: the same PNG bytes as in-process.
+        string aotPng = Path.Combine(dir, "aot.png"), jitPng = Path.Combine(dir, "jit.png");
+        var sheet = tool.RunSynth("contact-sheet", after, "-o", aotPng);
+        Assert.True(sheet.Code == 0, sheet.ToString());
+        Assert.Equal(0, SynthCli.Run(["contact-sheet", after, "-o", jitPng], TextWriter.Null, TextWriter.Null));
+        Assert.Equal(File.ReadAllBytes(jitPng), File.ReadAllBytes(aotPng));
     }
 }

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using SynthBuild.Core.Config;
 using SynthBuild.Core.Pipeline;
 using SynthBuild.Quality;
@@ -45,6 +46,45 @@ public sealed class QualityCompareCliTests : IDisposable
         Assert.Equal(0, reversed.Code);
         Assert.Contains($"**before:** {after} (5 samples", reversed.Out);
         Assert.Contains("**Samples:** 0 added, 2 removed", reversed.Out);
+    }
+
+    /// <summary>--json: the same comparison as one JSON object on stdout; its numbers are the reports' own.</summary>
+    [Fact]
+    public void Json_is_one_object_with_the_comparisons_numbers()
+    {
+        string before = Dataset("a", 3), after = Dataset("b", 5);
+        var r = Run("quality", "compare", before, after, "--json");
+        Assert.True(r.Code == 0, r.Err);
+        Assert.Equal("", r.Err);
+        Assert.Single(r.Out.TrimEnd('\n').Split('\n'));
+        var a = QualityReport.Read(Path.Combine(before, "reports", "quality.json"));
+        var b = QualityReport.Read(Path.Combine(after, "reports", "quality.json"));
+        using var doc = JsonDocument.Parse(r.Out);
+        var o = doc.RootElement;
+        Assert.Equal(before, o.GetProperty("before").GetProperty("label").GetString());
+        Assert.Equal(a.Digest, o.GetProperty("before").GetProperty("digest").GetString());
+        Assert.Equal(5, o.GetProperty("after").GetProperty("samples").GetInt32());
+        Assert.Equal("cli", o.GetProperty("after").GetProperty("dataset").GetString());
+        Assert.False(o.GetProperty("identical").GetBoolean());
+        var samples = o.GetProperty("samples");
+        Assert.True(samples.GetProperty("byContent").GetBoolean());
+        Assert.Equal([3, 4], samples.GetProperty("added").EnumerateArray().Select(e => e.GetInt32()));
+        Assert.Equal(0, samples.GetProperty("removed").GetArrayLength());
+        Assert.Equal(3, samples.GetProperty("unchanged").GetInt32());
+        Assert.Equal(0, o.GetProperty("regressions").GetArrayLength());
+        Assert.Equal(b.Classes.Select(c => (c.Name, c.Instances)),
+            o.GetProperty("classes").EnumerateArray().Select(c => (c.GetProperty("name").GetString()!, c.GetProperty("after").GetInt64())));
+        var gate = Assert.Single(o.GetProperty("gates").EnumerateArray());
+        Assert.Equal("label-errors", gate.GetProperty("name").GetString());
+        Assert.Equal("error", gate.GetProperty("severity").GetString());
+        Assert.True(gate.GetProperty("after").GetProperty("passed").GetBoolean());
+        Assert.Equal(0, gate.GetProperty("after").GetProperty("max").GetDouble());
+        Assert.False(gate.GetProperty("regressed").GetBoolean());
+
+        // The same dataset on both sides: identical, nothing added or changed.
+        using var same = JsonDocument.Parse(Run("quality", "compare", before, before, "--json").Out);
+        Assert.True(same.RootElement.GetProperty("identical").GetBoolean());
+        Assert.Equal(3, same.RootElement.GetProperty("samples").GetProperty("unchanged").GetInt32());
     }
 
     [Fact]

@@ -1,3 +1,6 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using SynthBuild.TestSupport;
 using SynthBuild.Core.Labels;
 using SynthBuild.Core.Storage;
@@ -150,5 +153,38 @@ public class QualityAnalyzerTests
         File.WriteAllText(path, File.ReadAllText(path).Replace("\"schemaVersion\": 1", "\"schemaVersion\": 99"));
         var ex = Assert.Throws<InvalidDataException>(() => QualityReport.Read(path));
         Assert.Contains("found version 99", ex.Message);
+    }
+
+    /// <summary>
+    /// quality.json is written by source-generated JSON (so the Native AOT tool can read it); its bytes must be
+    /// those the reflection serializer with the former options wrote, and either reads the other's output.
+    /// </summary>
+    [Fact]
+    public void Json_bytes_are_those_of_the_reflection_serializer()
+    {
+        var reflection = new JsonSerializerOptions
+        {
+            WriteIndented = true,
+            PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+            NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+            Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+            TypeInfoResolver = new DefaultJsonTypeInfoResolver(),
+        };
+        var reader = DatasetReader.Open(ThreeSamples(withStats: true));
+        QualityReport r = QualityAnalyzer.Analyze(reader, new QualitySettings(Threads: 1));
+        // Every optional part present, a warning gate, and non-finite numbers (written as "NaN", "Infinity").
+        r = r with
+        {
+            Audit = r.Audit ?? new AuditStats(true, 1, 2, 0),
+            SampleHashes = r.SampleHashes ?? ["a", "b", "c"],
+            Gates = [.. r.Gates, new GateResult("x", GateSeverity.Warning, true, double.NaN, double.PositiveInfinity, null, 2.5, false, "what")],
+        };
+        byte[] expected = [.. JsonSerializer.SerializeToUtf8Bytes(r, reflection), (byte)'\n'];
+        Assert.Equal(System.Text.Encoding.UTF8.GetString(expected), System.Text.Encoding.UTF8.GetString(r.ToJsonBytes()));
+        Assert.Contains("\"severity\": \"warning\"", System.Text.Encoding.UTF8.GetString(expected));
+        QualityReport back = QualityReport.Parse(expected, "reflection.json");
+        Assert.Equal(expected, back.ToJsonBytes());
+        byte[] readByReflection = [.. JsonSerializer.SerializeToUtf8Bytes(JsonSerializer.Deserialize<QualityReport>(r.ToJsonBytes(), reflection)!, reflection), (byte)'\n'];
+        Assert.Equal(expected, readByReflection);
     }
 }

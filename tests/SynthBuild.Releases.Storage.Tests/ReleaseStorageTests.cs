@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.Json;
 using Amazon.S3.Model;
 using Azure;
 using Azure.Storage.Blobs.Models;
@@ -99,6 +100,76 @@ public sealed class ReleaseStorageTests(StorageServers servers, ReleaseFixture r
         Assert.True(extract.Code == SynthCli.ExitOk, extract.Err);
         Assert.Contains($"extracted into {data}: verified, {report.FilesChecked} files intact", extract.Out);
         Assert.True(File.Exists(Path.Combine(data, $"{ReleaseFixture.Name}-{ReleaseFixture.Version}", "manifest.json")));
+    }
+
+    /// <summary>--json: one JSON object on stdout for push and pull, success or not; diagnostics on stderr; exit codes as without it.</summary>
+    [Theory]
+    [InlineData("az")]
+    [InlineData("s3")]
+    public void Push_and_pull_with_json_print_one_object_and_keep_the_exit_codes(string kind)
+    {
+        var push = Synth(Env(kind), "release", "push", release.Archive, "--store", Store(kind), "--json");
+        Assert.True(push.Code == SynthCli.ExitOk, push.Err);
+        using (var doc = JsonDocument.Parse(push.Out))
+        {
+            var o = doc.RootElement;
+            Assert.True(o.GetProperty("ok").GetBoolean());
+            Assert.Equal(release.Archive, o.GetProperty("archive").GetString());
+            Assert.Equal($"{kind}://releases/{Key(release.ArchiveName)}", o.GetProperty("location").GetString());
+            Assert.True(o.GetProperty("filesVerified").GetInt32() > 10);
+            Assert.Equal(0, o.GetProperty("problems").GetArrayLength());
+        }
+        Assert.Single(push.Out.TrimEnd('\n').Split('\n'));
+
+        // Pushing the same version again is refused: exit 2, the SYN error on stderr and in the object.
+        var again = Synth(Env(kind), "release", "push", release.Archive, "--store", Store(kind), "--json");
+        Assert.Equal(SynthCli.ExitBadInput, again.Code);
+        using (var doc = JsonDocument.Parse(again.Out))
+        {
+            Assert.False(doc.RootElement.GetProperty("ok").GetBoolean());
+            var problem = doc.RootElement.GetProperty("problems")[0];
+            Assert.Equal(SynCodes.StoreVersionExists, problem.GetProperty("code").GetString());
+            Assert.Equal("error", problem.GetProperty("severity").GetString());
+            Assert.Contains($"error {problem.GetProperty("code").GetString()}: ", again.Err);
+        }
+
+        string dest = Path.Combine(_dir, "pulled"), data = Path.Combine(_dir, "data");
+        var pull = Synth(Env(kind), "release", "pull", ReleaseFixture.Reference, "--store", Store(kind), "--out", dest, "--extract", data, "--json");
+        Assert.True(pull.Code == SynthCli.ExitOk, pull.Err);
+        using (var doc = JsonDocument.Parse(pull.Out))
+        {
+            var o = doc.RootElement;
+            Assert.True(o.GetProperty("ok").GetBoolean());
+            Assert.Equal(ReleaseFixture.Reference, o.GetProperty("release").GetString());
+            Assert.Equal(Path.Combine(Path.GetFullPath(dest), release.ArchiveName), Path.GetFullPath(o.GetProperty("archive").GetString()!));
+            int files = o.GetProperty("filesVerified").GetInt32();
+            Assert.Equal(ReleaseVerifier.Verify(Path.Combine(dest, release.ArchiveName)).FilesChecked, files);
+            var extracted = o.GetProperty("extracted");
+            Assert.Equal(data, extracted.GetProperty("path").GetString());
+            Assert.True(extracted.GetProperty("ok").GetBoolean());
+            Assert.Equal(files, extracted.GetProperty("filesChecked").GetInt32());
+        }
+
+        // A tampered archive: exit 1 as without --json, ok false, the checksum problem listed.
+        byte[] tampered = ReadObject(kind, Key(release.ArchiveName));
+        tampered[tampered.Length / 2] ^= 0x01;
+        WriteObject(kind, Key(release.ArchiveName), tampered);
+        var bad = Synth(Env(kind), "release", "pull", ReleaseFixture.Reference, "--store", Store(kind), "--out", Path.Combine(_dir, "bad"), "--json");
+        Assert.Equal(SynthCli.ExitGateFailed, bad.Code);
+        using (var doc = JsonDocument.Parse(bad.Out))
+        {
+            Assert.False(doc.RootElement.GetProperty("ok").GetBoolean());
+            Assert.Equal(JsonValueKind.Null, doc.RootElement.GetProperty("archive").ValueKind);
+            Assert.Contains(doc.RootElement.GetProperty("problems").EnumerateArray(), p => p.GetProperty("code").GetString() == SynCodes.ArchiveChecksumMismatch);
+        }
+        Assert.Contains($"error {SynCodes.PulledReleaseRejected}", bad.Err);
+
+        // A SYN error thrown before any transfer (a bad store URL) still gives the object, with exit 2.
+        var url = Synth(Env(kind), "release", "pull", ReleaseFixture.Reference, "--store", "gs://x", "--json");
+        Assert.Equal(SynthCli.ExitBadInput, url.Code);
+        using (var doc = JsonDocument.Parse(url.Out))
+            Assert.Equal(SynCodes.StoreUrlInvalid, doc.RootElement.GetProperty("problems")[0].GetProperty("code").GetString());
+        Assert.Contains($"error {SynCodes.StoreUrlInvalid}", url.Err);
     }
 
     [Theory]

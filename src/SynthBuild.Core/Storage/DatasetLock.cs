@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using SynthBuild.Core.Diagnostics;
 
 namespace SynthBuild.Core.Storage;
@@ -12,6 +13,11 @@ public sealed record LockHolder(int Pid, string Host, DateTime ProcessStart, Dat
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
         $"pid {Pid} on {Host} (process started {ProcessStart:yyyy-MM-dd HH:mm:ss} UTC, lock taken {Acquired:yyyy-MM-dd HH:mm:ss} UTC for {Purpose})");
 }
+
+/// <summary>The lock file's JSON, generated at compile time so that Native AOT builds (the `synth` tool) need no
+/// reflection; default options, as the reflection serializer wrote them.</summary>
+[JsonSerializable(typeof(LockHolder))]
+internal sealed partial class LockJsonContext : JsonSerializerContext;
 
 /// <summary>
 /// One writer per dataset folder (or per shard range): a lock file created with O_EXCL semantics
@@ -96,7 +102,7 @@ public sealed class DatasetLock : IDisposable
         }
         try
         {
-            stream.Write(JsonSerializer.SerializeToUtf8Bytes(holder));
+            stream.Write(JsonSerializer.SerializeToUtf8Bytes(holder, LockJsonContext.Default.LockHolder));
             stream.Flush(flushToDisk: true);
         }
         catch (IOException ex)
@@ -124,7 +130,7 @@ public sealed class DatasetLock : IDisposable
             using var fs = new FileStream(lockPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
             var bytes = new byte[Math.Min(fs.Length, 4096)];
             fs.ReadExactly(bytes);
-            return bytes.Length == 0 ? null : JsonSerializer.Deserialize<LockHolder>(bytes);
+            return bytes.Length == 0 ? null : JsonSerializer.Deserialize(bytes, LockJsonContext.Default.LockHolder);
         }
         catch (FileNotFoundException) { present = false; return null; }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or JsonException) { return null; }

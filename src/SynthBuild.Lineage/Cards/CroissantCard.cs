@@ -73,7 +73,7 @@ public static class CroissantCard
 
         var distribution = new JsonArray();
         foreach (var file in f.Metadata.Concat(f.Exports.SelectMany(e => e.Files)))
-            distribution.Add(new JsonObject
+            distribution.Add((JsonNode)new JsonObject
             {
                 ["@type"] = "cr:FileObject",
                 ["@id"] = file.Path,
@@ -83,21 +83,21 @@ public static class CroissantCard
                 ["encodingFormat"] = file.EncodingFormat,
                 ["sha256"] = file.Sha256,
             });
-        distribution.Add(FileSet("rgb-images", "RGB images, 8-bit sRGB PNG.", "image/png", "rgb/*.png"));
-        distribution.Add(FileSet("depth-images", "Depth maps, 16-bit PNG in millimetres, 0 = no measurement.", "image/png", "depth/*.png"));
-        distribution.Add(FileSet("instance-masks", "Instance-id masks, 16-bit PNG, 0 = background, ids match the annotations.", "image/png", "segmentation/*.png"));
-        distribution.Add(FileSet("sample-annotations", "Per-sample annotations (boxes, visibility, 3D pose and size, camera).", "application/json", "annotations/*.json"));
+        distribution.Add((JsonNode)FileSet("rgb-images", "RGB images, 8-bit sRGB PNG.", "image/png", "rgb/*.png"));
+        distribution.Add((JsonNode)FileSet("depth-images", "Depth maps, 16-bit PNG in millimetres, 0 = no measurement.", "image/png", "depth/*.png"));
+        distribution.Add((JsonNode)FileSet("instance-masks", "Instance-id masks, 16-bit PNG, 0 = background, ids match the annotations.", "image/png", "segmentation/*.png"));
+        distribution.Add((JsonNode)FileSet("sample-annotations", "Per-sample annotations (boxes, visibility, 3D pose and size, camera).", "application/json", "annotations/*.json"));
         foreach (var e in f.Exports.Where(e => e.Format is "yolo" or "yolo-seg"))
-            distribution.Add(FileSet($"{e.Format}-labels", $"Ultralytics {(e.Format == "yolo" ? "detection" : "segmentation")} labels, one text file per image.", "text/plain", $"exports/{e.Format}/labels/*/*.txt"));
+            distribution.Add((JsonNode)FileSet($"{e.Format}-labels", $"Ultralytics {(e.Format == "yolo" ? "detection" : "segmentation")} labels, one text file per image.", "text/plain", $"exports/{e.Format}/labels/*/*.txt"));
         if (f.Export("tfrecord") is not null)
-            distribution.Add(FileSet("tfrecord-shards", "TensorFlow Object Detection API tf.train.Example records.", "application/x-tfrecord", "exports/tfrecord/*.tfrecord"));
+            distribution.Add((JsonNode)FileSet("tfrecord-shards", "TensorFlow Object Detection API tf.train.Example records.", "application/x-tfrecord", "exports/tfrecord/*.tfrecord"));
         if (f.Export("numpy") is not null)
-            distribution.Add(FileSet("numpy-arrays", "NumPy NPY arrays per split (no pickle).", "application/x-npy", "exports/numpy/*/*.npy"));
+            distribution.Add((JsonNode)FileSet("numpy-arrays", "NumPy NPY arrays per split (no pickle).", "application/x-npy", "exports/numpy/*/*.npy"));
         dataset["distribution"] = distribution;
 
         var recordSets = new JsonArray
         {
-            new JsonObject
+            (JsonNode)new JsonObject
             {
                 ["@type"] = "cr:RecordSet",
                 ["@id"] = "images",
@@ -114,7 +114,7 @@ public static class CroissantCard
             {
                 string split = Path.GetFileNameWithoutExtension(file.Path).Replace("instances_", "", StringComparison.Ordinal);
                 string id = $"coco-{split}";
-                recordSets.Add(new JsonObject
+                recordSets.Add((JsonNode)new JsonObject
                 {
                     ["@type"] = "cr:RecordSet",
                     ["@id"] = id,
@@ -133,7 +133,7 @@ public static class CroissantCard
         if (f.Export("coco") is { Files.Count: > 0 } c)
         {
             string file = c.Files[0].Path;
-            recordSets.Add(new JsonObject
+            recordSets.Add((JsonNode)new JsonObject
             {
                 ["@type"] = "cr:RecordSet",
                 ["@id"] = "categories",

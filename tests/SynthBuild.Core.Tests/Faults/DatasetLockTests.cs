@@ -38,6 +38,29 @@ public class DatasetLockTests
         Assert.Equal(Environment.ProcessId, DatasetLock.TryReadHolder(DatasetLock.PathFor(root), out _)!.Pid);
     }
 
+    /// <summary>The lock file is written by source-generated JSON (Native AOT tool); its bytes are those the
+    /// reflection serializer wrote before, so locks of older builds and tools still read.</summary>
+    [Fact]
+    public void The_lock_file_holds_the_bytes_the_reflection_serializer_writes_and_reads_back()
+    {
+        string root = SmallDataset.TempDir();
+        using var held = DatasetLock.Acquire(DatasetLock.PathFor(root), "build", TimeSpan.Zero);
+        byte[] written;
+        using (var fs = new FileStream(held.Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete))
+        {
+            written = new byte[fs.Length];
+            fs.ReadExactly(written);
+        }
+        Assert.Equal(JsonSerializer.SerializeToUtf8Bytes(held.Holder), written);
+        Assert.Equal(held.Holder, DatasetLock.TryReadHolder(held.Path, out bool present));
+        Assert.True(present);
+        // A lock written by the reflection serializer (an older synth) reads back field for field.
+        string other = DatasetLock.PathFor(SmallDataset.TempDir());
+        var old = new LockHolder(12345, "elsewhere", new DateTime(2026, 1, 2, 3, 4, 5, DateTimeKind.Utc), new DateTime(2026, 1, 2, 3, 4, 6, DateTimeKind.Utc), "merge", "n0nce");
+        File.WriteAllBytes(other, JsonSerializer.SerializeToUtf8Bytes(old));
+        Assert.Equal(old, DatasetLock.TryReadHolder(other, out _));
+    }
+
     [Fact]
     public void A_live_process_holding_the_lock_is_waited_for_and_never_taken_over()
     {
