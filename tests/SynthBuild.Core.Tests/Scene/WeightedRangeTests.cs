@@ -164,7 +164,7 @@ public class WeightedRangeTests
         // edges without weights: at the key
         { "{\n  \"lighting\": { \"intensity\": { \"min\": 200, \"max\": 1000,\n    \"edges\": [200, 1000] } }\n}", "SYN1006", 3, 5, "edges bound the bins of 'weights'" },
         // a category's range
-        { "{\n  \"categories\": [ { \"name\": \"b\", \"shape\": \"box\",\n    \"size\": { \"min\": 0.05, \"max\": 0.3, \"weights\": [0] } } ]\n}", "SYN1006", 3, 48, "categories[0].size.weights: the weights add up to 0" },
+        { "{\n  \"categories\": [ { \"name\": \"b\", \"shape\": \"box\",\n    \"size\": { \"min\": 0.05, \"max\": 0.3, \"weights\": [0] } } ]\n}", "SYN1006", 3, 51, "categories[0].size.weights: the weights add up to 0" },
         // weights on an integer range are not (yet) supported: unknown key
         { "{\n  \"objectsPerScene\": { \"min\": 3, \"max\": 8,\n    \"weights\": [1, 2] }\n}", "SYN1003", 3, 5, "Unknown key 'weights'" },
     };
