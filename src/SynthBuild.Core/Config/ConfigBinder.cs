@@ -91,8 +91,63 @@ internal sealed partial class ConfigBinder(ConfigNode root, JsonPositionIndex po
         if (parent?.Object(key) is not { } r) return fallback;
         double min = r["min"]!.Value.AsDouble, max = r["max"]!.Value.AsDouble;
         if (min > max)
+        {
             Error(SynCodes.ConfigContradictory, r["min"]!.Value, $"{r.Path}: min ({Fmt(min)}) is greater than max ({Fmt(max)}).", atKey: true);
-        return new ValueRange(min, max);
+            return new ValueRange(min, max);
+        }
+        return new ValueRange(min, max, BinsOf(r, min, max));
+    }
+
+    /// <summary>
+    /// A range's optional "weights" (and "edges") as bins. The schema has checked the shapes (1–64 weights, each 0 to
+    /// 10^6; numbers only, so no NaN); this checks what it cannot: some weight, edges matching the weights and
+    /// spanning [min, max] in increasing order.
+    /// </summary>
+    private RangeBins? BinsOf(ConfigNode r, double min, double max)
+    {
+        ConfigNode? weightsNode = r.Array("weights"), edgesNode = r.Array("edges");
+        if (weightsNode is not { } wn)
+        {
+            if (edgesNode is { } lone)
+                Error(SynCodes.ConfigContradictory, lone, $"{r.Path}.edges: edges bound the bins of 'weights'; add one weight per bin or remove the edges.", atKey: true);
+            return null;
+        }
+        double[] weights = wn.Items.Select(w => w.AsDouble).ToArray();
+        bool ok = true;
+        if (!(weights.Sum() > 0))
+        {
+            Error(SynCodes.ConfigContradictory, wn, $"{r.Path}.weights: the weights add up to 0; at least one bin needs a weight above 0.");
+            ok = false;
+        }
+        double[]? edges = null;
+        if (edgesNode is { } en)
+        {
+            edges = en.Items.Select(e => e.AsDouble).ToArray();
+            if (edges.Length != weights.Length + 1)
+            {
+                Error(SynCodes.ConfigContradictory, en,
+                    $"{r.Path}.edges: {weights.Length} weight(s) need {weights.Length + 1} edges (min, the bin boundaries, max), found {edges.Length}.");
+                ok = false;
+            }
+            else if (edges[0] != min || edges[^1] != max)
+            {
+                Error(SynCodes.ConfigContradictory, en,
+                    $"{r.Path}.edges: the edges must run from min ({Fmt(min)}) to max ({Fmt(max)}), found {Fmt(edges[0])} to {Fmt(edges[^1])}.");
+                ok = false;
+            }
+            else
+            {
+                for (int i = 1; i < edges.Length; i++)
+                    if (!(edges[i] > edges[i - 1]))
+                    {
+                        Error(SynCodes.ConfigContradictory, en[i],
+                            $"{r.Path}.edges[{i}]: edges must increase strictly; {Fmt(edges[i])} follows {Fmt(edges[i - 1])}.");
+                        ok = false;
+                        break;
+                    }
+            }
+        }
+        return ok ? RangeBins.Create(min, max, weights, edges) : null;
     }
 
     private IntRange IntRangeOf(ConfigNode? parent, string key, IntRange fallback)

@@ -1,4 +1,5 @@
 using SynthBuild.Core.Geometry;
+using SynthBuild.Core.Randomness;
 
 namespace SynthBuild.Core.Config;
 
@@ -8,10 +9,138 @@ public enum ShapeKind { Box, Cylinder, Sphere, Mug, Bottle, Tool, Part, Mesh }
 /// <summary>Texture patterns (append only): procedural ones, and <see cref="Image"/> from a user folder.</summary>
 public enum TexturePattern { None, Checker, Stripes, Noise, Wood, Image }
 
-/// <summary>A closed interval [Min, Max].</summary>
-public readonly record struct ValueRange(double Min, double Max)
+/// <summary>
+/// A closed interval [Min, Max] that the generator draws from: uniformly, or, with <see cref="Bins"/>, from a
+/// piecewise-uniform density (a bin picked by its weight, then uniform inside it). Every config range is drawn through
+/// <see cref="Draw"/>, so weighting any of them changes that one parameter and nothing else.
+/// </summary>
+/// <param name="Bins">Null for the uniform draw; never a uniform-equivalent set (see <see cref="RangeBins.Create"/>).</param>
+public readonly record struct ValueRange(double Min, double Max, RangeBins? Bins = null)
 {
-    public override string ToString() => FormattableString.Invariant($"{Min}–{Max}");
+    /// <summary>
+    /// One value, from exactly one <see cref="RandomStream.NextDouble"/> (inverse CDF), so the stream's later draws
+    /// and every other parameter of the sample keep their values. Without bins this is bit for bit
+    /// <c>rng.Uniform(Min, Max)</c>: datasets that weight nothing keep their bytes.
+    /// </summary>
+    public double Draw(ref RandomStream rng) => Bins is null ? rng.Uniform(Min, Max) : Bins.Quantile(rng.NextDouble());
+
+    /// <summary>The same range with every bound (and bin edge) multiplied by <paramref name="factor"/> &gt; 0.</summary>
+    public ValueRange Scaled(double factor) =>
+        new(Min * factor, Max * factor, Bins?.Scaled(factor));
+
+    /// <summary>
+    /// The distribution restricted to [lo, hi] (hi ≤ Max), renormalised: what the curriculum's moving lower end draws
+    /// from. Uniform ranges give exactly [lo, hi]; a weighted one keeps each bin's density, its first bin reaching
+    /// down to lo when lo &lt; Min, and falls back to uniform when the window holds no weight.
+    /// </summary>
+    public ValueRange Window(double lo, double hi) =>
+        Bins is null || !(hi > lo) ? new ValueRange(lo, hi) : new ValueRange(lo, hi, Bins.Window(lo, hi));
+
+    public override string ToString() => Bins is null
+        ? FormattableString.Invariant($"{Min}–{Max}")
+        : FormattableString.Invariant($"{Min}–{Max} weighted {Bins}");
+}
+
+/// <summary>
+/// The bins of a weighted <see cref="ValueRange"/>: n + 1 strictly increasing edges (first = min, last = max) and n
+/// probabilities (the weights divided by their sum; zero allowed). Compared by value, so specs compare as they hash.
+/// </summary>
+public sealed class RangeBins : IEquatable<RangeBins>
+{
+    /// <summary>Most bins a range may have (the schema says the same).</summary>
+    public const int MaxBins = 64;
+
+    private readonly double[] _edges, _probabilities, _cumulative;
+
+    private RangeBins(double[] edges, double[] probabilities)
+    {
+        (_edges, _probabilities) = (edges, probabilities);
+        _cumulative = new double[probabilities.Length + 1];
+        for (int i = 0; i < probabilities.Length; i++) _cumulative[i + 1] = _cumulative[i] + probabilities[i];
+        // From the last bin with weight on, the sum is 1 exactly: every u in [0, 1) lands in a bin with weight,
+        // whatever the rounding of the sum.
+        int last = Array.FindLastIndex(probabilities, p => p > 0);
+        for (int i = last + 1; i < _cumulative.Length; i++) _cumulative[i] = 1;
+    }
+
+    public IReadOnlyList<double> Edges => _edges;
+    public IReadOnlyList<double> Probabilities => _probabilities;
+
+    /// <summary>
+    /// Bins for [min, max] from weights (≥ 0, finite, some &gt; 0) and optional edges (weights.Count + 1, strictly
+    /// increasing, from min to max; equal-width bins without them). Null when the density is uniform anyway (one bin,
+    /// an empty range, or equal weights on equal-width bins): such ranges draw and hash exactly as if no weights were
+    /// given, so a config overlay that changes nothing changes no sample. The caller has validated the input.
+    /// </summary>
+    public static RangeBins? Create(double min, double max, IReadOnlyList<double> weights, IReadOnlyList<double>? edges = null)
+    {
+        int n = weights.Count;
+        if (n <= 1 || !(max > min)) return null;
+        double[] e = EqualEdges(min, max, n);
+        // Edges that are equal-width up to rounding in the decimal text are the equal-width ones: same bins, same hash.
+        if (edges is not null && !Enumerable.Range(0, n + 1).All(i => Math.Abs(edges[i] - e[i]) <= 1e-9 * (max - min)))
+            e = [.. edges];
+        bool equalWidth = e.SequenceEqual(EqualEdges(min, max, n));
+        if (equalWidth && weights.All(w => w == weights[0])) return null;
+        double sum = weights.Sum();
+        return new RangeBins(e, weights.Select(w => w / sum).ToArray());
+    }
+
+    private static double[] EqualEdges(double min, double max, int n)
+    {
+        var e = new double[n + 1];
+        for (int i = 0; i <= n; i++) e[i] = min + (max - min) * i / n;
+        e[n] = max;
+        return e;
+    }
+
+    /// <summary>The value whose cumulative probability is u ∈ [0, 1): the bin holding u, then linear inside it.</summary>
+    public double Quantile(double u)
+    {
+        int k = 0;
+        while (k < _probabilities.Length - 1 && u >= _cumulative[k + 1]) k++;
+        double lo = _edges[k], hi = _edges[k + 1];
+        double t = (u - _cumulative[k]) / (_cumulative[k + 1] - _cumulative[k]);
+        return Math.Clamp(lo + (hi - lo) * t, lo, hi);
+    }
+
+    internal RangeBins Scaled(double factor) => new(_edges.Select(e => e * factor).ToArray(), _probabilities);
+
+    /// <summary>See <see cref="ValueRange.Window"/>; null (uniform) when no weight lies inside [lo, hi].</summary>
+    internal RangeBins? Window(double lo, double hi)
+    {
+        var edges = new List<double> { lo };
+        var mass = new List<double>();
+        for (int k = 0; k < _probabilities.Length; k++)
+        {
+            double a = k == 0 ? Math.Min(_edges[0], lo) : _edges[k], b = _edges[k + 1];
+            double from = Math.Max(a, lo), to = Math.Min(b, hi);
+            if (to <= from) continue;
+            // The bin's density (its probability over its own width) times the part of it inside the window.
+            mass.Add(_probabilities[k] / (_edges[k + 1] - _edges[k]) * (to - from));
+            edges.Add(to);
+        }
+        double sum = mass.Sum();
+        if (!(sum > 0)) return null;
+        edges[^1] = hi;
+        return new RangeBins([.. edges], mass.Select(m => m / sum).ToArray());
+    }
+
+    public bool Equals(RangeBins? other) =>
+        other is not null && _edges.SequenceEqual(other._edges) && _probabilities.SequenceEqual(other._probabilities);
+
+    public override bool Equals(object? obj) => Equals(obj as RangeBins);
+
+    public override int GetHashCode()
+    {
+        var h = new HashCode();
+        foreach (double e in _edges) h.Add(e);
+        foreach (double p in _probabilities) h.Add(p);
+        return h.ToHashCode();
+    }
+
+    public override string ToString() => FormattableString.Invariant(
+        $"[{string.Join(", ", _probabilities.Select((p, i) => $"{_edges[i]}–{_edges[i + 1]}: {p:0.###}"))}]");
 }
 
 public readonly record struct IntRange(int Min, int Max);

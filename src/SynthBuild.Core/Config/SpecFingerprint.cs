@@ -128,6 +128,15 @@ public static class SpecFingerprint
     private static void Range(Utf8JsonWriter w, string name, ValueRange r)
     {
         w.WriteStartArray(name); w.WriteNumberValue(r.Min); w.WriteNumberValue(r.Max); w.WriteEndArray();
+        // Written only when weighted (equal weights are normalised away), so adding the option kept every existing
+        // dataset's sample keys. Edges and probabilities (weights over their sum) are what the draw uses.
+        if (r.Bins is { } bins)
+        {
+            w.WriteStartObject(name + "Bins");
+            w.WriteStartArray("edges"); foreach (double e in bins.Edges) w.WriteNumberValue(e); w.WriteEndArray();
+            w.WriteStartArray("probabilities"); foreach (double p in bins.Probabilities) w.WriteNumberValue(p); w.WriteEndArray();
+            w.WriteEndObject();
+        }
     }
 
     /// <summary>The images' names and content hashes, not the folder's path: moving the dataset keeps its keys.</summary>

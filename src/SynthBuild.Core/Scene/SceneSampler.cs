@@ -56,7 +56,7 @@ public sealed class SceneSampler(DatasetSpec spec, AssetLibrary assets)
             tableTexture = tableTexture with
             {
                 Picture = tableImages.Images[imgRng.NextInt(0, tableImages.Images.Count - 1)],
-                Scale = imgRng.Uniform(bg.TableImageScale.Min, bg.TableImageScale.Max),
+                Scale = bg.TableImageScale.Draw(ref imgRng),
             };
         }
         var table = new Table(bg.TableSizeX, bg.TableSizeY, new Material(tableColor, tableRoughness, 0, tableTexture));
@@ -82,7 +82,7 @@ public sealed class SceneSampler(DatasetSpec spec, AssetLibrary assets)
         ImageData img = images.Images[rng.NextInt(0, images.Images.Count - 1)];
         double aspect = (double)spec.Width / spec.Height;
         double spanX = Math.Min(img.Width, img.Height * aspect);
-        double zoom = rng.Uniform(spec.Background.ImageZoom.Min, spec.Background.ImageZoom.Max);
+        double zoom = spec.Background.ImageZoom.Draw(ref rng);
         spanX /= zoom;
         double spanY = spanX / aspect;
         return new BackgroundCrop(img, rng.Uniform(0, img.Width - spanX), rng.Uniform(0, img.Height - spanY), spanX, spanY);
@@ -104,14 +104,15 @@ public sealed class SceneSampler(DatasetSpec spec, AssetLibrary assets)
     private Lighting SampleLighting(RandomStream rng, CurriculumSpec curriculum, double difficulty)
     {
         var l = spec.Lighting;
-        double elevation = rng.Uniform(l.Elevation.Min, l.Elevation.Max);
+        double elevation = l.Elevation.Draw(ref rng);
         double azimuth = rng.Uniform(0, 2 * Math.PI);
         var direction = new Vec3(Math.Cos(elevation) * Math.Cos(azimuth), Math.Cos(elevation) * Math.Sin(azimuth), Math.Sin(elevation));
         double v = l.ColorVariation;
         var tint = new Vec3(1 + rng.Uniform(-v, v), 1 + rng.Uniform(-v, v), 1 + rng.Uniform(-v, v));
-        double minIntensity = curriculum.LightIntensityMin is ValueRange lm
-            ? Math.Min(CurriculumSpec.Lerp(lm, difficulty), l.Intensity.Max) : l.Intensity.Min;
-        double intensity = rng.Uniform(minIntensity, l.Intensity.Max), ambient = rng.Uniform(l.Ambient.Min, l.Ambient.Max);
+        // The curriculum moves the lower end: the intensity's distribution (weighted or not) restricted to what is left.
+        ValueRange intensityRange = curriculum.LightIntensityMin is ValueRange lm
+            ? l.Intensity.Window(Math.Min(CurriculumSpec.Lerp(lm, difficulty), l.Intensity.Max), l.Intensity.Max) : l.Intensity;
+        double intensity = intensityRange.Draw(ref rng), ambient = l.Ambient.Draw(ref rng);
         // Later additions draw from derived streams, so datasets without them keep every earlier draw.
         tint = Tinted(tint, rng.Derive("temperature"));
         PointLightSpec pls = l.PointLightsOrNone;
@@ -126,7 +127,7 @@ public sealed class SceneSampler(DatasetSpec spec, AssetLibrary assets)
                 var jRng = pRng.Derive("light", j);
                 Vec3 a = pls.PositionMin, b = pls.PositionMax;
                 var position = new Vec3(jRng.Uniform(a.X, b.X), jRng.Uniform(a.Y, b.Y), jRng.Uniform(a.Z, b.Z));
-                double pi = jRng.Uniform(pls.Intensity.Min, pls.Intensity.Max);
+                double pi = pls.Intensity.Draw(ref jRng);
                 var pTint = new Vec3(1 + jRng.Uniform(-v, v), 1 + jRng.Uniform(-v, v), 1 + jRng.Uniform(-v, v));
                 points.Add(new PointLight(position, Tinted(pTint, jRng.Derive("temperature")), pi));
             }
@@ -138,7 +139,7 @@ public sealed class SceneSampler(DatasetSpec spec, AssetLibrary assets)
     private Vec3 Tinted(Vec3 tint, RandomStream rng)
     {
         if (spec.Lighting.ColorTemperature is not ValueRange k) return tint;
-        Vec3 c = ColorTemperature.ToLinearRgb(rng.Uniform(k.Min, k.Max));
+        Vec3 c = ColorTemperature.ToLinearRgb(k.Draw(ref rng));
         return new Vec3(tint.X * c.X, tint.Y * c.Y, tint.Z * c.Z);
     }
 
@@ -249,7 +250,7 @@ public sealed class SceneSampler(DatasetSpec spec, AssetLibrary assets)
         int count = rng.NextInt(d.Count.Min, d.Count.Max);
         var result = new List<SceneObject>(count);
         double halfX = table.SizeX / 2, halfY = table.SizeY / 2;
-        var radius = new ValueRange(d.Size.Min / 2, d.Size.Max / 2);
+        var radius = d.Size.Scaled(0.5); // exact: halving changes no bit of a uniform draw
         for (int n = 0; n < count; n++)
         {
             var dRng = rng.Derive("distractor", n);
@@ -291,30 +292,30 @@ public sealed class SceneSampler(DatasetSpec spec, AssetLibrary assets)
         switch (c.Shape)
         {
             case ShapeKind.Box:
-                built = ProceduralMeshes.Box(new Vec3(rng.Uniform(c.Size.Min, c.Size.Max), rng.Uniform(c.Size.Min, c.Size.Max), rng.Uniform(c.Size.Min, c.Size.Max)));
+                built = ProceduralMeshes.Box(new Vec3(c.Size.Draw(ref rng), c.Size.Draw(ref rng), c.Size.Draw(ref rng)));
                 rest = rng.NextInt(0, 2) switch { 0 => Mat3.Identity, 1 => XUp, _ => YUp }; // on any pair of faces
                 break;
             case ShapeKind.Cylinder:
-                built = ProceduralMeshes.Cylinder(rng.Uniform(c.Radius.Min, c.Radius.Max), rng.Uniform(c.Height.Min, c.Height.Max));
+                built = ProceduralMeshes.Cylinder(c.Radius.Draw(ref rng), c.Height.Draw(ref rng));
                 if (rng.Chance(c.OnSideProbability)) rest = YUp;
                 break;
             case ShapeKind.Sphere:
-                built = ProceduralMeshes.Sphere(rng.Uniform(c.Radius.Min, c.Radius.Max));
+                built = ProceduralMeshes.Sphere(c.Radius.Draw(ref rng));
                 // Any orientation rests; a random one shows the texture from all sides.
                 rest = Mat3.FromAxisAngle(new Vec3(rng.NextGaussian(), rng.NextGaussian(), rng.NextGaussian()).Normalized() * rng.Uniform(0, Math.PI));
                 break;
             case ShapeKind.Mug:
-                built = ProceduralMeshes.Mug(rng.Uniform(c.Radius.Min, c.Radius.Max), rng.Uniform(c.Height.Min, c.Height.Max));
+                built = ProceduralMeshes.Mug(c.Radius.Draw(ref rng), c.Height.Draw(ref rng));
                 break;
             case ShapeKind.Bottle:
-                built = ProceduralMeshes.Bottle(rng.Uniform(c.Radius.Min, c.Radius.Max), rng.Uniform(c.Height.Min, c.Height.Max));
+                built = ProceduralMeshes.Bottle(c.Radius.Draw(ref rng), c.Height.Draw(ref rng));
                 if (rng.Chance(c.OnSideProbability)) rest = YUp;
                 break;
             case ShapeKind.Tool:
             {
                 var kinds = c.Kinds ?? DatasetSpec.Defaults.ToolKinds;
                 kind = kinds[rng.NextInt(0, kinds.Count - 1)];
-                double length = rng.Uniform(c.Length.Min, c.Length.Max);
+                double length = c.Length.Draw(ref rng);
                 built = kind == "wrench" ? ProceduralMeshes.Wrench(length) : ProceduralMeshes.Screwdriver(length);
                 break;
             }
@@ -329,7 +330,7 @@ public sealed class SceneSampler(DatasetSpec spec, AssetLibrary assets)
             {
                 var kinds = c.Kinds ?? DatasetSpec.Defaults.PartKinds;
                 kind = kinds[rng.NextInt(0, kinds.Count - 1)];
-                double size = rng.Uniform(c.Size.Min, c.Size.Max);
+                double size = c.Size.Draw(ref rng);
                 built = kind == "hexNut" ? ProceduralMeshes.HexNut(size) : ProceduralMeshes.LBracket(size);
                 break;
             }
@@ -382,21 +383,21 @@ public sealed class SceneSampler(DatasetSpec spec, AssetLibrary assets)
         Vec3 baseColor = c.Color ?? HsvToRgb(rng.NextDouble(), rng.Uniform(0.35, 0.9), rng.Uniform(0.35, 0.95));
         Vec3 albedo = Jitter(baseColor, spec.Materials.ColorJitter, ref rng);
         var m = spec.Materials;
-        double roughness = rng.Uniform(m.Roughness.Min, m.Roughness.Max), metallic = rng.Uniform(m.Metallic.Min, m.Metallic.Max);
+        double roughness = m.Roughness.Draw(ref rng), metallic = m.Metallic.Draw(ref rng);
         var texRng = rng.Derive("texture");
         TextureSpec t = m.Textures ?? TextureSpec.None;
         Texture texture = default;
         if (texRng.Chance(t.Probability))
             texture = new Texture(t.Patterns[texRng.NextInt(0, t.Patterns.Count - 1)],
                 HsvToRgb(texRng.NextDouble(), texRng.Uniform(0.2, 0.9), texRng.Uniform(0.15, 0.95)),
-                texRng.Uniform(t.Scale.Min, t.Scale.Max), texRng.NextInt(0, 1 << 20));
+                t.Scale.Draw(ref texRng), texRng.NextInt(0, 1 << 20));
         if (texture.Pattern == TexturePattern.Image && _textureImages is ImageFolder folder)
         {
             var imgRng = texRng.Derive("image");
             texture = texture with
             {
                 Picture = folder.Images[imgRng.NextInt(0, folder.Images.Count - 1)],
-                Scale = imgRng.Uniform(t.ImageScale.Min, t.ImageScale.Max),
+                Scale = t.ImageScale.Draw(ref imgRng),
             };
         }
         return new Material(albedo, roughness, metallic, texture);
