@@ -43,7 +43,7 @@ switch (command)
         args.Contains("--r2r"), TextOption("--python") ?? "python3", Option("--runs", 7), Option("--images", 100))); break;
     case "probe": ProbeBenchmark.Run(repo, configPath, TextOption("--dataset"), Option("--samples", 200), new SynthBuild.Models.Probe.ProbeOptions
         {
-            InputWidth = Option("--width", 160), InputHeight = Option("--height", 128), Epochs = Option("--epochs", 40),
+            InputWidth = Option("--width", 160), InputHeight = Option("--height", 128), Epochs = Option("--epochs", 20),
             Seconds = Option("--seconds", 0), BatchSize = Option("--batch", 16), Threads = threads, Seed = (ulong)Option("--seed", 1),
             LearningRate = double.Parse(TextOption("--lr") ?? "2e-3", CultureInfo.InvariantCulture), Augment = !args.Contains("--no-augment"),
         }, TextOption("--report")); break;
@@ -80,7 +80,7 @@ switch (command)
                            install` first (linux-x64: Native AOT); --r2r also publishes and times a ReadyToRun build
                            (what the package held before AOT; and it JIT only) and prints its time / the installed tool's;
                            --also adds another executable. pycocotools must be importable by PY (PYTHONPATH)
-              probe        [--samples N=200] [--dataset DIR] [--width 160] [--height 128] [--epochs 40] [--seconds S]
+              probe        [--samples N=200] [--dataset DIR] [--width 160] [--height 128] [--epochs 20] [--seconds S]
                            [--batch 16] [--lr 2e-3] [--no-augment] [--seed 1] [--threads T] [--report probe.json] [--config synth.json]
                            trains the probe detector (TorchSharp, CPU) on the train split of datasets/tabletop/bin/dataset
                            (or of N samples of the config built in-process): training time, loss curve endpoints,

@@ -19,7 +19,7 @@ public sealed record ProbeOptions
     public int InputWidth { get; init; } = 160;
     public int InputHeight { get; init; } = 128;
     /// <summary>Epoch budget (the learning-rate schedule spans it).</summary>
-    public int Epochs { get; init; } = 40;
+    public int Epochs { get; init; } = 20;
     /// <summary>Wall-clock budget; 0 = none. Training stops at the end of the first epoch past it (such a run is
     /// not reproducible: it depends on the machine's speed).</summary>
     public double Seconds { get; init; }
