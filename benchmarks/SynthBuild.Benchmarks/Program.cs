@@ -45,7 +45,7 @@ switch (command)
         {
             InputWidth = Option("--width", 160), InputHeight = Option("--height", 128), Epochs = Option("--epochs", 20),
             Seconds = Option("--seconds", 0), BatchSize = Option("--batch", 16), Threads = threads, Seed = (ulong)Option("--seed", 1),
-            LearningRate = double.Parse(TextOption("--lr") ?? "2e-3", CultureInfo.InvariantCulture), Augment = !args.Contains("--no-augment"),
+            LearningRate = double.Parse(TextOption("--lr") ?? "2e-3", CultureInfo.InvariantCulture), Augment = args.Contains("--augment"),
         }, TextOption("--report")); break;
     default:
         Console.WriteLine("""
@@ -81,7 +81,7 @@ switch (command)
                            (what the package held before AOT; and it JIT only) and prints its time / the installed tool's;
                            --also adds another executable. pycocotools must be importable by PY (PYTHONPATH)
               probe        [--samples N=200] [--dataset DIR] [--width 160] [--height 128] [--epochs 20] [--seconds S]
-                           [--batch 16] [--lr 2e-3] [--no-augment] [--seed 1] [--threads T] [--report probe.json] [--config synth.json]
+                           [--batch 16] [--lr 2e-3] [--augment] [--seed 1] [--threads T] [--report probe.json] [--config synth.json]
                            trains the probe detector (TorchSharp, CPU) on the train split of datasets/tabletop/bin/dataset
                            (or of N samples of the config built in-process): training time, loss curve endpoints,
                            AP/AP50/AP75 on val and test
