@@ -142,11 +142,20 @@ public static class ProbeDetector
 {
     private sealed record Sample(CocoImage Image, float[] Pixels, BoxTransform Transform, IReadOnlyList<CocoAnnotation> Boxes);
 
+    // libtorch's seed and thread count are process-wide: two probes training at once in one process would draw from
+    // one generator and lose determinism, so runs in a process take turns.
+    private static readonly Lock TorchGlobals = new();
+
     /// <exception cref="DiagnosticException">SYN8103 for an unusable dataset, SYN8104 for bad options, SYN810x from
     /// the native loader.</exception>
     /// <param name="weightsPath">Where to save the trained weights (TorchSharp's format; load with
     /// <see cref="EvaluateSaved"/>); null = not saved.</param>
     public static ProbeResult Run(string dataset, ProbeOptions o, Action<string>? log = null, string? weightsPath = null)
+    {
+        lock (TorchGlobals) return RunAlone(dataset, o, log, weightsPath);
+    }
+
+    private static ProbeResult RunAlone(string dataset, ProbeOptions o, Action<string>? log, string? weightsPath)
     {
         Validate(o);
         var native = TorchNativeLoader.EnsureLoaded();
@@ -206,6 +215,11 @@ public static class ProbeDetector
     /// the ground truth's by id, so the caller maps a real set's names first (<see cref="ProbeResult.CategoryIds"/>).
     /// </summary>
     public static ProbeSplitMetrics EvaluateSaved(string weightsPath, ProbeOptions o, IReadOnlyList<long> categoryIds, CocoGroundTruth gt, string imageRoot, string split)
+    {
+        lock (TorchGlobals) return EvaluateSavedAlone(weightsPath, o, categoryIds, gt, imageRoot, split);
+    }
+
+    private static ProbeSplitMetrics EvaluateSavedAlone(string weightsPath, ProbeOptions o, IReadOnlyList<long> categoryIds, CocoGroundTruth gt, string imageRoot, string split)
     {
         Validate(o);
         TorchNativeLoader.EnsureLoaded();

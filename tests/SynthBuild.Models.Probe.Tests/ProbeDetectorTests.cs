@@ -35,6 +35,19 @@ public class ProbeDetectorTests
         Assert.Equal(a.Metrics[0].AP50, json.GetProperty("metrics").GetProperty(a.Metrics[0].Split).GetProperty("stats").GetProperty("AP50").GetDouble());
     }
 
+    [Fact]
+    public void Probes_started_at_once_in_one_process_keep_their_seeds()
+    {
+        // libtorch's generator is process-wide: without turn-taking, two runs interleave their draws.
+        var one = Quick with { Epochs = 1 };
+        var alone = ProbeDetector.Run(Tiny.Value, one);
+        var runs = Enumerable.Range(0, 3).Select(i => Task.Run(() => ProbeDetector.Run(Tiny.Value, one with { Seed = 5 + (ulong)(i % 2) }))).ToArray();
+        Task.WaitAll(runs);
+        Assert.Equal(alone.Curve[0].Loss, runs[0].Result.Curve[0].Loss);
+        Assert.Equal(alone.Curve[0].Loss, runs[2].Result.Curve[0].Loss);
+        Assert.NotEqual(alone.Curve[0].Loss, runs[1].Result.Curve[0].Loss);
+    }
+
     [Theory]
     [InlineData(60, 48, 3, 4)]
     [InlineData(64, 48, 0, 4)]
