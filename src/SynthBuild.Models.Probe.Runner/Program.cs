@@ -10,7 +10,7 @@ namespace SynthBuild.Models.Probe.Runner;
 /// <summary>
 /// <c>dotnet SynthBuild.Models.Probe.Runner.dll --dataset DIR --reports DIR [settings]</c>: trains the probe on a built
 /// dataset and writes, into the reports folder, the weights, each split's detections, the contact sheet and
-/// probe.json last. Progress goes to stdout; an error is one diagnostic line on stderr (<c>file: error SYNnnnn: …</c>,
+/// probe.json last. <c>… real …</c> evaluates the trained probe on a real labelled set (<see cref="RealSetJob"/>). Progress goes to stdout; an error is one diagnostic line on stderr (<c>file: error SYNnnnn: …</c>,
 /// the CLI's format) and exit code 2, which the SynthProbe task turns back into an MSBuild error.
 /// </summary>
 public static class Program
@@ -23,8 +23,9 @@ public static class Program
     {
         try
         {
-            var job = RunnerJob.Parse(args);
-            Execute(job, line => { stdout.WriteLine(line); stdout.Flush(); });
+            void Log(string line) { stdout.WriteLine(line); stdout.Flush(); }
+            if (args.Length > 0 && args[0] == "real") RealSetJob.Parse(args[1..]).Execute(Log);
+            else Execute(RunnerJob.Parse(args), Log);
             return ExitOk;
         }
         catch (DiagnosticException ex)
@@ -113,13 +114,7 @@ public sealed record RunnerJob(string Dataset, string Reports, ProbeOptions Opti
 
     public static RunnerJob Parse(string[] args)
     {
-        var values = new Dictionary<string, string>(StringComparer.Ordinal);
-        for (int i = 0; i < args.Length; i++)
-        {
-            if (!args[i].StartsWith("--", StringComparison.Ordinal) || i + 1 >= args.Length)
-                throw Bad($"expected '--option value' pairs, found '{args[i]}'");
-            values[args[i][2..]] = args[++i];
-        }
+        var values = Pairs(args);
         string Take(string name, string? fallback = null)
         {
             if (values.Remove(name, out string? v)) return v;
@@ -160,5 +155,18 @@ public sealed record RunnerJob(string Dataset, string Reports, ProbeOptions Opti
         return new RunnerJob(Path.GetFullPath(dataset), Path.GetFullPath(reports), options, sheetImages, sheetScore);
     }
 
-    private static DiagnosticException Bad(string message) => new(Diagnostic.Error(SynCodes.ProbeOptionInvalid, $"Probe runner: {message}."));
+    /// <summary>'--option value' pairs, by option name without the dashes.</summary>
+    internal static Dictionary<string, string> Pairs(IReadOnlyList<string> args)
+    {
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (int i = 0; i < args.Count; i++)
+        {
+            if (!args[i].StartsWith("--", StringComparison.Ordinal) || i + 1 >= args.Count)
+                throw Bad($"expected '--option value' pairs, found '{args[i]}'");
+            values[args[i][2..]] = args[++i];
+        }
+        return values;
+    }
+
+    internal static DiagnosticException Bad(string message) => new(Diagnostic.Error(SynCodes.ProbeOptionInvalid, $"Probe runner: {message}."));
 }

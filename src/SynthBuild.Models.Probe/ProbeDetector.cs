@@ -165,10 +165,7 @@ public static class ProbeDetector
         string scratch = Path.Combine(Path.GetTempPath(), "synth-probe-" + Guid.NewGuid().ToString("N"));
         try
         {
-            var request = new ExportRequest(ExportFormat.Coco, new Dictionary<string, string> { ["Segmentation"] = "rle", ["Keypoints"] = "false" });
-            var export = DatasetExporter.Run(dataset, scratch, [request]);
-            if (!export.Succeeded) throw new DiagnosticException(export.Diagnostics.First(d => d.IsError));
-            string Gt(string split) => Path.Combine(scratch, ExportOptions.NameOf(ExportFormat.Coco), $"instances_{split}.json");
+            var Gt = ExportGroundTruth(dataset, scratch);
             var train = CocoGroundTruth.Load(Gt("train"));
             if (train.Images.Count == 0 || train.Annotations.Count == 0)
                 throw Error(SynCodes.ProbeDatasetInvalid, "The train split holds no images with boxes: nothing to train on.", dataset);
@@ -236,6 +233,31 @@ public static class ProbeDetector
         return Evaluate(net, gt, Load(gt, imageRoot, pre), categories, o, split).Metrics;
     }
 
+    /// <summary>
+    /// The COCO ground truth of a built dataset's split exactly as <see cref="Run"/> scores the probe on it (the coco
+    /// exporter's instances, written afresh), as the file's bytes: what the split's detections file is evaluated against.
+    /// </summary>
+    public static byte[] SplitGroundTruth(string dataset, string split)
+    {
+        if (!File.Exists(Path.Combine(dataset, DatasetLayout.DatasetFile)))
+            throw Error(SynCodes.ProbeDatasetInvalid, $"'{dataset}' is not a built dataset (no {DatasetLayout.DatasetFile}).", dataset);
+        string scratch = Path.Combine(Path.GetTempPath(), "synth-probe-" + Guid.NewGuid().ToString("N"));
+        try { return File.ReadAllBytes(ExportGroundTruth(dataset, scratch)(split)); }
+        finally
+        {
+            try { Directory.Delete(scratch, recursive: true); } catch (IOException) { }
+        }
+    }
+
+    /// <summary>Exports the dataset's COCO instances into <paramref name="scratch"/>; returns each split's file.</summary>
+    private static Func<string, string> ExportGroundTruth(string dataset, string scratch)
+    {
+        var request = new ExportRequest(ExportFormat.Coco, new Dictionary<string, string> { ["Segmentation"] = "rle", ["Keypoints"] = "false" });
+        var export = DatasetExporter.Run(dataset, scratch, [request]);
+        if (!export.Succeeded) throw new DiagnosticException(export.Diagnostics.First(d => d.IsError));
+        return split => Path.Combine(scratch, ExportOptions.NameOf(ExportFormat.Coco), $"instances_{split}.json");
+    }
+
     private static Preprocessor Preprocess(ProbeOptions o, string root) =>
         new(new ImageInput("images", TensorLayout.Nchw, o.InputHeight, o.InputWidth, false),
             new PreprocessOptions { Resize = ResizeMode.Stretch }, DetectionLayout.Torchvision, root);
@@ -257,20 +279,26 @@ public static class ProbeDetector
     {
         var byImage = gt.Annotations.Where(a => !a.IsCrowd && a.Bbox is not null).GroupBy(a => a.ImageId).ToDictionary(g => g.Key, g => (IReadOnlyList<CocoAnnotation>)g.ToList());
         var result = new Sample[gt.Images.Count];
-        Parallel.For(0, gt.Images.Count, i =>
+        // Failures are kept by position, so the first bad image in file order is the one reported (a real set's
+        // missing or corrupt file is the user's to fix, whatever the thread count).
+        var failures = new DiagnosticException?[gt.Images.Count];
+        Parallel.For(0, gt.Images.Count, (i, state) =>
         {
             var im = gt.Images[i];
             string path = Path.Combine(root, (im.FileName ?? "").Replace('/', Path.DirectorySeparatorChar));
-            byte[] bytes;
-            try { bytes = File.ReadAllBytes(path); }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            try
             {
-                throw Error(SynCodes.ProbeDatasetInvalid, $"Image {im.Id} cannot be read: {ex.Message}", path);
+                var (w, h, rgb) = ImageDecoder.DecodeRgb8(File.ReadAllBytes(path));
+                var p = pre.Prepare(rgb, w, h);
+                result[i] = new Sample(im, p.Floats!, p.Transform, byImage.GetValueOrDefault(im.Id) ?? []);
             }
-            var (w, h, rgb) = ImageDecoder.DecodeRgb8(bytes);
-            var p = pre.Prepare(rgb, w, h);
-            result[i] = new Sample(im, p.Floats!, p.Transform, byImage.GetValueOrDefault(im.Id) ?? []);
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException or InvalidDataException)
+            {
+                failures[i] = Error(SynCodes.ProbeDatasetInvalid, $"Image {im.Id} ('{im.FileName}') cannot be read: {ex.Message}", path);
+                state.Break();
+            }
         });
+        if (failures.FirstOrDefault(f => f is not null) is { } failure) throw failure;
         return [.. result];
     }
 

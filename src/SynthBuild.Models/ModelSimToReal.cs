@@ -28,7 +28,7 @@ public static class ModelSimToReal
 
     /// <summary>Category ids are how detections meet ground truth on both sides: a real category that is not the
     /// dataset's category of the same id and name would be scored against the wrong class without any error.</summary>
-    private static void CheckCategories(CocoGroundTruth dataset, CocoGroundTruth real, string realFile)
+    public static void CheckCategories(CocoGroundTruth dataset, CocoGroundTruth real, string realFile)
     {
         var names = dataset.Categories.GroupBy(c => c.Id).ToDictionary(g => g.Key, g => g.Last().Name);
         var wrong = real.Categories

@@ -7,6 +7,7 @@ using System.Text.RegularExpressions;
 using Microsoft.Build.Framework;
 using SynthBuild.Core.Diagnostics;
 using SynthBuild.Core.Storage;
+using SynthBuild.Evaluation;
 using SynthBuild.Quality;
 using MSBuildTask = Microsoft.Build.Utilities.Task;
 
@@ -40,8 +41,17 @@ public sealed partial class SynthProbe : MSBuildTask, ICancelableTask
     public string SheetImages { get; set; } = "";
     public string SheetScore { get; set; } = "";
     public string LockTimeout { get; set; } = "";
+    /// <summary>SynthRealGt with SynthSimToRealProbe: a real labelled set (COCO JSON) the trained probe also runs on.</summary>
+    public string RealGroundTruth { get; set; } = "";
+    /// <summary>SynthRealImages: the real set's image folder (default: the ground truth's folder).</summary>
+    public string RealImages { get; set; } = "";
 
     [Output] public string ReportFile { get; private set; } = "";
+    /// <summary>With a real set: the test split's ground truth and detections, and the real set's detections — the
+    /// four files (with <see cref="RealGroundTruth"/>) the SynthSimToReal task compares.</summary>
+    [Output] public string SyntheticGroundTruth { get; private set; } = "";
+    [Output] public string SyntheticDetections { get; private set; } = "";
+    [Output] public string RealDetections { get; private set; } = "";
     [Output] public bool UpToDate { get; private set; }
 
     public void Cancel()
@@ -114,7 +124,7 @@ public sealed partial class SynthProbe : MSBuildTask, ICancelableTask
         {
             UpToDate = true;
             LogSummary(report, "up to date");
-            return true;
+            return RealSet(reports, key);
         }
 
         // No key while the outputs change: a run killed half-way leaves none, so the next build trains again.
@@ -129,7 +139,72 @@ public sealed partial class SynthProbe : MSBuildTask, ICancelableTask
         }
         AtomicFile.Write(keyFile, key);
         LogSummary(report, string.Create(inv, $"{clock.Elapsed.TotalSeconds:F1} s"));
-        return !Log.HasLoggedErrors;
+        return !Log.HasLoggedErrors && RealSet(reports, key);
+    }
+
+    /// <summary>
+    /// With a real set, the trained probe's detections on it (runner verb <c>real</c>), keyed on the training key plus
+    /// the real set's JSON and images, so an unchanged build neither retrains nor re-runs the real set.
+    /// </summary>
+    private bool RealSet(string reports, byte[] trainingKey)
+    {
+        if (string.IsNullOrWhiteSpace(RealGroundTruth)) return true;
+        string gt = Path.GetFullPath(RealGroundTruth);
+        string images = string.IsNullOrWhiteSpace(RealImages) ? Path.GetDirectoryName(gt)! : Path.GetFullPath(RealImages);
+        if (!File.Exists(gt))
+        {
+            Log.LogError(null, SynCodes.ModelEvalDatasetInvalid, null, ProjectFile, 0, 0, 0, 0, "Real set ground truth not found: '{0}' (SynthRealGt).", gt);
+            return false;
+        }
+        if (!Directory.Exists(images))
+        {
+            Log.LogError(null, SynCodes.ModelEvalDatasetInvalid, null, ProjectFile, 0, 0, 0, 0, "Real set image folder not found: '{0}' (SynthRealImages).", images);
+            return false;
+        }
+        SyntheticGroundTruth = Path.Combine(reports, DatasetLayout.ProbeTruth("test"));
+        SyntheticDetections = Path.Combine(reports, DatasetLayout.ProbeDetections("test"));
+        RealDetections = Path.Combine(reports, DatasetLayout.ProbeRealDetections);
+        string keyFile = Path.Combine(reports, DatasetLayout.ProbeRealKey);
+        byte[] key;
+        try { key = RealKey(trainingKey, gt, images); }
+        catch (CocoFormatException ex)
+        {
+            var d = ex.Diagnostic;
+            Log.LogError(null, d.Code, null, d.File, d.Line, d.Column, 0, 0, "{0}", d.Message);
+            return false;
+        }
+        if (File.Exists(SyntheticGroundTruth) && File.Exists(SyntheticDetections) && File.Exists(RealDetections)
+            && File.Exists(keyFile) && File.ReadAllBytes(keyFile).AsSpan().SequenceEqual(key))
+        {
+            Log.LogMessage(MessageImportance.High, "  Probe on the real set: (up to date) -> {0}", RealDetections);
+            return true;
+        }
+        if (File.Exists(keyFile)) File.Delete(keyFile);
+        if (!File.Exists(SyntheticDetections))
+        {
+            Log.LogError(null, SynCodes.ProbeDatasetInvalid, null, ProjectFile, 0, 0, 0, 0, "The dataset's test split is empty: the probe has no synthetic side to compare the real set with.");
+            return false;
+        }
+        var args = new List<string> { Runner, "real", "--dataset", DatasetDirectory, "--reports", reports, "--real-gt", gt, "--real-images", images };
+        if (!string.IsNullOrWhiteSpace(Threads)) args.AddRange(["--threads", Threads.Trim()]);
+        if (!RunRunner(args)) return false;
+        AtomicFile.Write(keyFile, key);
+        return true;
+    }
+
+    private static byte[] RealKey(byte[] trainingKey, string gt, string images)
+    {
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        sha.AppendData(trainingKey);
+        sha.AppendData(SHA256.HashData(File.ReadAllBytes(gt)));
+        // The images too: a re-exported real set with the same JSON is evaluated again.
+        foreach (var im in CocoGroundTruth.Load(gt).Images)
+        {
+            string path = Path.Combine(images, (im.FileName ?? "").Replace('/', Path.DirectorySeparatorChar));
+            sha.AppendData(Encoding.UTF8.GetBytes("\n" + im.FileName + "\n"));
+            sha.AppendData(File.Exists(path) ? SHA256.HashData(File.ReadAllBytes(path)) : "missing"u8.ToArray());
+        }
+        return Encoding.UTF8.GetBytes(Convert.ToHexStringLower(sha.GetHashAndReset()) + "\n");
     }
 
     private void LogSummary(string report, string how)

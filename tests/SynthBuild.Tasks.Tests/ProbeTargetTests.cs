@@ -95,4 +95,83 @@ public class ProbeTargetTests
         Assert.Contains("probe epoch 2/2", rerun.Output);
         Assert.True(File.Exists(key));
     }
+
+    [Fact]
+    public void SynthSimToReal_with_the_probe_runs_it_on_the_real_set_gates_the_gap_and_keys_the_real_run()
+    {
+        // The "real" set: another dataset's COCO export (other seed, dim light), with the same categories.
+        var realProject = new TempDatasetProject(Config.Replace("\"seed\": 3", "\"seed\": 11").Replace("\"splits\"",
+            "\"lighting\": { \"intensity\": { \"min\": 100, \"max\": 200 } },\n  \"splits\""), name: "real",
+            projectItems: """<ItemGroup><SynthExport Include="coco" /></ItemGroup>""");
+        var builtReal = realProject.Build();
+        Assert.True(builtReal.ExitCode == 0, builtReal.ToString());
+        string realDir = realProject.OutputDir;
+        string realGt = Path.Combine(realDir, "exports", "coco", "instances_train.json");
+        Assert.True(File.Exists(realGt));
+
+        var p = new TempDatasetProject(Config);
+        string reports = Path.Combine(p.OutputDir, "reports");
+        string SimToReal(string gt, string gap) =>
+            Probe($"-p:SynthSimToRealProbe=true -p:SynthRealGt={gt} -p:SynthRealImages={realDir} -p:SynthMaxGap={gap}").Replace("-t:SynthProbe", "-t:SynthSimToReal");
+
+        var noReal = p.Build(Probe("-p:SynthSimToRealProbe=true").Replace("-t:SynthProbe", "-t:SynthSimToReal"));
+        Assert.Equal(1, noReal.ExitCode);
+        Assert.Contains("error SYN7007: SynthSimToRealProbe needs SynthRealGt", noReal.Output);
+        Assert.DoesNotContain("probe epoch", noReal.Output);
+
+        // Trains the probe, runs it on the real set, and gates the gap (no gap is at most -1 unless real AP is 1).
+        var failing = p.Build(SimToReal(realGt, "-1"));
+        Assert.Equal(1, failing.ExitCode);
+        Assert.Contains("probe epoch 2/2", failing.Output);
+        Assert.Contains("probe: real AP", failing.Output);
+        Assert.Matches(@"error SYN7010: sim-to-real gap -?[0-9.]+ \(synthetic mAP [0-9.]+, real mAP [0-9.]+\) exceeds the maximum -1\.000", failing.Output);
+        using (var s2r = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(reports, "sim2real.json"))))
+        using (var probe = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(reports, "probe.json"))))
+        {
+            // The synthetic side is the probe's own test-split score: the same detections against the same truth.
+            var testStats = probe.RootElement.GetProperty("metrics").GetProperty("test").GetProperty("stats");
+            Assert.Equal(testStats.GetProperty("AP").GetDouble(), s2r.RootElement.GetProperty("syntheticMap").GetDouble());
+            Assert.False(s2r.RootElement.GetProperty("passed").GetBoolean());
+            Assert.NotEqual(0, s2r.RootElement.GetProperty("categories").GetArrayLength());
+        }
+        byte[] realDetections = File.ReadAllBytes(Path.Combine(reports, "probe.real.detections.json"));
+        Assert.NotEmpty(JsonDocument.Parse(realDetections).RootElement.EnumerateArray());
+
+        // Unchanged: neither trained nor run on the real set again; a looser gate passes from the same files.
+        var passing = p.Build(SimToReal(realGt, "1"));
+        Assert.True(passing.ExitCode == 0, passing.ToString());
+        Assert.Contains("Probe on the real set: (up to date)", passing.Output);
+        Assert.DoesNotContain("probe epoch", passing.Output);
+        Assert.DoesNotContain("probe: real AP", passing.Output);
+
+        // A changed real set is evaluated again, without retraining, to the same detections when only bytes moved.
+        string rewritten = Path.Combine(realProject.Directory, "real-rewritten.json");
+        File.WriteAllText(rewritten, File.ReadAllText(realGt) + "\n");
+        var changed = p.Build(SimToReal(rewritten, "1"));
+        Assert.True(changed.ExitCode == 0, changed.ToString());
+        Assert.Contains("probe: real AP", changed.Output);
+        Assert.DoesNotContain("probe epoch", changed.Output);
+        Assert.Equal(realDetections, File.ReadAllBytes(Path.Combine(reports, "probe.real.detections.json")));
+
+        // A real set whose categories are not the dataset's: SYN8012 naming the real file, detections untouched.
+        string renamed = Path.Combine(realProject.Directory, "renamed.json");
+        File.WriteAllText(renamed, File.ReadAllText(realGt).Replace("\"name\": \"mug\"", "\"name\": \"cup\"").Replace("\"name\":\"mug\"", "\"name\":\"cup\""));
+        Assert.NotEqual(File.ReadAllText(realGt), File.ReadAllText(renamed));
+        var wrongNames = p.Build(SimToReal(renamed, "1"));
+        Assert.Equal(1, wrongNames.ExitCode);
+        Assert.Contains($"{renamed} : error SYN8012: The real set's categories do not match the dataset's: ", wrongNames.Output);
+        Assert.Contains("'cup' (the dataset's ", wrongNames.Output);
+        Assert.DoesNotContain("Unhandled", wrongNames.Output);
+        Assert.Equal(realDetections, File.ReadAllBytes(Path.Combine(reports, "probe.real.detections.json")));
+
+        // A missing image: SYN8103 naming the image file.
+        string missing = Path.Combine(realProject.Directory, "missing.json");
+        var node = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(realGt))!;
+        node["images"]![0]!["file_name"] = "rgb/no-such-image.png";
+        File.WriteAllText(missing, node.ToJsonString());
+        var noImage = p.Build(SimToReal(missing, "1"));
+        Assert.Equal(1, noImage.ExitCode);
+        Assert.Contains($"{Path.Combine(realDir, "rgb", "no-such-image.png")} : error SYN8103: Image ", noImage.Output);
+        Assert.DoesNotContain("Unhandled", noImage.Output);
+    }
 }

@@ -24,6 +24,10 @@ public static class DatasetLayout
     /// the contact sheet of val detections and each split's detections (COCO results).</summary>
     public const string ProbeJson = "probe.json", ProbeKey = "probe.key.json", ProbeWeights = "probe.weights", ProbeSheet = "probe.contact.png";
     public static string ProbeDetections(string split) => $"probe.{split}.detections.json";
+    /// <summary>The COCO ground truth a split's probe detections were scored against (written for sim-to-real).</summary>
+    public static string ProbeTruth(string split) => $"probe.{split}.truth.json";
+    /// <summary>The probe on a real labelled set (sim-to-real): its detections, and the key of that evaluation.</summary>
+    public const string ProbeRealDetections = "probe.real.detections.json", ProbeRealKey = "probe.real.key.json";
     /// <summary>Git provenance file of engines before 0.5 (now a member of dataset.json); a clean still removes it.</summary>
     public const string LegacyProvenanceFile = "provenance.json";
     public static readonly string[] SampleDirs = [RgbDir, DepthDir, SegmentationDir, AnnotationsDir, SemanticDir, PointCloudDir, NormalsDir];
