@@ -24,6 +24,8 @@ public static class DatasetLayout
     /// the contact sheet of val detections and each split's detections (COCO results).</summary>
     public const string ProbeJson = "probe.json", ProbeKey = "probe.key.json", ProbeWeights = "probe.weights", ProbeSheet = "probe.contact.png";
     public static string ProbeDetections(string split) => $"probe.{split}.detections.json";
+    /// <summary>Failure-mode slices of the probe's val (else test) detections (synthbuild.slices/1), written by the probe runner.</summary>
+    public const string SlicesJson = "slices.json";
     /// <summary>Git provenance file of engines before 0.5 (now a member of dataset.json); a clean still removes it.</summary>
     public const string LegacyProvenanceFile = "provenance.json";
     public static readonly string[] SampleDirs = [RgbDir, DepthDir, SegmentationDir, AnnotationsDir, SemanticDir, PointCloudDir, NormalsDir];
