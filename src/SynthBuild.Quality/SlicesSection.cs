@@ -30,6 +30,29 @@ public static class SlicesSection
         }
     }
 
+    /// <summary>
+    /// quality.html is rewritten when quality.json changes; slices.json is another stage's output, so the page is
+    /// also stale when a current slices file is newer than it, or when it shows slices that are no longer current.
+    /// </summary>
+    public static bool Stale(string datasetRoot, string digest, string htmlPath)
+    {
+        string file = Path.Combine(datasetRoot, DatasetLayout.ReportsDir, DatasetLayout.SlicesJson);
+        if (!File.Exists(htmlPath)) return true;
+        if (IsCurrent(file, digest)) return File.GetLastWriteTimeUtc(file) > File.GetLastWriteTimeUtc(htmlPath);
+        return File.ReadAllText(htmlPath).Contains("<h2 id=\"slices\">", StringComparison.Ordinal);
+    }
+
+    private static bool IsCurrent(string file, string digest)
+    {
+        if (!File.Exists(file)) return false;
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllBytes(file));
+            return doc.RootElement.TryGetProperty("dataset", out var d) && d.TryGetProperty("digest", out var g) && g.GetString() == digest;
+        }
+        catch (Exception ex) when (ex is JsonException or IOException or InvalidOperationException) { return false; }
+    }
+
     private static string E(string s) => WebUtility.HtmlEncode(s);
 
     private static string F(JsonElement e, string name) =>
