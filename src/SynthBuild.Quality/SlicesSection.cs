@@ -98,7 +98,7 @@ public static class SlicesSection
                 if (i == 0)
                     sb.Append("<td rowspan=\"").Append(slices.Count).Append("\">").Append(E(name)).Append("<br><small>").Append(E(level))
                       .Append(d.TryGetProperty("configPath", out var cp) && cp.ValueKind == JsonValueKind.String ? ", config " + E(cp.GetString()!) : "").Append("</small></td>");
-                sb.Append("<td>").Append(E(label)).Append(unit.Length > 0 && !s.TryGetProperty("value", out _) ? " " + E(unit) : "").Append("</td>")
+                sb.Append("<td>").Append(E(label)).Append(unit.Length > 0 && !s.TryGetProperty("value", out _) && !label.Contains(unit, StringComparison.Ordinal) ? " " + E(unit) : "").Append("</td>")
                   .Append("<td class=\"n\">").Append(s.GetProperty("images").GetInt32()).Append("</td><td class=\"n\">").Append(s.GetProperty("objects").GetInt32()).Append("</td>")
                   .Append("<td class=\"n\">").Append(F(s, "ap50")).Append("</td><td class=\"n\">").Append(Ci(s)).Append("</td>")
                   .Append("<td class=\"n\">").Append(F(s, "ap")).Append("</td><td class=\"n\">").Append(F(s, "recall")).Append("</td><td>");

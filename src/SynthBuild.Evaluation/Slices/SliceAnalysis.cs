@@ -151,7 +151,7 @@ public static class SliceAnalysis
     private sealed record Dim(string Name, string Level, string? ConfigPath, string Unit, string Display, List<Bin> Bins);
 
     /// <summary>A slice's members: images (image level) or ground-truth annotation ids (object level).</summary>
-    private sealed record Bin(string Label, double? Min, double? Max, string? Value, HashSet<long> Members, string Qualifier);
+    private sealed record Bin(string Label, double? Min, double? Max, string? Value, HashSet<long> Members, string Qualifier, bool Named = false);
 
     /// <exception cref="DiagnosticException">SYN8301 (inputs), SYN8302 (detections outside the split), SYN8303 (options).</exception>
     public static SliceReport Run(DatasetReader reader, DatasetSpec spec, AssetLibrary assets, CocoGroundTruth gt, byte[] detections,
@@ -227,7 +227,7 @@ public static class SliceAnalysis
                 slices.Add(new Slice(bin.Label, bin.Min, bin.Max, bin.Value, m, enough));
                 if (enough && m.Ap50 >= 0 && m.CiHigh < overall.Ap50)
                 {
-                    string unit = d.Unit.Length > 0 && bin.Value is null ? " " + d.Unit : "";
+                    string unit = d.Unit.Length > 0 && bin.Value is null && !bin.Named ? " " + d.Unit : "";
                     string text = string.Create(CultureInfo.InvariantCulture,
                         $"AP50 {m.Ap50:F2} [{m.CiLow:F2}–{m.CiHigh:F2}] for {d.Display} {bin.Label}{unit}{bin.Qualifier}, against {overall.Ap50:F2} overall ({m.Objects} objects in {m.Images} images)");
                     modes.Add(new FailureMode(d.Name, d.ConfigPath, bin.Label, bin.Min, bin.Max, m.Ap50, m.CiLow, m.CiHigh, overall.Ap50 - m.Ap50, text));
@@ -324,8 +324,8 @@ public static class SliceAnalysis
         dims.Add(Fixed("object.visibility", "", "visibility", objects, x => x.Visibility, [0, 0.25, 0.5, 0.75, 0.95, 1], "most occluded bin", "least occluded bin"));
         dims.Add(Fixed("object.truncation", "", "truncation", objects, x => x.Truncation, [0, 1e-9, 0.25, 0.5, 1], "", "most truncated bin", firstLabel: "none"));
         // COCO's area ranges (small < 32², medium < 96², large), as sqrt(area) in pixels.
-        dims.Add(Fixed("object.size", "px", "box size √area", objects, x => Math.Sqrt(x.Area), [0, 32, 96, double.PositiveInfinity], "smallest bin", "largest bin",
-            labels: ["small", "medium", "large"]));
+        dims.Add(Fixed("object.size", "px", "box size", objects, x => Math.Sqrt(x.Area), [0, 32, 96, double.PositiveInfinity], "smallest bin", "largest bin",
+            labels: ["small (< 32 px)", "medium (32–96 px)", "large (≥ 96 px)"]));
         dims.Add(Quantile("object.distance", "m", "camera distance", objects, x => x.Distance, nBins));
         dims.Add(Categorical("object.category", "object", "categories", "category", objects.Select(x => (x.AnnotationId, x.Category))));
         return dims;
@@ -345,7 +345,7 @@ public static class SliceAnalysis
         double[] edges, string lowQualifier, string highQualifier, string? firstLabel = null, string[]? labels = null)
     {
         var bins = Binned(edges, objects.Select(x => (x.AnnotationId, value(x))), lowQualifier, highQualifier, labels);
-        if (firstLabel is not null) bins[0] = bins[0] with { Label = firstLabel };
+        if (firstLabel is not null) bins[0] = bins[0] with { Label = firstLabel, Named = true };
         return new Dim(name, "object", null, unit, display, bins);
     }
 
@@ -385,7 +385,7 @@ public static class SliceAnalysis
             double lo = edges[b], hi = edges[Math.Min(b + 1, edges.Length - 1)];
             string label = labels?[b] ?? (double.IsPositiveInfinity(hi) ? $"≥ {SliceFeatures.Num(lo)}" : $"{SliceFeatures.Num(lo)}–{SliceFeatures.Num(hi)}");
             string q = n == 1 ? "" : b == 0 && lowQualifier.Length > 0 ? $" ({lowQualifier})" : b == n - 1 && highQualifier.Length > 0 ? $" ({highQualifier})" : "";
-            bins.Add(new Bin(label, lo, double.IsPositiveInfinity(hi) ? null : hi, null, sets[b], q));
+            bins.Add(new Bin(label, lo, double.IsPositiveInfinity(hi) ? null : hi, null, sets[b], q, labels is not null));
         }
         return bins;
     }
