@@ -25,7 +25,7 @@ public static class HtmlReport
         sb.Append(".pass{color:#1a7f37;font-weight:bold}.fail{color:#cf222e;font-weight:bold}.warn{color:#9a6700;font-weight:bold}");
         sb.Append(".plots,.sheet{display:flex;flex-wrap:wrap;gap:12px}.plots img{border:1px solid #ddd}.sheet figure{margin:0}");
         sb.Append(".sheet figcaption{font-size:12px;color:#555}.legend span{display:inline-block;padding:1px 8px;margin-right:6px;border-radius:3px}");
-        sb.Append("tr.failrow td{background:#ffebe9}tr.few td{color:#999}.bar{position:relative;display:inline-block;width:120px;height:10px;background:#eee;vertical-align:middle}");
+        sb.Append("tr.failrow td:not(.dim){background:#ffebe9}tr.few td:not(.dim){color:#999}table.slices td{white-space:nowrap}.bar{position:relative;display:inline-block;width:120px;height:10px;background:#eee;vertical-align:middle}");
         sb.Append(".bar span{position:absolute;left:0;top:0;bottom:0;background:#4a7bd0}.bar i{position:absolute;top:-3px;bottom:-3px;width:2px;background:#222}ol.modes li{margin:4px 0}");
         sb.Append("</style></head><body>\n");
         sb.Append("<h1>Dataset quality: ").Append(E(r.Dataset)).Append("</h1>\n<p>");

@@ -96,7 +96,7 @@ public static class SlicesSection
                 bool fail = failing.Contains((name, label));
                 sb.Append("<tr").Append(fail ? " class=\"failrow\"" : !enough ? " class=\"few\"" : "").Append('>');
                 if (i == 0)
-                    sb.Append("<td rowspan=\"").Append(slices.Count).Append("\">").Append(E(name)).Append("<br><small>").Append(E(level))
+                    sb.Append("<td class=\"dim\" rowspan=\"").Append(slices.Count).Append("\">").Append(E(name)).Append("<br><small>").Append(E(level))
                       .Append(d.TryGetProperty("configPath", out var cp) && cp.ValueKind == JsonValueKind.String ? ", config " + E(cp.GetString()!) : "").Append("</small></td>");
                 sb.Append("<td>").Append(E(label)).Append(unit.Length > 0 && !s.TryGetProperty("value", out _) && !label.Contains(unit, StringComparison.Ordinal) ? " " + E(unit) : "").Append("</td>")
                   .Append("<td class=\"n\">").Append(s.GetProperty("images").GetInt32()).Append("</td><td class=\"n\">").Append(s.GetProperty("objects").GetInt32()).Append("</td>")

@@ -318,7 +318,7 @@ public static class SliceAnalysis
         if (spec.DistractorsOrNone.Count.Max > 0)
             dims.Add(Categorical("distractors.present", "image", "distractors.count", "distractors",
                 images.Select(i => (i.ImageId, i.Distractors > 0 ? "present" : "absent"))));
-        if (spec.Curriculum is not null)
+        if (spec.Curriculum is { Schedule: not CurriculumSchedule.None })
             dims.Add(Ranged("curriculum.difficulty", null, "", "curriculum difficulty", new ValueRange(0, 1), images, i => i.Difficulty, nBins, "easiest bin", "hardest bin"));
 
         dims.Add(Fixed("object.visibility", "", "visibility", objects, x => x.Visibility, [0, 0.25, 0.5, 0.75, 0.95, 1], "most occluded bin", "least occluded bin"));
