@@ -57,6 +57,10 @@ public sealed class CocoGroundTruth
         ImagesById = byId;
     }
 
+    /// <summary>A ground truth from parts already in memory (slice analysis: subsets and bootstrap resamples).</summary>
+    internal static CocoGroundTruth Create(string file, List<CocoImage> images, List<CocoAnnotation> anns, IReadOnlyList<CocoCategory> cats) =>
+        new(file, images, anns, [.. cats]);
+
     public static CocoGroundTruth Load(string path) => Parse(CocoJsonContext.ReadFile(path), path);
 
     public static bool TryLoad(string path, out CocoGroundTruth? gt, out EvaluationDiagnostic? diagnostic)
@@ -178,6 +182,9 @@ public sealed class CocoDetections
         Detections = dets;
         BoxResults = boxResults;
     }
+
+    /// <summary>Detections from parts already in memory (slice analysis: subsets and bootstrap resamples).</summary>
+    internal static CocoDetections Create(string file, List<CocoAnnotation> dets, bool boxResults) => new(file, dets, boxResults);
 
     public static CocoDetections Load(string path, CocoGroundTruth gt) => Parse(CocoJsonContext.ReadFile(path), path, gt);
 

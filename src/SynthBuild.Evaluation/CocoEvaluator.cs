@@ -46,6 +46,13 @@ public sealed class CocoEvaluator
     public long[] ImageIds { get; }
     public long[] CategoryIds { get; }
 
+    /// <summary>
+    /// Ground truths this predicate selects are ignored like a crowd or an out-of-range area (slice analysis: the
+    /// objects outside the slice): not counted in recall, and a detection matched to one is dropped; a detection
+    /// matched to none stays a false positive. Null (the default) ignores nothing beyond pycocotools' rules.
+    /// </summary>
+    public Func<CocoAnnotation, bool>? IgnoreGroundTruth { get; init; }
+
     // Prepared cells, cell index = k * I + i.
     private readonly CocoAnnotation[][] _cellGts;
     private readonly CocoAnnotation[][] _cellDts; // sorted by score (stable), truncated to maxDets[-1]
@@ -56,6 +63,10 @@ public sealed class CocoEvaluator
     // evaluate() results, per category k: the detections of all images in image order (each image's list sorted
     // and truncated), with their per-image rank, score, and per (area, threshold) outcome.
     private EvalCategory[]? _evals;
+    // Per cell (k * I + i): where its detections start in _evals[k], and its non-ignored ground truths in area "all"
+    // (for AP50 over a multiset of images, BootstrapAp50).
+    private int[]? _cellOffset;
+    private int[]? _cellNpigAll;
 
     public const int T = 10, R = 101, A = 4, M = 3;
 
@@ -236,6 +247,8 @@ public sealed class CocoEvaluator
         var thr = CocoParams.IouThresholds;
         var areas = CocoParams.AreaRanges;
         _evals = new EvalCategory[K];
+        _cellOffset = new int[K * I];
+        _cellNpigAll = new int[K * I];
 
         double[] ious = new double[16];
         int[] gtOrder = new int[16];
@@ -261,6 +274,7 @@ public sealed class CocoEvaluator
                 var gts = _cellGts[k * I + i];
                 var dts = _cellDts[k * I + i];
                 int G = gts.Length, D = dts.Length;
+                _cellOffset[k * I + i] = offset;
                 if (G == 0 && D == 0) continue;
                 for (int d = 0; d < D; d++)
                 {
@@ -302,6 +316,7 @@ public sealed class CocoEvaluator
                         gtIdSorted[g] = gg.Id;
                     }
                     ev.Npig[a] += npig;
+                    if (a == 0) _cellNpigAll[k * I + i] = npig;
 
                     for (int t = 0; t < T; t++)
                     {
@@ -346,7 +361,7 @@ public sealed class CocoEvaluator
         }
     }
 
-    private static bool GtIgnored(CocoAnnotation g, double lo, double hi) => g.IsCrowd || g.Area < lo || g.Area > hi;
+    private bool GtIgnored(CocoAnnotation g, double lo, double hi) => g.IsCrowd || g.Area < lo || g.Area > hi || (IgnoreGroundTruth?.Invoke(g) ?? false);
 
     private void ComputeIous(CocoAnnotation[] gts, CocoAnnotation[] dts, double[] ious)
     {
@@ -563,6 +578,96 @@ public sealed class CocoEvaluator
                 if (v > -1) buf[n++] = v;
             }
         return n == 0 ? -1 : NumpyMath.PairwiseSum(buf.AsSpan(0, n)) / n;
+    }
+
+    /// <summary>
+    /// Matched ground truths over all non-ignored ones at IoU 0.5, area all, maxDets 100, pooled over categories
+    /// (recall[k] · npig[k] summed, over Σ npig); -1 when there is no ground truth.
+    /// </summary>
+    public double PooledRecall50()
+    {
+        if (Recall is null || _evals is null) throw new InvalidOperationException("Accumulate() must run first");
+        int K = CategoryIds.Length;
+        double matched = 0;
+        long total = 0;
+        for (int k = 0; k < K; k++)
+        {
+            int npig = _evals[k].Npig[0];
+            if (npig == 0) continue;
+            matched += Math.Round(Recall[((0 * K + k) * A + 0) * M + 2] * npig);
+            total += npig;
+        }
+        return total == 0 ? -1 : matched / total;
+    }
+
+    /// <summary>
+    /// AP50 (area all, maxDets 100) of the multiset of images at positions <paramref name="images"/> of
+    /// <see cref="ImageIds"/>, in that order, from this evaluation's per-image matches: equal to evaluating a ground
+    /// truth made of those images (a repeated image a copy with its own id) with the same detections, without
+    /// matching again. For bootstrap resamples; <see cref="Evaluate"/> must have run. -1 without ground truth.
+    /// </summary>
+    public double BootstrapAp50(ReadOnlySpan<int> images)
+    {
+        if (_evals is null || _cellOffset is null || _cellNpigAll is null) throw new InvalidOperationException("Evaluate() must run first");
+        int I = ImageIds.Length, K = CategoryIds.Length;
+        var recThrs = CocoParams.RecallThresholds;
+        double eps = Math.BitIncrement(1.0) - 1.0;
+        var q = new double[R * K];
+        var has = new bool[K];
+        var scores = new List<double>();
+        var outcomes = new List<byte>();
+        for (int k = 0; k < K; k++)
+        {
+            var ev = _evals[k];
+            scores.Clear();
+            outcomes.Clear();
+            int npig = 0;
+            foreach (int i in images)
+            {
+                int c = k * I + i, off = _cellOffset[c], D = _cellDts[c].Length;
+                npig += _cellNpigAll[c];
+                for (int d = 0; d < D; d++)
+                {
+                    scores.Add(ev.Scores[off + d]);
+                    outcomes.Add(ev.Outcome[(0 * T + 0) * ev.N + off + d]); // area all, IoU 0.5
+                }
+            }
+            if (npig == 0) continue;
+            has[k] = true;
+            int n = scores.Count;
+            var order = new int[n];
+            var keys = new double[n];
+            for (int j = 0; j < n; j++) { order[j] = j; keys[j] = -scores[j]; }
+            StableSortIndices(keys, order, n);
+            var rc = new double[n];
+            var pr = new double[n];
+            int nd = 0;
+            long tp = 0, fp = 0;
+            for (int j = 0; j < n; j++)
+            {
+                byte o = outcomes[order[j]];
+                if (o == 1) tp++;
+                else if (o == 0) fp++;
+                rc[nd] = (double)tp / npig;
+                pr[nd] = tp / (fp + tp + eps);
+                nd++;
+            }
+            for (int j = nd - 1; j > 0; j--)
+                if (pr[j] > pr[j - 1]) pr[j - 1] = pr[j];
+            int pi = 0;
+            for (int ri = 0; ri < R; ri++)
+            {
+                while (pi < nd && rc[pi] < recThrs[ri]) pi++;
+                q[ri * K + k] = pi < nd ? pr[pi] : 0;
+            }
+        }
+        // Summarize's order: recall thresholds outer, categories inner, entries without ground truth left out.
+        var buf = new double[R * K];
+        int m = 0;
+        for (int r = 0; r < R; r++)
+            for (int k = 0; k < K; k++)
+                if (has[k]) buf[m++] = q[r * K + k];
+        return m == 0 ? -1 : NumpyMath.PairwiseSum(buf.AsSpan(0, m)) / m;
     }
 
     /// <summary>The 12 lines pycocotools' summarize() prints.</summary>

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using SynthBuild.Core.Diagnostics;
 using SynthBuild.Core.Storage;
+using SynthBuild.Export;
 using SynthBuild.Quality;
 
 namespace SynthBuild.Models.Probe.Runner;
@@ -87,6 +88,16 @@ public static class Program
             ["falsePositives"] = sheet.FalsePositives,
             ["misses"] = sheet.Misses,
         };
+        // Failure-mode slices of the same split, before probe.json (the task's key comes after both).
+        string slicesPath = Path.Combine(job.Reports, DatasetLayout.SlicesJson);
+        if (job.Config is string config)
+        {
+            var slices = SliceRun.Run(job.Dataset, config, Path.Combine(job.Reports, DatasetLayout.ProbeDetections(sheetSplit.Split)), sheetSplit.Split);
+            AtomicFile.Write(slicesPath, slices.ToJson());
+            files["slices"] = DatasetLayout.SlicesJson;
+            foreach (string line in slices.Summary().Split('\n', StringSplitOptions.RemoveEmptyEntries)) log("probe: " + line);
+        }
+        else if (File.Exists(slicesPath)) File.Delete(slicesPath); // not of this run
         json["files"] = files;
         AtomicFile.Write(Path.Combine(job.Reports, DatasetLayout.ProbeJson), JsonSerializer.SerializeToUtf8Bytes(json, new JsonSerializerOptions { WriteIndented = true }));
 
@@ -108,7 +119,8 @@ public static class Program
 }
 
 /// <summary>The runner's command line: the dataset, the reports folder and every probe setting.</summary>
-public sealed record RunnerJob(string Dataset, string Reports, ProbeOptions Options, int SheetImages, double SheetScore)
+/// <param name="Config">The dataset's config: with it, reports/slices.json is written from the val (else test) detections.</param>
+public sealed record RunnerJob(string Dataset, string Reports, ProbeOptions Options, int SheetImages, double SheetScore, string? Config = null)
 {
     public const double DefaultSheetScore = 0.3;
 
@@ -150,9 +162,11 @@ public sealed record RunnerJob(string Dataset, string Reports, ProbeOptions Opti
         };
         int sheetImages = Int("sheet-images", 8);
         double sheetScore = Dbl("sheet-score", DefaultSheetScore);
+        string config = Take("config", "");
         if (values.Count > 0) throw Bad($"unknown option --{values.Keys.First()}");
         if (sheetImages < 1 || !(sheetScore is >= 0 and <= 1)) throw Bad("--sheet-images must be at least 1 and --sheet-score within [0, 1]");
-        return new RunnerJob(Path.GetFullPath(dataset), Path.GetFullPath(reports), options, sheetImages, sheetScore);
+        return new RunnerJob(Path.GetFullPath(dataset), Path.GetFullPath(reports), options, sheetImages, sheetScore,
+            config.Length > 0 ? Path.GetFullPath(config) : null);
     }
 
     /// <summary>'--option value' pairs, by option name without the dashes.</summary>

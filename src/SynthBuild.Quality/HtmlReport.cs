@@ -25,6 +25,8 @@ public static class HtmlReport
         sb.Append(".pass{color:#1a7f37;font-weight:bold}.fail{color:#cf222e;font-weight:bold}.warn{color:#9a6700;font-weight:bold}");
         sb.Append(".plots,.sheet{display:flex;flex-wrap:wrap;gap:12px}.plots img{border:1px solid #ddd}.sheet figure{margin:0}");
         sb.Append(".sheet figcaption{font-size:12px;color:#555}.legend span{display:inline-block;padding:1px 8px;margin-right:6px;border-radius:3px}");
+        sb.Append("tr.failrow td:not(.dim){background:#ffebe9}tr.few td:not(.dim){color:#999}table.slices td{white-space:nowrap}.bar{position:relative;display:inline-block;width:120px;height:10px;background:#eee;vertical-align:middle}");
+        sb.Append(".bar span{position:absolute;left:0;top:0;bottom:0;background:#4a7bd0}.bar i{position:absolute;top:-3px;bottom:-3px;width:2px;background:#222}ol.modes li{margin:4px 0}");
         sb.Append("</style></head><body>\n");
         sb.Append("<h1>Dataset quality: ").Append(E(r.Dataset)).Append("</h1>\n<p>");
         sb.Append(r.Samples).Append(" samples, ").Append(r.Width).Append('×').Append(r.Height)
@@ -65,7 +67,11 @@ public static class HtmlReport
               .Append("\" height=\"").Append(PlotHeight).Append("\" src=\"data:image/png;base64,").Append(Convert.ToBase64String(png)).Append("\">\n");
         sb.Append("</div>\n");
 
-        if (r.Probe is ProbeSummary probe) ProbeSection(sb, probe, reader);
+        if (r.Probe is ProbeSummary probe)
+        {
+            ProbeSection(sb, probe, reader);
+            if (reader is not null) SlicesSection.Append(sb, reader.Root, r.Digest);
+        }
 
         if (reader is not null && contactSheetSamples > 0)
         {

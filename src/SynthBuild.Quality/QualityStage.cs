@@ -61,7 +61,8 @@ public static class QualityStage
         QualityReport report = metrics with { Gates = results };
         byte[] json = report.ToJsonBytes();
         bool jsonChanged = !File.Exists(jsonPath) || !File.ReadAllBytes(jsonPath).AsSpan().SequenceEqual(json);
-        bool written = jsonChanged || !File.Exists(mdPath) || !File.Exists(htmlPath);
+        bool written = jsonChanged || !File.Exists(mdPath) || !File.Exists(htmlPath)
+            || (metrics.Probe is not null && SlicesSection.Stale(reader.Root, reader.Info.Digest, htmlPath));
         if (written)
         {
             // quality.json carries the analysis key, so it is the stamp: written last, once the other reports are

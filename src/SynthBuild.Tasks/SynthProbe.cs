@@ -27,6 +27,10 @@ public sealed partial class SynthProbe : MSBuildTask, ICancelableTask
 
     [Required] public string DatasetDirectory { get; set; } = "";
     public string ProjectFile { get; set; } = "";
+    /// <summary>SynthConfig: passed to the runner, which re-samples scenes from it for reports/slices.json (empty: no slices).</summary>
+    public string ConfigFile { get; set; } = "";
+    /// <summary>SynthProbeSlices: write reports/slices.json after training (true by default).</summary>
+    public string Slices { get; set; } = "true";
     /// <summary>SynthProbeRunner: the runner's DLL.</summary>
     public string Runner { get; set; } = "";
     public string Epochs { get; set; } = "";
@@ -97,6 +101,10 @@ public sealed partial class SynthProbe : MSBuildTask, ICancelableTask
         Setting("SynthProbeContactSheetImages", "sheet-images", SheetImages, s => Int(s, 1), "a positive integer");
         Setting("SynthProbeContactSheetScore", "sheet-score", SheetScore, s => Num(s, 0, 1, false), "a score within [0, 1]");
         if (!ok) return false;
+        // Slices are keyed by a version of their own (their output changes with the analysis, not the training); the
+        // config's content is in the dataset digest already.
+        bool slices = !string.Equals(Slices.Trim(), "false", StringComparison.OrdinalIgnoreCase) && ConfigFile.Length > 0 && File.Exists(ConfigFile);
+        settings["slices"] = slices ? SlicesVersion : "off";
 
         if (string.IsNullOrWhiteSpace(Runner) || !File.Exists(Runner))
         {
@@ -119,7 +127,8 @@ public sealed partial class SynthProbe : MSBuildTask, ICancelableTask
         string report = Path.Combine(reports, DatasetLayout.ProbeJson), keyFile = Path.Combine(reports, DatasetLayout.ProbeKey);
         ReportFile = report;
         byte[] key = Key(digest, settings, RunnerVersion(Runner));
-        bool complete = File.Exists(report) && File.Exists(Path.Combine(reports, DatasetLayout.ProbeWeights)) && File.Exists(Path.Combine(reports, DatasetLayout.ProbeSheet));
+        bool complete = File.Exists(report) && File.Exists(Path.Combine(reports, DatasetLayout.ProbeWeights)) && File.Exists(Path.Combine(reports, DatasetLayout.ProbeSheet))
+            && (!slices || File.Exists(Path.Combine(reports, DatasetLayout.SlicesJson)));
         if (complete && File.Exists(keyFile) && File.ReadAllBytes(keyFile).AsSpan().SequenceEqual(key))
         {
             UpToDate = true;
@@ -130,6 +139,7 @@ public sealed partial class SynthProbe : MSBuildTask, ICancelableTask
         // No key while the outputs change: a run killed half-way leaves none, so the next build trains again.
         if (File.Exists(keyFile)) File.Delete(keyFile);
         args.InsertRange(0, [Runner, "--dataset", DatasetDirectory, "--reports", reports]);
+        if (slices) args.AddRange(["--config", Path.GetFullPath(ConfigFile)]);
         var clock = Stopwatch.StartNew();
         if (!RunRunner(args)) return false;
         if (!File.Exists(report))
@@ -219,6 +229,9 @@ public sealed partial class SynthProbe : MSBuildTask, ICancelableTask
         var parts = p.Splits.Select(s => string.Create(CultureInfo.InvariantCulture, $"{s.Split} AP {s.Stat("AP"):F3}, AP50 {s.Stat("AP50"):F3}"));
         Log.LogMessage(MessageImportance.High, "  Probe: {0} ({1}) -> {2}", string.Join("; ", parts), how, report);
     }
+
+    /// <summary>Bump when reports/slices.json changes for the same detections (schema, bins, bootstrap).</summary>
+    public const string SlicesVersion = "slices-1";
 
     /// <summary>The key: dataset digest, every setting and the runner's version, as canonical JSON.</summary>
     private static byte[] Key(string digest, SortedDictionary<string, string> settings, string runner)

@@ -64,6 +64,26 @@ public class ProbeRunnerTests
         Assert.True(w > reader.Info.Width && h >= reader.Info.Height, $"{w}x{h}");
     }
 
+    [Fact]
+    public void With_the_config_it_writes_the_slices_of_the_val_detections()
+    {
+        string project = SmallDataset.TempDir();
+        string config = Path.Combine(project, "synth.json");
+        File.WriteAllText(config, SmallDataset.Json(samples: 16, seed: 3));
+        string reports = Path.Combine(project, "reports");
+        var (exit, output, errors) = Run([.. new[] { "--dataset", Tiny.Value, "--reports", reports, "--config", config }, .. Quick]);
+        Assert.True(exit == 0, errors);
+        Assert.Contains("probe: slices:", output);
+        using var slices = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(reports, DatasetLayout.SlicesJson)));
+        using var probe = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(reports, DatasetLayout.ProbeJson)));
+        string split = probe.RootElement.GetProperty("contactSheet").GetProperty("split").GetString()!;
+        Assert.Equal(split, slices.RootElement.GetProperty("split").GetString());
+        Assert.Equal(DatasetLayout.SlicesJson, probe.RootElement.GetProperty("files").GetProperty("slices").GetString());
+        // Its overall AP50 is the probe's own figure for that split.
+        Assert.Equal(Math.Round(probe.RootElement.GetProperty("metrics").GetProperty(split).GetProperty("stats").GetProperty("AP50").GetDouble(), 6),
+            slices.RootElement.GetProperty("overall").GetProperty("ap50").GetDouble());
+    }
+
     [Theory]
     [InlineData("--width", "abc", "--width must be an integer, found 'abc'")]
     [InlineData("--learning-rate", "fast", "--learning-rate must be a number, found 'fast'")]

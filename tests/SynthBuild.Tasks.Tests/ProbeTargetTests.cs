@@ -51,6 +51,13 @@ public class ProbeTargetTests
         foreach (string f in new[] { "probe.json", "probe.key.json", "probe.weights", "probe.contact.png", "probe.val.detections.json", "probe.test.detections.json" })
             Assert.True(File.Exists(Path.Combine(reports, f)), f);
         Assert.Contains("id=\"probe\"", File.ReadAllText(Path.Combine(reports, "quality.html")));
+        // The failure-mode slices of the val detections, under the probe's key, and their report section.
+        using (var sl = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(reports, "slices.json"))))
+        {
+            Assert.Equal("synthbuild.slices/1", sl.RootElement.GetProperty("schema").GetString());
+            Assert.Equal(p.Digest(), sl.RootElement.GetProperty("dataset").GetProperty("digest").GetString());
+        }
+        Assert.Contains("id=\"slices\"", File.ReadAllText(Path.Combine(reports, "quality.html")));
         using (var k = JsonDocument.Parse(File.ReadAllBytes(key)))
         {
             Assert.Equal(p.Digest(), k.RootElement.GetProperty("digest").GetString());

@@ -135,6 +135,10 @@ public static class SynCodes
     public const string TrainerMetricsInvalid = "SYN8205";
     public const string TrainerModelMissing = "SYN8206";
     public const string TrainerNotLogged = "SYN8207";
+    // 83xx failure-mode slices (reports/slices.json)
+    public const string SlicesInputInvalid = "SYN8301";
+    public const string SlicesDetectionsOutsideSplit = "SYN8302";
+    public const string SlicesOptionInvalid = "SYN8303";
 
     // 9xxx sharding and schedulers
     public const string ShardInvalid = "SYN9001";
@@ -424,6 +428,12 @@ public static class DiagnosticCatalogue
             "After a successful run, the file named by the item's Model (the ONNX model to evaluate) does not exist or was not written by that run. Check the Model path (placeholders included) against where the trainer writes its export."),
         new(SynCodes.TrainerNotLogged, DiagnosticStage.Models, W, "Trainer results not logged to MLflow",
             "An MLflow server is named but the trainer's metrics and model could not be logged to the dataset's run: the lineage log has no MLflow run for this dataset digest (lineage ran without a server), or the server failed. The build goes on; the results are in reports/trainers/ and reports/models/."),
+        new(SynCodes.SlicesInputInvalid, DiagnosticStage.Models, E, "Slice analysis input not usable",
+            "Slices re-sample each scene from the config that built the dataset, so the config (--config, default the project's synth.json two folders above the dataset) must have the dataset's spec hash (same config and seed; the sample count is taken from dataset.json), the ground truth must be the dataset's COCO export of that split, and every annotation must match a re-sampled scene. The message says which does not hold. Nothing was written (docs/models.md \"Failure-mode slices\")."),
+        new(SynCodes.SlicesDetectionsOutsideSplit, DiagnosticStage.Models, E, "Detections for images outside the split",
+            "The detections file names an image_id that is not an image of the chosen split (COCO image id = sample index + 1). Pass the detections of that split (e.g. reports/probe.val.detections.json with --split val). Nothing was written."),
+        new(SynCodes.SlicesOptionInvalid, DiagnosticStage.Models, E, "Slice option invalid",
+            "--split must be val or test (or train), --min-objects a positive integer, --resamples between 10 and 10000. Nothing was written."),
         new(SynCodes.ShardInvalid, DiagnosticStage.Sharding, E, "Malformed SynthShard",
             "SynthShard must be 'I/N' (shard I of N, 0-based, N >= 1) or 'auto/N'. Nothing is built or written (docs/sharding.md)."),
         new(SynCodes.ShardIndexOutOfRange, DiagnosticStage.Sharding, E, "Shard index out of range",

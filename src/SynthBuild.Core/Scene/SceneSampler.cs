@@ -37,7 +37,7 @@ public sealed class SceneSampler(DatasetSpec spec, AssetLibrary assets)
         CurriculumSpec curriculum = spec.CurriculumOrDefault;
         double difficulty = curriculum.Difficulty(index);
         CameraModel camera = SampleCamera(RandomStream.For(spec.Seed, index, "camera"));
-        Lighting light = SampleLighting(RandomStream.For(spec.Seed, index, "lighting"), curriculum, difficulty);
+        Lighting light = SampleLighting(RandomStream.For(spec.Seed, index, "lighting"), curriculum, difficulty, out double? kelvin);
         var bgRng = RandomStream.For(spec.Seed, index, "background");
         var bg = spec.Background;
         Vec3 top = Pick(bg.Colors, ref bgRng), bottom = Pick(bg.Colors, ref bgRng);
@@ -73,7 +73,7 @@ public sealed class SceneSampler(DatasetSpec spec, AssetLibrary assets)
         var footprints = new List<(double X, double Y, double R)>();
         var objects = SampleObjects(index, RandomStream.For(spec.Seed, index, attempt == 0 ? "objects" : "objects-retry-" + attempt), camera, table, curriculum, difficulty, footprints);
         var distractors = SampleDistractors(RandomStream.For(spec.Seed, index, attempt == 0 ? "distractors" : "distractors-retry-" + attempt), camera, table, footprints);
-        return new SceneDescription(camera, objects, light, table, background, distractors);
+        return new SceneDescription(camera, objects, light, table, background, distractors) { Draws = new SceneDraws(kelvin, difficulty) };
     }
 
     /// <summary>A random image, cropped to the frame's aspect, zoomed by imageZoom beyond covering the frame, at a random offset.</summary>
@@ -101,7 +101,7 @@ public sealed class SceneSampler(DatasetSpec spec, AssetLibrary assets)
         return new CameraModel(spec.Width, spec.Height, c.Fx * focalScale, c.Fy * focalScale, c.Cx, c.Cy, worldToCamera, c.Distortion);
     }
 
-    private Lighting SampleLighting(RandomStream rng, CurriculumSpec curriculum, double difficulty)
+    private Lighting SampleLighting(RandomStream rng, CurriculumSpec curriculum, double difficulty, out double? kelvin)
     {
         var l = spec.Lighting;
         double elevation = l.Elevation.Draw(ref rng);
@@ -114,7 +114,7 @@ public sealed class SceneSampler(DatasetSpec spec, AssetLibrary assets)
             ? l.Intensity.Window(Math.Min(CurriculumSpec.Lerp(lm, difficulty), l.Intensity.Max), l.Intensity.Max) : l.Intensity;
         double intensity = intensityRange.Draw(ref rng), ambient = l.Ambient.Draw(ref rng);
         // Later additions draw from derived streams, so datasets without them keep every earlier draw.
-        tint = Tinted(tint, rng.Derive("temperature"));
+        tint = Tinted(tint, rng.Derive("temperature"), out kelvin);
         PointLightSpec pls = l.PointLightsOrNone;
         List<PointLight>? points = null;
         if (pls.Count.Max > 0)
@@ -129,17 +129,19 @@ public sealed class SceneSampler(DatasetSpec spec, AssetLibrary assets)
                 var position = new Vec3(jRng.Uniform(a.X, b.X), jRng.Uniform(a.Y, b.Y), jRng.Uniform(a.Z, b.Z));
                 double pi = pls.Intensity.Draw(ref jRng);
                 var pTint = new Vec3(1 + jRng.Uniform(-v, v), 1 + jRng.Uniform(-v, v), 1 + jRng.Uniform(-v, v));
-                points.Add(new PointLight(position, Tinted(pTint, jRng.Derive("temperature")), pi));
+                points.Add(new PointLight(position, Tinted(pTint, jRng.Derive("temperature"), out _), pi));
             }
         }
         return new Lighting(direction, tint, intensity, ambient, l.Shadows, points);
     }
 
     /// <summary>The jitter <paramref name="tint"/> times the black-body colour of a temperature drawn from lighting.colorTemperature.</summary>
-    private Vec3 Tinted(Vec3 tint, RandomStream rng)
+    private Vec3 Tinted(Vec3 tint, RandomStream rng, out double? kelvin)
     {
+        kelvin = null;
         if (spec.Lighting.ColorTemperature is not ValueRange k) return tint;
-        Vec3 c = ColorTemperature.ToLinearRgb(k.Draw(ref rng));
+        kelvin = k.Draw(ref rng);
+        Vec3 c = ColorTemperature.ToLinearRgb(kelvin.Value);
         return new Vec3(tint.X * c.X, tint.Y * c.Y, tint.Z * c.Z);
     }
 

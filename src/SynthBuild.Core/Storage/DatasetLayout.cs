@@ -28,6 +28,8 @@ public static class DatasetLayout
     public static string ProbeTruth(string split) => $"probe.{split}.truth.json";
     /// <summary>The probe on a real labelled set (sim-to-real): its detections, and the key of that evaluation.</summary>
     public const string ProbeRealDetections = "probe.real.detections.json", ProbeRealKey = "probe.real.key.json";
+    /// <summary>Failure-mode slices of the probe's val (else test) detections (synthbuild.slices/1), written by the probe runner.</summary>
+    public const string SlicesJson = "slices.json";
     /// <summary>Git provenance file of engines before 0.5 (now a member of dataset.json); a clean still removes it.</summary>
     public const string LegacyProvenanceFile = "provenance.json";
     public static readonly string[] SampleDirs = [RgbDir, DepthDir, SegmentationDir, AnnotationsDir, SemanticDir, PointCloudDir, NormalsDir];
