@@ -93,6 +93,7 @@ public static class SynthCli
             ContactSheetCommand(stdout),
             QualityCommands.Command(stdout, stderr),
             ModelCommands.ModelEval(stdout),
+            ExperimentCommands.Command(stdout, stderr, env),
         };
         return root;
     }

@@ -98,6 +98,8 @@ public sealed class CocoEvaluator
         public int[] Rank = [];       // position inside its image's sorted list
         public byte[] Outcome = [];   // [a][t][n]: 0 = false positive, 1 = true positive, 2 = ignored
         public int[] Npig = new int[A];
+        public int[] Image = [];      // image index of each detection (for weighted resamples)
+        public int[] NpigAll = [];    // per image: ground truths not ignored in area range "all"
         public bool[] AnyEval = new bool[A];
     }
 
@@ -254,6 +256,8 @@ public sealed class CocoEvaluator
                 Scores = new double[n],
                 Rank = new int[n],
                 Outcome = new byte[A * T * n],
+                Image = new int[n],
+                NpigAll = new int[I],
             };
             int offset = 0;
             for (int i = 0; i < I; i++)
@@ -266,6 +270,7 @@ public sealed class CocoEvaluator
                 {
                     ev.Scores[offset + d] = dts[d].Score;
                     ev.Rank[offset + d] = d;
+                    ev.Image[offset + d] = i;
                 }
 
                 // computeIoU: ious[d, g] with ground truths in their original order.
@@ -302,6 +307,7 @@ public sealed class CocoEvaluator
                         gtIdSorted[g] = gg.Id;
                     }
                     ev.Npig[a] += npig;
+                    if (a == 0) ev.NpigAll[i] = npig;
 
                     for (int t = 0; t < T; t++)
                     {
@@ -372,6 +378,84 @@ public sealed class CocoEvaluator
                 }
             }
         }
+    }
+
+    // Per category: detection indices (rank < 100) in descending-score stable order, for WeightedAp.
+    private int[][]? _weightedOrder;
+
+    /// <summary>
+    /// AP and AP50 (area "all", 100 detections per image) of a resample of the images: image i counts
+    /// <paramref name="imageWeights"/>[i] times (index into <see cref="ImageIds"/>). Equivalent to evaluating a ground
+    /// truth in which each image is repeated that many times (matching is per image, so a copy's outcomes are the
+    /// original's) up to the order of exactly tied scores; the bootstrap of experiments (docs/experiments.md) uses it
+    /// to re-evaluate thousands of resamples without re-matching. Needs <see cref="Evaluate"/> first.
+    /// </summary>
+    public (double Ap, double Ap50) WeightedAp(ReadOnlySpan<int> imageWeights)
+    {
+        if (_evals is null) throw new InvalidOperationException("Evaluate() must run before WeightedAp()");
+        if (imageWeights.Length != ImageIds.Length) throw new ArgumentException($"expected {ImageIds.Length} weights, got {imageWeights.Length}", nameof(imageWeights));
+        int K = CategoryIds.Length, maxDet = CocoParams.MaxDets[^1];
+        if (_weightedOrder is null)
+        {
+            var orders = new int[K][];
+            for (int k = 0; k < K; k++)
+            {
+                var ev = _evals[k];
+                var order = new int[ev.N];
+                var keys = new double[ev.N];
+                for (int j = 0; j < ev.N; j++) { order[j] = j; keys[j] = -ev.Scores[j]; }
+                StableSortIndices(keys, order, ev.N);
+                orders[k] = order.Where(j => ev.Rank[j] < maxDet).ToArray();
+            }
+            _weightedOrder = orders;
+        }
+        var recThrs = CocoParams.RecallThresholds;
+        double eps = Math.BitIncrement(1.0) - 1.0;
+        double sumAll = 0, sum50 = 0;
+        int counted = 0;
+        var rc = new List<double>();
+        var pr = new List<double>();
+        for (int k = 0; k < K; k++)
+        {
+            var ev = _evals[k];
+            long npig = 0;
+            for (int i = 0; i < ev.NpigAll.Length; i++) npig += (long)ev.NpigAll[i] * imageWeights[i];
+            if (npig == 0) continue; // as Accumulate: a category without ground truth has no precision (-1)
+            counted++;
+            var order = _weightedOrder[k];
+            for (int t = 0; t < T; t++)
+            {
+                var outc = ev.Outcome.AsSpan(t * ev.N, ev.N); // area index 0 ("all")
+                rc.Clear(); pr.Clear();
+                long tp = 0, fp = 0;
+                foreach (int j in order)
+                {
+                    int w = imageWeights[ev.Image[j]];
+                    byte o = outc[j];
+                    for (int c = 0; c < w; c++)
+                    {
+                        if (o == 1) tp++;
+                        else if (o == 0) fp++;
+                        rc.Add((double)tp / npig);
+                        pr.Add(tp / (fp + tp + eps));
+                    }
+                }
+                int nd = rc.Count;
+                for (int j = nd - 1; j > 0; j--)
+                    if (pr[j] > pr[j - 1]) pr[j - 1] = pr[j];
+                double q = 0;
+                int pi = 0;
+                for (int ri = 0; ri < R; ri++)
+                {
+                    while (pi < nd && rc[pi] < recThrs[ri]) pi++;
+                    q += pi < nd ? pr[pi] : 0;
+                }
+                q /= R;
+                sumAll += q;
+                if (t == 0) sum50 += q;
+            }
+        }
+        return counted == 0 ? (-1, -1) : (sumAll / (counted * T), sum50 / counted);
     }
 
     /// <summary>COCOeval.accumulate: precision/recall curves per threshold, category, area range and maxDets.</summary>
