@@ -413,8 +413,7 @@ public sealed class CocoEvaluator
         double eps = Math.BitIncrement(1.0) - 1.0;
         double sumAll = 0, sum50 = 0;
         int counted = 0;
-        var rc = new List<double>();
-        var pr = new List<double>();
+        double[] rc = [], pr = [];
         for (int k = 0; k < K; k++)
         {
             var ev = _evals[k];
@@ -423,24 +422,27 @@ public sealed class CocoEvaluator
             if (npig == 0) continue; // as Accumulate: a category without ground truth has no precision (-1)
             counted++;
             var order = _weightedOrder[k];
+            int total = 0;
+            foreach (int j in order) total += imageWeights[ev.Image[j]];
+            if (rc.Length < total) { rc = new double[total]; pr = new double[total]; }
             for (int t = 0; t < T; t++)
             {
                 var outc = ev.Outcome.AsSpan(t * ev.N, ev.N); // area index 0 ("all")
-                rc.Clear(); pr.Clear();
                 long tp = 0, fp = 0;
+                int nd = 0;
                 foreach (int j in order)
                 {
                     int w = imageWeights[ev.Image[j]];
                     byte o = outc[j];
+                    // An image drawn w times contributes its detection w times in a row (copies tie on score).
                     for (int c = 0; c < w; c++)
                     {
                         if (o == 1) tp++;
                         else if (o == 0) fp++;
-                        rc.Add((double)tp / npig);
-                        pr.Add(tp / (fp + tp + eps));
+                        rc[nd] = (double)tp / npig;
+                        pr[nd++] = tp / (fp + tp + eps);
                     }
                 }
-                int nd = rc.Count;
                 for (int j = nd - 1; j > 0; j--)
                     if (pr[j] > pr[j - 1]) pr[j - 1] = pr[j];
                 double q = 0;
