@@ -94,6 +94,7 @@ public static class SynthCli
             QualityCommands.Command(stdout, stderr),
             ModelCommands.ModelEval(stdout),
             SliceCommands.Slices(stdout),
+            ExperimentCommands.Command(stdout, stderr, env),
         };
         return root;
     }

@@ -63,10 +63,6 @@ public sealed class CocoEvaluator
     // evaluate() results, per category k: the detections of all images in image order (each image's list sorted
     // and truncated), with their per-image rank, score, and per (area, threshold) outcome.
     private EvalCategory[]? _evals;
-    // Per cell (k * I + i): where its detections start in _evals[k], and its non-ignored ground truths in area "all"
-    // (for AP50 over a multiset of images, BootstrapAp50).
-    private int[]? _cellOffset;
-    private int[]? _cellNpigAll;
 
     public const int T = 10, R = 101, A = 4, M = 3;
 
@@ -109,6 +105,8 @@ public sealed class CocoEvaluator
         public int[] Rank = [];       // position inside its image's sorted list
         public byte[] Outcome = [];   // [a][t][n]: 0 = false positive, 1 = true positive, 2 = ignored
         public int[] Npig = new int[A];
+        public int[] Image = [];      // image index of each detection (for weighted resamples)
+        public int[] NpigAll = [];    // per image: ground truths not ignored in area range "all"
         public bool[] AnyEval = new bool[A];
     }
 
@@ -247,8 +245,6 @@ public sealed class CocoEvaluator
         var thr = CocoParams.IouThresholds;
         var areas = CocoParams.AreaRanges;
         _evals = new EvalCategory[K];
-        _cellOffset = new int[K * I];
-        _cellNpigAll = new int[K * I];
 
         double[] ious = new double[16];
         int[] gtOrder = new int[16];
@@ -267,6 +263,8 @@ public sealed class CocoEvaluator
                 Scores = new double[n],
                 Rank = new int[n],
                 Outcome = new byte[A * T * n],
+                Image = new int[n],
+                NpigAll = new int[I],
             };
             int offset = 0;
             for (int i = 0; i < I; i++)
@@ -274,12 +272,12 @@ public sealed class CocoEvaluator
                 var gts = _cellGts[k * I + i];
                 var dts = _cellDts[k * I + i];
                 int G = gts.Length, D = dts.Length;
-                _cellOffset[k * I + i] = offset;
                 if (G == 0 && D == 0) continue;
                 for (int d = 0; d < D; d++)
                 {
                     ev.Scores[offset + d] = dts[d].Score;
                     ev.Rank[offset + d] = d;
+                    ev.Image[offset + d] = i;
                 }
 
                 // computeIoU: ious[d, g] with ground truths in their original order.
@@ -316,7 +314,7 @@ public sealed class CocoEvaluator
                         gtIdSorted[g] = gg.Id;
                     }
                     ev.Npig[a] += npig;
-                    if (a == 0) _cellNpigAll[k * I + i] = npig;
+                    if (a == 0) ev.NpigAll[i] = npig;
 
                     for (int t = 0; t < T; t++)
                     {
@@ -387,6 +385,95 @@ public sealed class CocoEvaluator
                 }
             }
         }
+    }
+
+    // Per category: detection indices (rank < 100) in descending-score stable order, for WeightedAp.
+    private int[][]? _weightedOrder;
+
+    /// <summary>
+    /// AP and AP50 (area "all", 100 detections per image) of a resample of the images: image i counts
+    /// <paramref name="imageWeights"/>[i] times (index into <see cref="ImageIds"/>). Equivalent to evaluating a ground
+    /// truth in which each image is repeated that many times (matching is per image, so a copy's outcomes are the
+    /// original's) up to the order of exactly tied scores; the bootstrap of experiments (docs/experiments.md) uses it
+    /// to re-evaluate thousands of resamples without re-matching, and so do the slices' intervals. Needs
+    /// <see cref="Evaluate"/> first; honours <see cref="IgnoreGroundTruth"/>.
+    /// </summary>
+    public (double Ap, double Ap50) WeightedAp(ReadOnlySpan<int> imageWeights)
+    {
+        if (_evals is null) throw new InvalidOperationException("Evaluate() must run before WeightedAp()");
+        if (imageWeights.Length != ImageIds.Length) throw new ArgumentException($"expected {ImageIds.Length} weights, got {imageWeights.Length}", nameof(imageWeights));
+        int K = CategoryIds.Length, maxDet = CocoParams.MaxDets[^1];
+        if (_weightedOrder is null)
+        {
+            var orders = new int[K][];
+            for (int k = 0; k < K; k++)
+            {
+                var ev = _evals[k];
+                var order = new int[ev.N];
+                var keys = new double[ev.N];
+                for (int j = 0; j < ev.N; j++) { order[j] = j; keys[j] = -ev.Scores[j]; }
+                StableSortIndices(keys, order, ev.N);
+                orders[k] = order.Where(j => ev.Rank[j] < maxDet).ToArray();
+            }
+            _weightedOrder = orders;
+        }
+        var recThrs = CocoParams.RecallThresholds;
+        double eps = Math.BitIncrement(1.0) - 1.0;
+        var q = new double[T * R * K];
+        var has = new bool[K];
+        double[] rc = [], pr = [];
+        for (int k = 0; k < K; k++)
+        {
+            var ev = _evals[k];
+            long npig = 0;
+            for (int i = 0; i < ev.NpigAll.Length; i++) npig += (long)ev.NpigAll[i] * imageWeights[i];
+            if (npig == 0) continue; // as Accumulate: a category without ground truth has no precision (-1)
+            has[k] = true;
+            var order = _weightedOrder[k];
+            int total = 0;
+            foreach (int j in order) total += imageWeights[ev.Image[j]];
+            if (rc.Length < total) { rc = new double[total]; pr = new double[total]; }
+            for (int t = 0; t < T; t++)
+            {
+                var outc = ev.Outcome.AsSpan(t * ev.N, ev.N); // area index 0 ("all")
+                long tp = 0, fp = 0;
+                int nd = 0;
+                foreach (int j in order)
+                {
+                    int w = imageWeights[ev.Image[j]];
+                    byte o = outc[j];
+                    // An image drawn w times contributes its detection w times in a row (copies tie on score).
+                    for (int c = 0; c < w; c++)
+                    {
+                        if (o == 1) tp++;
+                        else if (o == 0) fp++;
+                        rc[nd] = (double)tp / npig;
+                        pr[nd++] = tp / (fp + tp + eps);
+                    }
+                }
+                for (int j = nd - 1; j > 0; j--)
+                    if (pr[j] > pr[j - 1]) pr[j - 1] = pr[j];
+                int pi = 0;
+                for (int ri = 0; ri < R; ri++)
+                {
+                    while (pi < nd && rc[pi] < recThrs[ri]) pi++;
+                    q[(t * R + ri) * K + k] = pi < nd ? pr[pi] : 0;
+                }
+            }
+        }
+        // Summarize's order and summation (thresholds, recall thresholds, categories; entries without ground truth
+        // left out), so the identity resample gives the evaluator's own AP and AP50 bit for bit.
+        double Mean(int thresholds)
+        {
+            var buf = new double[thresholds * R * K];
+            int m = 0;
+            for (int t = 0; t < thresholds; t++)
+                for (int r = 0; r < R; r++)
+                    for (int k = 0; k < K; k++)
+                        if (has[k]) buf[m++] = q[(t * R + r) * K + k];
+            return m == 0 ? -1 : NumpyMath.PairwiseSum(buf.AsSpan(0, m)) / m;
+        }
+        return (Mean(T), Mean(1));
     }
 
     /// <summary>COCOeval.accumulate: precision/recall curves per threshold, category, area range and maxDets.</summary>
@@ -598,76 +685,6 @@ public sealed class CocoEvaluator
             total += npig;
         }
         return total == 0 ? -1 : matched / total;
-    }
-
-    /// <summary>
-    /// AP50 (area all, maxDets 100) of the multiset of images at positions <paramref name="images"/> of
-    /// <see cref="ImageIds"/>, in that order, from this evaluation's per-image matches: equal to evaluating a ground
-    /// truth made of those images (a repeated image a copy with its own id) with the same detections, without
-    /// matching again. For bootstrap resamples; <see cref="Evaluate"/> must have run. -1 without ground truth.
-    /// </summary>
-    public double BootstrapAp50(ReadOnlySpan<int> images)
-    {
-        if (_evals is null || _cellOffset is null || _cellNpigAll is null) throw new InvalidOperationException("Evaluate() must run first");
-        int I = ImageIds.Length, K = CategoryIds.Length;
-        var recThrs = CocoParams.RecallThresholds;
-        double eps = Math.BitIncrement(1.0) - 1.0;
-        var q = new double[R * K];
-        var has = new bool[K];
-        var scores = new List<double>();
-        var outcomes = new List<byte>();
-        for (int k = 0; k < K; k++)
-        {
-            var ev = _evals[k];
-            scores.Clear();
-            outcomes.Clear();
-            int npig = 0;
-            foreach (int i in images)
-            {
-                int c = k * I + i, off = _cellOffset[c], D = _cellDts[c].Length;
-                npig += _cellNpigAll[c];
-                for (int d = 0; d < D; d++)
-                {
-                    scores.Add(ev.Scores[off + d]);
-                    outcomes.Add(ev.Outcome[(0 * T + 0) * ev.N + off + d]); // area all, IoU 0.5
-                }
-            }
-            if (npig == 0) continue;
-            has[k] = true;
-            int n = scores.Count;
-            var order = new int[n];
-            var keys = new double[n];
-            for (int j = 0; j < n; j++) { order[j] = j; keys[j] = -scores[j]; }
-            StableSortIndices(keys, order, n);
-            var rc = new double[n];
-            var pr = new double[n];
-            int nd = 0;
-            long tp = 0, fp = 0;
-            for (int j = 0; j < n; j++)
-            {
-                byte o = outcomes[order[j]];
-                if (o == 1) tp++;
-                else if (o == 0) fp++;
-                rc[nd] = (double)tp / npig;
-                pr[nd] = tp / (fp + tp + eps);
-                nd++;
-            }
-            for (int j = nd - 1; j > 0; j--)
-                if (pr[j] > pr[j - 1]) pr[j - 1] = pr[j];
-            int pi = 0;
-            for (int ri = 0; ri < R; ri++)
-            {
-                while (pi < nd && rc[pi] < recThrs[ri]) pi++;
-                q[ri * K + k] = pi < nd ? pr[pi] : 0;
-            }
-        }
-        // Summarize's order: recall thresholds outer, categories inner, entries without ground truth left out.
-        var buf = new double[R * K];
-        int m = 0;
-        for (int r = 0; r < R; r++)
-            for (int k = 0; k < K; k++)
-                if (has[k]) buf[m++] = q[r * K + k];
-        return m == 0 ? -1 : NumpyMath.PairwiseSum(buf.AsSpan(0, m)) / m;
     }
 
     /// <summary>The 12 lines pycocotools' summarize() prints.</summary>

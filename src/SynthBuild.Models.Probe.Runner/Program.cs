@@ -101,6 +101,17 @@ public static class Program
         json["files"] = files;
         AtomicFile.Write(Path.Combine(job.Reports, DatasetLayout.ProbeJson), JsonSerializer.SerializeToUtf8Bytes(json, new JsonSerializerOptions { WriteIndented = true }));
 
+        // An experiment's target (docs/experiments.md): the saved weights scored on another labelled set, whose
+        // categories the caller has renumbered to this dataset's ids; only the detections are written (the caller
+        // evaluates and bootstraps them).
+        if (job.TargetGroundTruth is not null)
+        {
+            var gt = SynthBuild.Evaluation.CocoGroundTruth.Load(job.TargetGroundTruth);
+            var target = ProbeDetector.EvaluateSaved(weights, o, result.CategoryIds, gt, job.TargetImages!, "target");
+            AtomicFile.Write(job.TargetOutput!, target.Results);
+            log(string.Create(inv, $"probe: target AP {target.AP:F3}, AP50 {target.AP50:F3} ({target.Images} images, {target.Detections} detections) -> {job.TargetOutput}"));
+        }
+
         foreach (var m in result.Metrics)
             log(string.Create(inv, $"probe: {m.Split} AP {m.AP:F3}, AP50 {m.AP50:F3}, AP75 {m.AP75:F3} ({m.Images} images, {m.Detections} detections)"));
         log(string.Create(inv, $"probe: training {result.TrainSeconds:F1} s ({result.TrainImagesPerSecond:F1} images/s), inference {result.InferenceImagesPerSecond:F1} images/s -> {Path.Combine(job.Reports, DatasetLayout.ProbeJson)}"));
@@ -120,7 +131,10 @@ public static class Program
 
 /// <summary>The runner's command line: the dataset, the reports folder and every probe setting.</summary>
 /// <param name="Config">The dataset's config: with it, reports/slices.json is written from the val (else test) detections.</param>
-public sealed record RunnerJob(string Dataset, string Reports, ProbeOptions Options, int SheetImages, double SheetScore, string? Config = null)
+/// <param name="TargetGroundTruth">Optional: a COCO file (categories in the dataset's ids) to score the trained model on,
+/// with its images under <paramref name="TargetImages"/>; the detections go to <paramref name="TargetOutput"/>.</param>
+public sealed record RunnerJob(string Dataset, string Reports, ProbeOptions Options, int SheetImages, double SheetScore, string? Config = null,
+    string? TargetGroundTruth = null, string? TargetImages = null, string? TargetOutput = null)
 {
     public const double DefaultSheetScore = 0.3;
 
@@ -163,10 +177,16 @@ public sealed record RunnerJob(string Dataset, string Reports, ProbeOptions Opti
         int sheetImages = Int("sheet-images", 8);
         double sheetScore = Dbl("sheet-score", DefaultSheetScore);
         string config = Take("config", "");
+        string? targetGt = values.Remove("target-gt", out var tg) ? Path.GetFullPath(tg) : null;
+        string? targetImages = values.Remove("target-images", out var ti) ? Path.GetFullPath(ti) : null;
+        string? targetOut = values.Remove("target-out", out var to) ? Path.GetFullPath(to) : null;
         if (values.Count > 0) throw Bad($"unknown option --{values.Keys.First()}");
+        if ((targetGt is null) != (targetOut is null) || (targetImages is not null && targetGt is null))
+            throw Bad("--target-gt and --target-out go together (with --target-images, default the ground truth's folder)");
         if (sheetImages < 1 || !(sheetScore is >= 0 and <= 1)) throw Bad("--sheet-images must be at least 1 and --sheet-score within [0, 1]");
         return new RunnerJob(Path.GetFullPath(dataset), Path.GetFullPath(reports), options, sheetImages, sheetScore,
-            config.Length > 0 ? Path.GetFullPath(config) : null);
+            config.Length > 0 ? Path.GetFullPath(config) : null,
+            targetGt, targetGt is null ? null : targetImages ?? Path.GetDirectoryName(targetGt), targetOut);
     }
 
     /// <summary>'--option value' pairs, by option name without the dashes.</summary>

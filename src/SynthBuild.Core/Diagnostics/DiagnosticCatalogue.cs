@@ -140,6 +140,16 @@ public static class SynCodes
     public const string SlicesDetectionsOutsideSplit = "SYN8302";
     public const string SlicesOptionInvalid = "SYN8303";
 
+    // 85xx experiments (synth experiment run, docs/experiments.md)
+    public const string ExperimentFileInvalid = "SYN8501";
+    public const string ExperimentVariantsInvalid = "SYN8502";
+    public const string ExperimentVariantMissing = "SYN8503";
+    public const string ExperimentRecipeInvalid = "SYN8504";
+    public const string ExperimentTargetInvalid = "SYN8505";
+    public const string ExperimentTargetCategories = "SYN8506";
+    public const string ExperimentBuildFailed = "SYN8507";
+    public const string ExperimentTrainingFailed = "SYN8508";
+
     // 9xxx sharding and schedulers
     public const string ShardInvalid = "SYN9001";
     public const string ShardIndexOutOfRange = "SYN9002";
@@ -434,6 +444,22 @@ public static class DiagnosticCatalogue
             "The detections file names an image_id that is not an image of the chosen split (COCO image id = sample index + 1). Pass the detections of that split (e.g. reports/probe.val.detections.json with --split val). Nothing was written."),
         new(SynCodes.SlicesOptionInvalid, DiagnosticStage.Models, E, "Slice option invalid",
             "--split must be val or test (or train), --min-objects a positive integer, --resamples between 10 and 10000. Nothing was written."),
+        new(SynCodes.ExperimentFileInvalid, DiagnosticStage.Models, E, "Experiment file invalid",
+            "The experiment file (synth experiment run) is not valid JSON, or a key is unknown, missing or of the wrong type: it needs a name, variants, a target and optionally recipe, seeds, samples, bootstrap and properties (docs/experiments.md). The message gives the file, line and key. Nothing was built."),
+        new(SynCodes.ExperimentVariantsInvalid, DiagnosticStage.Models, E, "Experiment variants invalid",
+            "An experiment compares at least two variants, each with a name unique within the experiment (a folder name: letters, digits, '-', '_', '.') and a project. The message gives the file and line. Nothing was built."),
+        new(SynCodes.ExperimentVariantMissing, DiagnosticStage.Models, E, "Experiment variant file not found",
+            "A variant's project, config or overlay file does not exist (paths are relative to the experiment file). The message names the variant, the path and the line. Nothing was built."),
+        new(SynCodes.ExperimentRecipeInvalid, DiagnosticStage.Models, E, "Experiment recipe or seeds invalid",
+            "The recipe names a trainer other than probe, or a probe setting it cannot use (epochs, batch, threads, width and height multiples of 16, lr > 0), or seeds is below 1, or bootstrap.resamples is below 100. The message gives the file and line. Nothing was built."),
+        new(SynCodes.ExperimentTargetInvalid, DiagnosticStage.Models, E, "Experiment target invalid",
+            "The target must be a dataset project ({\"project\": …, \"split\": \"test\"|\"val\"|\"train\"|\"all\"}) or a labelled real set ({\"coco\": GT.json, \"images\": DIR}) that exists and holds images with boxes. The message names the file and what is wrong."),
+        new(SynCodes.ExperimentTargetCategories, DiagnosticStage.Models, E, "Target categories missing from a variant",
+            "Models are scored on the target by category name, so every category of the target must be a category of every variant. The message lists the names a variant lacks. Nothing was trained."),
+        new(SynCodes.ExperimentBuildFailed, DiagnosticStage.Models, E, "Experiment variant build failed",
+            "dotnet build of a variant (or of a dataset target) failed. The message names the variant and quotes the build's errors; the full log is build.log in the variant's folder under the experiment's output."),
+        new(SynCodes.ExperimentTrainingFailed, DiagnosticStage.Models, E, "Experiment training failed",
+            "The probe runner could not be found or built, or a training run failed. The message names the variant and seed and quotes the runner's output; the run's folder keeps its log. Runs already finished are kept and reused on the next run."),
         new(SynCodes.ShardInvalid, DiagnosticStage.Sharding, E, "Malformed SynthShard",
             "SynthShard must be 'I/N' (shard I of N, 0-based, N >= 1) or 'auto/N'. Nothing is built or written (docs/sharding.md)."),
         new(SynCodes.ShardIndexOutOfRange, DiagnosticStage.Sharding, E, "Shard index out of range",

@@ -176,7 +176,7 @@ public static class SliceAnalysis
         var root = RandomStream.FromState(o.Seed);
 
         // Matching is per image, so one evaluation (per set of ignored objects) serves every resample: a resample only
-        // re-accumulates the chosen images' matches (CocoEvaluator.BootstrapAp50).
+        // re-accumulates the chosen images' matches (CocoEvaluator.WeightedAp).
         var whole = new CocoEvaluator(gt, dt, IouType.Bbox);
         whole.Evaluate();
         var position = new Dictionary<long, int>();
@@ -198,12 +198,13 @@ public static class SliceAnalysis
             }
             int[] pool = members.Select(id => position[id]).ToArray();
             var values = new List<double>(o.Resamples);
-            var chosen = new int[pool.Length];
+            var weights = new int[whole.ImageIds.Length];
             for (int b = 0; b < o.Resamples && pool.Length > 0; b++)
             {
                 var draw = root.Derive("resample", b);
-                for (int j = 0; j < pool.Length; j++) chosen[j] = pool[draw.NextInt(0, pool.Length - 1)];
-                double v = ev.BootstrapAp50(chosen);
+                Array.Clear(weights);
+                for (int j = 0; j < pool.Length; j++) weights[pool[draw.NextInt(0, pool.Length - 1)]]++;
+                double v = ev.WeightedAp(weights).Ap50;
                 if (v >= 0) values.Add(v);
             }
             values.Sort();

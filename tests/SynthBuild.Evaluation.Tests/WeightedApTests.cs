@@ -3,9 +3,9 @@ using System.Text.Json.Nodes;
 
 namespace SynthBuild.Evaluation.Tests;
 
-/// <summary>The slice bootstrap's fast path: AP50 of a multiset of images from one evaluation's per-image matches
-/// equals evaluating a ground truth built from those images (repeats as copies with their own ids).</summary>
-public sealed class BootstrapAp50Tests
+/// <summary>The bootstrap's fast path (slices, experiments): AP and AP50 of a multiset of images from one evaluation's
+/// per-image matches equal evaluating a ground truth built from those images (repeats as copies with their own ids).</summary>
+public sealed class WeightedApTests
 {
     [Theory]
     [InlineData(1, 40)]
@@ -23,13 +23,15 @@ public sealed class BootstrapAp50Tests
         {
             int[] chosen = Enumerable.Range(0, images).Select(_ => rng.Next(images)).ToArray();
             var (rgt, rdt) = Resampled(f, ev.ImageIds, chosen);
-            double direct = new CocoEvaluator(rgt, rdt, IouType.Bbox).Run()[1];
-            Assert.Equal(direct, ev.BootstrapAp50(chosen));
+            double[] direct = new CocoEvaluator(rgt, rdt, IouType.Bbox).Run();
+            var (ap, ap50) = ev.WeightedAp(Weights(chosen, images));
+            Assert.Equal(direct[0], ap, 12);
+            Assert.Equal(direct[1], ap50, 12);
         }
-        // The identity resample is the whole evaluation's AP50.
-        int[] all = Enumerable.Range(0, images).ToArray();
+        // The identity resample is the whole evaluation's AP and AP50, bit for bit.
         ev.Accumulate();
-        Assert.Equal(ev.Summarize()[1], ev.BootstrapAp50(all));
+        var stats = ev.Summarize();
+        Assert.Equal((stats[0], stats[1]), ev.WeightedAp(Enumerable.Repeat(1, images).ToArray()));
     }
 
     [Fact]
@@ -40,9 +42,16 @@ public sealed class BootstrapAp50Tests
         var dt = CocoDetections.Parse(f.DetectionsJson, "dt.json", gt);
         var ev = new CocoEvaluator(gt, dt, IouType.Bbox) { IgnoreGroundTruth = g => g.Id % 3 == 0 };
         var stats = ev.Run();
-        Assert.Equal(stats[1], ev.BootstrapAp50(Enumerable.Range(0, ev.ImageIds.Length).ToArray()));
+        Assert.Equal((stats[0], stats[1]), ev.WeightedAp(Enumerable.Repeat(1, ev.ImageIds.Length).ToArray()));
         // Ignoring changes the figure (the predicate is used).
         Assert.NotEqual(new CocoEvaluator(gt, dt, IouType.Bbox).Run()[1], stats[1]);
+    }
+
+    private static int[] Weights(int[] chosen, int images)
+    {
+        var w = new int[images];
+        foreach (int i in chosen) w[i]++;
+        return w;
     }
 
     private static (CocoGroundTruth, CocoDetections) Resampled(CocoFixtureGenerator.Fixture f, long[] imageIds, int[] chosen)
