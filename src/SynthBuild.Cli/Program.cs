@@ -93,6 +93,7 @@ public static class SynthCli
             ContactSheetCommand(stdout),
             QualityCommands.Command(stdout, stderr),
             ModelCommands.ModelEval(stdout),
+            TargetCommand.Command(stdout, stderr),
         };
         return root;
     }
