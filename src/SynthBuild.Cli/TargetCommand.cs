@@ -35,7 +35,7 @@ internal static class TargetCommand
             var overlays = (p.GetValue(overlay) ?? []).ToList();
             var result = SliceTargeter.Run(p.GetRequiredValue(slices), configFile, overlays, p.GetValue(strength));
             string outFile = p.GetRequiredValue(output);
-            SliceTargeter.Write(result, configFile, overlays, outFile);
+            SliceTargeter.Write(result, outFile);
             foreach (var w in result.Warnings) stderr.WriteLine(w.ToString());
             stdout.Write(p.GetValue(json) ? Json(result, Path.GetFullPath(outFile)) : Text(result, outFile));
             return SynthCli.ExitOk;

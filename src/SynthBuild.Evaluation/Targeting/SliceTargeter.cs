@@ -42,9 +42,8 @@ public static class SliceTargeter
         if (!(strength > 0 && strength <= MaxStrength))
             throw new DiagnosticException(Diagnostic.Error(SynCodes.TargetOptionInvalid,
                 string.Create(CultureInfo.InvariantCulture, $"--strength must be above 0 and at most {MaxStrength}, found {strength}.")));
-        // The config must load as a build loads it: targeting an invalid config would hide its errors behind ours.
-        var loaded = ConfigLoader.Load(configFile, new ConfigOverrides(Overlays: overlays));
-        if (!loaded.Succeeded) throw new DiagnosticException(loaded.Diagnostics.First(d => d.IsError));
+        // JSON only, no schema: the schema validator (NJsonSchema, reflection) has no place in the Native AOT `synth`.
+        // The build validates the overlay like the config, naming the overlay's lines (docs/config.md).
         JsonObject config = EffectiveDocument(configFile, overlays);
 
         var (slices, positions) = ReadSlices(slicesFile);
@@ -70,7 +69,7 @@ public static class SliceTargeter
             if (configPath is not null)
             {
                 if (lo is null || hi is null || !(hi >= lo)) throw Invalid(slicesFile, positions, at, "a failure mode on a config key needs numbers \"min\" ≤ \"max\".");
-                var key = Reweight(config, loaded.Spec!, configPath, lo.Value, hi.Value, strength, keys.GetValueOrDefault(configPath),
+                var key = Reweight(config, configPath, lo.Value, hi.Value, strength, keys.GetValueOrDefault(configPath),
                     slicesFile, positions.Value(at + ".configPath"), positions.Value(at));
                 keys[configPath] = key;
                 // Keep the key's weights in the working copy, so a second failure mode on it combines with these.
@@ -111,31 +110,36 @@ public static class SliceTargeter
         return new TargetResult(overlay, parent, reason, keys.Values.ToList(), scalars, notTargetable, warnings);
     }
 
-    /// <summary>Writes the overlay after checking that the config with it loads (else nothing is written).</summary>
-    public static void Write(TargetResult result, string configFile, IReadOnlyList<string> overlays, string outputFile)
+    /// <summary>Writes the overlay (indented JSON) atomically: an existing file is replaced whole or not at all.</summary>
+    public static void Write(TargetResult result, string outputFile)
     {
         string full = Path.GetFullPath(outputFile);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        string temp = full + ".tmp-" + Guid.NewGuid().ToString("N")[..8];
-        File.WriteAllText(temp, result.Overlay.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
-        try
-        {
-            var check = ConfigLoader.Load(configFile, new ConfigOverrides(Overlays: [.. overlays, temp]));
-            if (!check.Succeeded) throw new DiagnosticException(check.Diagnostics.First(d => d.IsError) with { File = full });
-            File.Move(temp, full, overwrite: true);
-        }
-        finally { if (File.Exists(temp)) File.Delete(temp); }
+        SynthBuild.Core.Storage.AtomicFile.Write(full, System.Text.Encoding.UTF8.GetBytes(
+            result.Overlay.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n"));
     }
 
-    /// <summary>The config with its overlays merged (provenance blocks left out), as JSON nodes.</summary>
+    /// <summary>The config with its overlays merged (provenance blocks left out), as JSON nodes; a file that is
+    /// missing, not JSON or not an object is the error the build would give for it.</summary>
     private static JsonObject EffectiveDocument(string configFile, IReadOnlyList<string> overlays)
     {
-        JsonNode? doc = JsonNode.Parse(File.ReadAllText(configFile), documentOptions: Options);
-        foreach (string o in overlays)
+        JsonNode? doc = null;
+        foreach (var (file, isConfig) in overlays.Select(o => (o, false)).Prepend((configFile, true)))
         {
-            var patch = JsonNode.Parse(File.ReadAllText(o), documentOptions: Options)!.AsObject();
-            patch.Remove(ConfigOverlay.ProvenanceKey);
-            doc = ConfigOverlay.MergePatch(doc, patch);
+            string text;
+            try { text = File.ReadAllText(file); }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                throw new DiagnosticException(Diagnostic.Error(isConfig ? SynCodes.ConfigFileNotFound : SynCodes.OverlayNotFound,
+                    File.Exists(file) ? $"Cannot read {file}: {ex.Message}" : $"Not found: '{file}'.", file));
+            }
+            var (_, syntax) = JsonPositionIndex.Build(text, file);
+            if (syntax is not null) throw new DiagnosticException(syntax);
+            if (JsonNode.Parse(text, documentOptions: Options) is not JsonObject o)
+                throw new DiagnosticException(Diagnostic.Error(isConfig ? SynCodes.ConfigWrongType : SynCodes.OverlayNotObject,
+                    "Expected a JSON object at the top level.", file, 1, 1));
+            o.Remove(ConfigOverlay.ProvenanceKey);
+            doc = doc is null ? o : ConfigOverlay.MergePatch(doc, o);
         }
         return doc!.AsObject();
     }
@@ -167,11 +171,14 @@ public static class SliceTargeter
     }
 
     /// <summary>The new weights of <paramref name="configPath"/> with [lo, hi] favoured.</summary>
-    private static TargetedKey Reweight(JsonObject config, DatasetSpec spec, string configPath, double lo, double hi, double strength,
+    private static TargetedKey Reweight(JsonObject config, string configPath, double lo, double hi, double strength,
         TargetedKey? earlier, string slicesFile, SourcePosition keyAt, SourcePosition modeAt)
     {
         Diagnostic At(string code, SourcePosition p, string message) => Diagnostic.Error(code, message, slicesFile, p.Line, p.Column);
-        ValueRange range = RangeAt(config, spec, configPath)
+        if (IntRanges.Contains(configPath))
+            throw new DiagnosticException(At(SynCodes.TargetKeyNotInConfig, keyAt,
+                $"configPath '{configPath}' is an integer range, which takes no weights; only real-valued ranges can be targeted."));
+        ValueRange range = RangeAt(config, configPath)
             ?? throw new DiagnosticException(At(SynCodes.TargetKeyNotInConfig, keyAt,
                 $"configPath '{configPath}' is not a ranged key (an object with min and max) of the config; set it in the config to target it."));
         double min = range.Min, max = range.Max;
@@ -214,7 +221,10 @@ public static class SliceTargeter
 
     /// <summary>The range at a config path: from the config's JSON (with its weights), else the spec's default for the
     /// lighting keys every config has.</summary>
-    private static ValueRange? RangeAt(JsonObject config, DatasetSpec spec, string configPath)
+    /// <summary>Integer ranges (docs/config.md: no weights).</summary>
+    private static readonly string[] IntRanges = ["objectsPerScene", "distractors.count", "lighting.pointLights.count"];
+
+    private static ValueRange? RangeAt(JsonObject config, string configPath)
     {
         if (Find(config, configPath) is JsonNode node)
         {
@@ -225,9 +235,9 @@ public static class SliceTargeter
         }
         return configPath switch
         {
-            "lighting.intensity" => spec.Lighting.Intensity,
-            "lighting.ambient" => spec.Lighting.Ambient,
-            "lighting.elevation" => spec.Lighting.Elevation,
+            "lighting.intensity" => DatasetSpec.Defaults.LightIntensity,
+            "lighting.ambient" => DatasetSpec.Defaults.Ambient,
+            "lighting.elevation" => DatasetSpec.Defaults.LightElevation,
             _ => null,
         };
     }
