@@ -110,13 +110,14 @@ public static class SliceTargeter
         return new TargetResult(overlay, parent, reason, keys.Values.ToList(), scalars, notTargetable, warnings);
     }
 
-    /// <summary>Writes the overlay (indented JSON) atomically: an existing file is replaced whole or not at all.</summary>
+    /// <summary>Writes the overlay (indented JSON, readable reasons: "200–360", not "200\u2013360") atomically: an
+    /// existing file is replaced whole or not at all.</summary>
     public static void Write(TargetResult result, string outputFile)
     {
         string full = Path.GetFullPath(outputFile);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
         SynthBuild.Core.Storage.AtomicFile.Write(full, System.Text.Encoding.UTF8.GetBytes(
-            result.Overlay.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n"));
+            result.Overlay.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) + "\n"));
     }
 
     /// <summary>The config with its overlays merged (provenance blocks left out), as JSON nodes; a file that is
