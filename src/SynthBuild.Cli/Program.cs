@@ -95,6 +95,7 @@ public static class SynthCli
             ModelCommands.ModelEval(stdout),
             SliceCommands.Slices(stdout),
             ExperimentCommands.Command(stdout, stderr, env),
+            TargetCommand.Command(stdout, stderr),
         };
         return root;
     }

@@ -55,6 +55,8 @@ public static class LineageLog
             sb.Append(inv, $"  digest   {r.Dataset.Digest}\n");
             if (r.Shards is { } shards)
                 sb.Append(inv, $"  merged from {shards.Count} shards: {string.Join(", ", shards.Select(s => $"{s.Range.Index} [{s.Range.Start}, {s.Range.End})"))}\n");
+            if (r.DerivedFrom is { } parent)
+                sb.Append(inv, $"  parent   {parent.Dataset ?? "(not named)"}{(parent.Name is null ? "" : " " + parent.Name)}{(parent.Reason is null ? "" : ": " + parent.Reason)}\n");
             sb.Append(inv, $"  samples  {r.Profile.Samples} ({r.Generation.Generated} generated, {r.Generation.Reused} reused, {r.Generation.Removed} removed, {r.Generation.SamplesPerSecond:F1} samples/s), {r.Profile.Objects} objects\n");
             if (r.Git.InRepository)
                 sb.Append(inv, $"  git      {r.Git.Commit ?? "(no commit)"} {(r.Git.Detached ? "(detached HEAD)" : r.Git.Branch)}{(r.Git.Dirty ? " dirty" : "")}{(r.Git.RemoteUrl is null ? "" : " " + r.Git.RemoteUrl)}\n");

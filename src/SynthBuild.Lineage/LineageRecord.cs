@@ -24,7 +24,8 @@ public sealed record MlflowRunRef(string TrackingUri, string ExperimentId, strin
 /// One lineage record: one build that created or changed a dataset. <see cref="Failure"/> says why a FAILED build failed. The same content goes to the offline lineage
 /// log (one JSON line) and to an MLflow run. May hold times, hosts and users; none of it reaches sample files or the digest.
 /// <see cref="Shards"/> lists the shards a merge assembled the dataset from; null (and absent from the JSON, so records
-/// of single builds keep their bytes) otherwise.
+/// of single builds keep their bytes) otherwise. <see cref="DerivedFrom"/> is the parent dataset and the reason an
+/// overlay's "$derivedFrom" block gave (null and absent otherwise).
 /// </summary>
 public sealed record LineageRecord(
     int Format,
@@ -41,7 +42,8 @@ public sealed record LineageRecord(
     IReadOnlyDictionary<string, double> Metrics,
     MlflowRunRef? Mlflow = null,
     string? Failure = null,
-    IReadOnlyList<MergedShard>? Shards = null)
+    IReadOnlyList<MergedShard>? Shards = null,
+    DerivedFrom? DerivedFrom = null)
 {
     public const int CurrentFormat = 1;
     public const string Finished = "FINISHED", Failed = "FAILED";
@@ -71,7 +73,8 @@ public sealed record LineageRecord(
         return new LineageRecord(CurrentFormat, now.ToUniversalTime(), status, Environment.UserName, Environment.MachineName,
             Path.GetFullPath(projectFile),
             new DatasetIdentity(reader.Info.Name, string.IsNullOrEmpty(version) ? null : version, reader.Info.Digest, reader.Info.Engine, reader.Root),
-            git, generation, profile, parameters, metrics, Failure: status == Failed ? FailureOf(datasetRoot, reader.Info.Digest) : null);
+            git, generation, profile, parameters, metrics, Failure: status == Failed ? FailureOf(datasetRoot, reader.Info.Digest) : null,
+            DerivedFrom: spec.DerivedFrom);
     }
 
     /// <summary>Why a FAILED build failed, as far as its outputs say: the error gates the quality report lists as failed.</summary>

@@ -77,6 +77,9 @@ public static class LineageRecorder
                     ("dataset/manifest.json", Path.Combine(req.DatasetRoot, Manifest.FileName)),
                     ("dataset/dataset.json", Path.Combine(req.DatasetRoot, DatasetLayout.DatasetFile)),
                 };
+                // The overlays the effective config was merged from, beside the config they patch.
+                foreach (string overlay in req.Overrides.OverlayFiles)
+                    artifacts.Add(("config/overlays/" + Path.GetFileName(overlay), overlay));
                 string effective = Path.Combine(Path.GetTempPath(), "synthbuild-effective-" + Guid.NewGuid().ToString("N") + ".json");
                 File.WriteAllText(effective, EffectiveConfig.Json(spec));
                 artifacts.Add(("config/effective-config.json", effective));

@@ -118,6 +118,10 @@ public static class MlflowTracker
         if (r.Git.Branch is { } b) tags.Add(new("mlflow.source.git.branch", b));
         if (r.Git.RemoteUrl is { } u) tags.Add(new("mlflow.source.git.repoURL", u));
         if (r.Failure is { } why) tags.Add(new("synth.failure", why));
+        // A dataset built with an overlay's $derivedFrom block (e.g. from synth target): its parent and why it exists.
+        if (r.DerivedFrom?.Dataset is { } parent) tags.Add(new("synth.parent", parent));
+        if (r.DerivedFrom?.Name is { } parentName) tags.Add(new("synth.parent.name", parentName));
+        if (r.DerivedFrom?.Reason is { } reason) tags.Add(new("synth.reason", reason.Length <= 5000 ? reason : reason[..4997] + "..."));
         if (r.Git.ModifiedInputs.Count > 0) tags.Add(new("synth.git.modifiedInputs", string.Join(", ", r.Git.ModifiedInputs)));
         tags.Add(new("mlflow.note.content", string.Create(CultureInfo.InvariantCulture,
             $"SynthBuild dataset **{r.Dataset.Name}**{(r.Dataset.Version is null ? "" : " v" + r.Dataset.Version)}: {r.Profile.Samples} samples " +

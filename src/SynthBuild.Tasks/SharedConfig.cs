@@ -27,6 +27,10 @@ internal sealed class LoadedConfig(ConfigLoadResult config)
 /// </summary>
 internal static class SharedConfig
 {
+    /// <summary>The full paths of a task's overlay items; null when there are none.</summary>
+    public static IReadOnlyList<string>? Overlays(ITaskItem[]? items) =>
+        items is { Length: > 0 } ? items.Select(i => i.GetMetadata("FullPath")).ToList() : null;
+
     /// <summary>Logs at low importance whether this task parsed the config or reused this build's (tested in package mode).</summary>
     public static LoadedConfig Load(TaskLoggingHelper log, IBuildEngine engine, string task, string configFile, ConfigOverrides overrides)
     {
@@ -45,10 +49,19 @@ internal static class SharedConfig
         if (engine is not IBuildEngine4 cache) return new LoadedConfig(ConfigLoader.Parse(text, configFile, overrides));
         string key = string.Join("\n", "SynthBuild.Tasks.SharedConfig", Path.GetFullPath(configFile),
             Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text))),
-            overrides.Samples, overrides.Seed, overrides.DefaultName, overrides.OverridesSource);
+            overrides.Samples, overrides.Seed, overrides.DefaultName, overrides.OverridesSource, OverlaysKey(overrides));
         if (cache.GetRegisteredTaskObject(key, RegisteredTaskObjectLifetime.Build) is LoadedConfig loaded) { reused = true; return loaded; }
         loaded = new LoadedConfig(ConfigLoader.Parse(text, configFile, overrides));
         cache.RegisterTaskObject(key, loaded, RegisteredTaskObjectLifetime.Build, allowEarlyCollection: false);
         return loaded;
     }
+
+    /// <summary>Each overlay's path and content hash, so an edited overlay is never served stale either.</summary>
+    private static string OverlaysKey(ConfigOverrides overrides) => string.Join("|", overrides.OverlayFiles.Select(f =>
+    {
+        string hash;
+        try { hash = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(f))); }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { hash = "unreadable"; }
+        return Path.GetFullPath(f) + "=" + hash;
+    }));
 }

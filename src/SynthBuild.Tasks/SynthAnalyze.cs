@@ -59,12 +59,7 @@ public sealed class SynthAnalyze : MSBuildTask, ICancelableTask
             result.Analysed ? result.AnalysisTime.TotalSeconds : result.Elapsed.TotalSeconds, Path.Combine(reports, QualityStage.HtmlFile)));
 
         // CI: a pull request's job summary shows the same short report.
-        string? summary = Environment.GetEnvironmentVariable("GITHUB_STEP_SUMMARY");
-        if (!string.IsNullOrEmpty(summary))
-        {
-            try { File.AppendAllText(summary, MarkdownReport.Render(report) + "\n"); }
-            catch (IOException ex) { Log.LogMessage(MessageImportance.Normal, "Could not append to GITHUB_STEP_SUMMARY: {0}", ex.Message); }
-        }
+        GitHubActions.AppendSummary(Log, MarkdownReport.Render(report) + "\n");
         return result.Succeeded && !Log.HasLoggedErrors;
     }
 

@@ -14,6 +14,8 @@ public sealed class SynthAugment : MSBuildTask, ICancelableTask
     private readonly CancellationTokenSource _cancel = new();
 
     [Required] public string ConfigFile { get; set; } = "";
+    /// <summary>Config overlays (SynthConfigOverlay), merged over the config in order.</summary>
+    public ITaskItem[] ConfigOverlays { get; set; } = [];
     [Required] public string DatasetDirectory { get; set; } = "";
     [Required] public string OutputDirectory { get; set; } = "";
     public string ProjectFile { get; set; } = "";
@@ -30,7 +32,7 @@ public sealed class SynthAugment : MSBuildTask, ICancelableTask
 
     public override bool Execute()
     {
-        var loaded = SharedConfig.Load(Log, BuildEngine, nameof(SynthAugment), ConfigFile, new ConfigOverrides(Samples, Seed, DatasetName, ProjectFile)).Config;
+        var loaded = SharedConfig.Load(Log, BuildEngine, nameof(SynthAugment), ConfigFile, new ConfigOverrides(Samples, Seed, DatasetName, ProjectFile, SharedConfig.Overlays(ConfigOverlays))).Config;
         // SynthGenerate already reported the config's warnings; only what stops this stage is logged again.
         foreach (var d in loaded.Diagnostics.Where(d => d.IsError)) Log.Log(d);
         if (!loaded.Succeeded) return false;

@@ -13,6 +13,8 @@ namespace SynthBuild.Tasks;
 public sealed class SynthCard : MSBuildTask
 {
     [Required] public string ConfigFile { get; set; } = "";
+    /// <summary>Config overlays (SynthConfigOverlay), merged over the config in order.</summary>
+    public ITaskItem[] ConfigOverlays { get; set; } = [];
     [Required] public string OutputDirectory { get; set; } = "";
     [Required] public string ProjectFile { get; set; } = "";
     public string DatasetName { get; set; } = "";
@@ -30,7 +32,7 @@ public sealed class SynthCard : MSBuildTask
 
     public override bool Execute()
     {
-        var overrides = new ConfigOverrides(Samples, Seed, DatasetName, ProjectFile);
+        var overrides = new ConfigOverrides(Samples, Seed, DatasetName, ProjectFile, SharedConfig.Overlays(ConfigOverlays));
         var config = SharedConfig.Load(Log, BuildEngine, nameof(SynthCard), ConfigFile, overrides).Config;
         if (!config.Succeeded)
         {

@@ -16,6 +16,8 @@ public sealed class SynthGenerate : MSBuildTask, ICancelableTask
     private readonly CancellationTokenSource _cancel = new();
 
     [Required] public string ConfigFile { get; set; } = "";
+    /// <summary>Config overlays (SynthConfigOverlay), merged over the config in order.</summary>
+    public ITaskItem[] ConfigOverlays { get; set; } = [];
     [Required] public string OutputDirectory { get; set; } = "";
     public string ProjectFile { get; set; } = "";
     public string DatasetName { get; set; } = "";
@@ -69,7 +71,7 @@ public sealed class SynthGenerate : MSBuildTask, ICancelableTask
         string? project = ProjectFile.Length > 0 ? ProjectFile : null;
         if (FolderLock.Timeout(Log, LockTimeout, project) is not { } lockTimeout || FolderLock.Policy(Log, UnlistedFiles, project) is not { } unlisted) return false;
 
-        LoadedConfig loaded = SharedConfig.Load(Log, BuildEngine, nameof(SynthGenerate), ConfigFile, new ConfigOverrides(Samples, Seed, DatasetName, ProjectFile));
+        LoadedConfig loaded = SharedConfig.Load(Log, BuildEngine, nameof(SynthGenerate), ConfigFile, new ConfigOverrides(Samples, Seed, DatasetName, ProjectFile, SharedConfig.Overlays(ConfigOverlays)));
         foreach (var d in loaded.Config.Diagnostics) Log.Log(d);
         if (!loaded.Config.Succeeded) return false; // nothing written: an invalid config never touches the dataset
 

@@ -15,6 +15,8 @@ public sealed class SynthLineage : MSBuildTask, ICancelableTask
     private readonly CancellationTokenSource _cancel = new();
 
     [Required] public string ConfigFile { get; set; } = "";
+    /// <summary>Config overlays (SynthConfigOverlay), merged over the config in order.</summary>
+    public ITaskItem[] ConfigOverlays { get; set; } = [];
     [Required] public string OutputDirectory { get; set; } = "";
     [Required] public string ProjectFile { get; set; } = "";
     [Required] public string LogFile { get; set; } = "";
@@ -48,7 +50,7 @@ public sealed class SynthLineage : MSBuildTask, ICancelableTask
 
     public override bool Execute()
     {
-        var overrides = new ConfigOverrides(Samples, Seed, DatasetName, ProjectFile);
+        var overrides = new ConfigOverrides(Samples, Seed, DatasetName, ProjectFile, SharedConfig.Overlays(ConfigOverlays));
         var config = SharedConfig.Load(Log, BuildEngine, nameof(SynthLineage), ConfigFile, overrides).Config;
         if (!config.Succeeded)
         {

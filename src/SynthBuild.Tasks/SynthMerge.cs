@@ -13,6 +13,8 @@ public sealed class SynthMerge : MSBuildTask, ICancelableTask
     private readonly CancellationTokenSource _cancel = new();
 
     [Required] public string ConfigFile { get; set; } = "";
+    /// <summary>Config overlays (SynthConfigOverlay), merged over the config in order.</summary>
+    public ITaskItem[] ConfigOverlays { get; set; } = [];
     [Required] public string OutputDirectory { get; set; } = "";
     public string ProjectFile { get; set; } = "";
     public string DatasetName { get; set; } = "";
@@ -51,7 +53,7 @@ public sealed class SynthMerge : MSBuildTask, ICancelableTask
             return false;
         }
         if (FolderLock.Timeout(Log, LockTimeout, project) is not { } lockTimeout || FolderLock.Policy(Log, UnlistedFiles, project) is not { } unlisted) return false;
-        LoadedConfig loaded = SharedConfig.Load(Log, BuildEngine, nameof(SynthMerge), ConfigFile, new ConfigOverrides(Samples, Seed, DatasetName, ProjectFile));
+        LoadedConfig loaded = SharedConfig.Load(Log, BuildEngine, nameof(SynthMerge), ConfigFile, new ConfigOverrides(Samples, Seed, DatasetName, ProjectFile, SharedConfig.Overlays(ConfigOverlays)));
         foreach (var d in loaded.Config.Diagnostics) Log.Log(d);
         if (!loaded.Config.Succeeded) return false;
         DatasetSpec spec = loaded.Spec!;

@@ -27,6 +27,8 @@ public sealed class SynthModelEval : MSBuildTask, ICancelableTask
     public bool RealSetsOnly { get; set; }
     public int Threads { get; set; }
     public string LockTimeout { get; set; } = "";
+    /// <summary>The retraining verdict over the gaps of the models with a real set (reports/retrain.json); none without one.</summary>
+    public string VerdictFile { get; set; } = "";
 
     public void Cancel() => _cancel.Cancel();
 
@@ -51,6 +53,7 @@ public sealed class SynthModelEval : MSBuildTask, ICancelableTask
         using var held = FolderLock.Take(Log, DatasetDirectory, "model evaluation", LockTimeout, ProjectFile, _cancel.Token);
         if (held is null) return false;
         var inv = CultureInfo.InvariantCulture;
+        var verdictSources = new List<RetrainVerdict.Source>();
         foreach (var job in jobs)
         {
             _cancel.Token.ThrowIfCancellationRequested();
@@ -68,8 +71,11 @@ public sealed class SynthModelEval : MSBuildTask, ICancelableTask
                 Log.LogMessage(MessageImportance.High, string.Create(inv,
                     $"  Model {job.Name}: real AP {r[0]:F3}, AP50 {r[1]:F3}; sim-to-real gap {outcome.Gap:F3} (max {job.MaxGap:F3}) -> {outcome.SimToRealFile}"));
                 if (outcome.GateDiagnostic(job.Options.ModelPath) is { } gate) Log.Log(gate);
+                if (outcome.SimToRealFile is { } file && File.Exists(file))
+                    verdictSources.Add(new RetrainVerdict.Source(job.Name, file, RetrainVerdict.ReadReport(File.ReadAllBytes(file))));
             }
         }
+        GitHubActions.WriteRetrainVerdict(Log, verdictSources, VerdictFile, DatasetDirectory, ProjectFile);
         return !Log.HasLoggedErrors;
     }
 

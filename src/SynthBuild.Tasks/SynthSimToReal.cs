@@ -17,6 +17,10 @@ public sealed class SynthSimToReal : MSBuildTask
     public string MaxGap { get; set; } = "";
     public string ReportFile { get; set; } = "";
     public string ProjectFile { get; set; } = "";
+    /// <summary>The retraining verdict (reports/retrain.json), written whether the gate passes or not; empty: none.</summary>
+    public string VerdictFile { get; set; } = "";
+    /// <summary>The dataset the synthetic predictions come from: its digest goes into the verdict when it is built.</summary>
+    public string DatasetDirectory { get; set; } = "";
 
     [Output] public string Gap { get; private set; } = "";
 
@@ -46,6 +50,8 @@ public sealed class SynthSimToReal : MSBuildTask
             Log.LogMessage(MessageImportance.High, "  " + line.TrimEnd('\r'));
         if (ReportFile.Length > 0) AtomicFile.Write(Path.GetFullPath(ReportFile), report.ToJson());
         Gap = report.Gap.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+        GitHubActions.WriteRetrainVerdict(Log, [new RetrainVerdict.Source(null, ReportFile.Length > 0 ? Path.GetFullPath(ReportFile) : null, report)],
+            VerdictFile, DatasetDirectory, ProjectFile);
         if (report.GateDiagnostic(RealDetections) is { } gate) Log.Log(gate.ToDiagnostic());
         return !Log.HasLoggedErrors;
     }

@@ -43,6 +43,68 @@ public class SimToRealTargetTests
         Assert.Contains($"{p.ProjectFile} : error SYN7007: SynthIouType must be 'bbox' or 'segm', found 'mask'.", badIou.Output);
     }
 
+    [Fact]
+    public void The_gate_leaves_a_retraining_verdict_and_GitHub_step_outputs_either_way()
+    {
+        var p = new TempDatasetProject(TempDatasetProject.SmallConfig(samples: 2));
+        var built = p.Build();
+        Assert.True(built.ExitCode == 0, built.ToString());
+        string digest;
+        using (var manifest = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(p.OutputDir, "manifest.json"))))
+            digest = manifest.RootElement.GetProperty("digest").GetString()!;
+        var fixture = CocoFixtureGenerator.Generate(20, 3);
+        string gt = Path.Combine(p.Directory, "gt.json"), perfect = Path.Combine(p.Directory, "perfect.json"), noisy = Path.Combine(p.Directory, "noisy.json");
+        File.WriteAllText(gt, fixture.GroundTruthJson);
+        File.WriteAllText(noisy, fixture.DetectionsJson);
+        File.WriteAllText(perfect, PerfectDetections(fixture.GroundTruthJson));
+        string common = $"-t:SynthSimToReal -p:SynthSyntheticGt={gt} -p:SynthSyntheticDt={perfect} -p:SynthRealGt={gt} -p:SynthRealDt={noisy}";
+        string output = Path.Combine(p.Directory, "gh-output.txt"), summary = Path.Combine(p.Directory, "gh-summary.md");
+        var env = new Dictionary<string, string> { ["GITHUB_OUTPUT"] = output, ["GITHUB_STEP_SUMMARY"] = summary };
+        string verdictFile = Path.Combine(p.OutputDir, "reports", "retrain.json");
+
+        var failing = p.Build(common + " -p:SynthMaxGap=0.01", env);
+        Assert.Equal(1, failing.ExitCode);
+        Assert.Contains("Retraining verdict: retrain", failing.Output);
+        double gap;
+        using (var sim = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(p.OutputDir, "reports", "sim2real.json"))))
+            gap = sim.RootElement.GetProperty("gap").GetDouble();
+        Assert.True(gap > 0.01);
+        using (var v = JsonDocument.Parse(File.ReadAllBytes(verdictFile)))
+        {
+            var r = v.RootElement;
+            Assert.Equal("synthbuild.retrain/1", r.GetProperty("schema").GetString());
+            Assert.Equal("retrain", r.GetProperty("verdict").GetString());
+            Assert.True(r.GetProperty("retrain").GetBoolean());
+            Assert.Equal(gap, r.GetProperty("gap").GetDouble(), 12);
+            Assert.Equal(0.01, r.GetProperty("threshold").GetDouble(), 12);
+            Assert.Equal(digest, r.GetProperty("dataset").GetProperty("digest").GetString());
+            var classes = r.GetProperty("perClassGaps").EnumerateArray().ToList();
+            Assert.Equal(JsonNode.Parse(fixture.GroundTruthJson)!["categories"]!.AsArray().Count, classes.Count);
+            // Sorted worst first; the synthetic side is perfect wherever a class has ground truth.
+            var gaps = classes.Where(c => c.GetProperty("gap").ValueKind == JsonValueKind.Number).Select(c => c.GetProperty("gap").GetDouble()).ToList();
+            Assert.Equal(gaps.OrderByDescending(g => g), gaps);
+            Assert.All(classes, c => Assert.True(c.GetProperty("syntheticAp").GetDouble() is 1.0 or -1.0));
+            Assert.NotEmpty(r.GetProperty("recommendations").EnumerateArray());
+            Assert.True(DateTimeOffset.UtcNow - DateTimeOffset.Parse(r.GetProperty("time").GetString()!, System.Globalization.CultureInfo.InvariantCulture) < TimeSpan.FromMinutes(10));
+        }
+        string[] outputs = File.ReadAllLines(output);
+        Assert.Contains("retrain=true", outputs);
+        Assert.Contains($"gap={gap.ToString("0.0000", System.Globalization.CultureInfo.InvariantCulture)}", outputs);
+        Assert.Contains("### Sim-to-real gap: **retrain**", File.ReadAllText(summary));
+
+        File.Delete(output);
+        File.Delete(summary);
+        var passing = p.Build(common + " -p:SynthMaxGap=1", env);
+        Assert.True(passing.ExitCode == 0, passing.ToString());
+        using (var v = JsonDocument.Parse(File.ReadAllBytes(verdictFile)))
+        {
+            Assert.Equal("ok", v.RootElement.GetProperty("verdict").GetString());
+            Assert.Equal(1.0, v.RootElement.GetProperty("threshold").GetDouble(), 12);
+        }
+        Assert.Contains("retrain=false", File.ReadAllLines(output));
+        Assert.Contains("### Sim-to-real gap: ok", File.ReadAllText(summary));
+    }
+
     /// <summary>One detection per non-crowd ground truth, exactly on it.</summary>
     private static string PerfectDetections(string groundTruthJson)
     {

@@ -4,7 +4,12 @@ using SynthBuild.Core.Diagnostics;
 namespace SynthBuild.Core.Config;
 
 /// <summary>Overrides that come from outside the config file (MSBuild properties such as -p:SynthSamples=N).</summary>
-public sealed record ConfigOverrides(string? Samples = null, string? Seed = null, string? DefaultName = null, string? OverridesSource = null);
+/// <param name="Overlays">Config overlay files (<see cref="ConfigOverlay"/>) merged over the config in order.</param>
+public sealed record ConfigOverrides(string? Samples = null, string? Seed = null, string? DefaultName = null, string? OverridesSource = null,
+    IReadOnlyList<string>? Overlays = null)
+{
+    public IReadOnlyList<string> OverlayFiles => Overlays ?? [];
+}
 
 public sealed record ConfigLoadResult(DatasetSpec? Spec, IReadOnlyList<Diagnostic> Diagnostics)
 {
@@ -41,6 +46,18 @@ public static class ConfigLoader
         var (positions, syntax) = JsonPositionIndex.Build(text, path);
         if (syntax is not null) return Fail(syntax);
 
+        DerivedFrom? derivedFrom = null;
+        if (overrides.OverlayFiles.Count > 0)
+        {
+            using (JsonDocument bare = JsonDocument.Parse(text, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip }))
+                if (bare.RootElement.ValueKind != JsonValueKind.Object)
+                    return Fail(positions!.Error(SynCodes.ConfigWrongType, new ConfigNode(bare.RootElement, ""),
+                        $"Expected a JSON object at the top level, found {new ConfigNode(bare.RootElement, "").Describe()}."));
+            var (merged, errors) = ConfigOverlay.Apply(text, positions!, overrides.OverlayFiles);
+            if (merged is null) return new ConfigLoadResult(null, errors);
+            (text, positions, derivedFrom) = (merged.Text, merged.Positions, merged.DerivedFrom);
+        }
+
         using JsonDocument document = JsonDocument.Parse(text, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip });
         var root = new ConfigNode(document.RootElement, "");
         if (!root.IsObject)
@@ -51,6 +68,7 @@ public static class ConfigLoader
 
         var binder = new ConfigBinder(root, positions!, overrides);
         DatasetSpec spec = binder.Bind();
+        if (derivedFrom is not null) spec = spec with { DerivedFrom = derivedFrom };
         return binder.Diagnostics.Any(d => d.IsError)
             ? new ConfigLoadResult(null, binder.Diagnostics)
             : new ConfigLoadResult(spec, binder.Diagnostics);

@@ -87,7 +87,7 @@ public static class ConfigSchema
                 $"{where}: {found} is not allowed; expected one of {string.Join(", ", s?.Enumeration.Select(v => $"'{v}'") ?? [])}."),
             _ => (SynCodes.ConfigOutOfRange, $"{where}: invalid value {found} ({e.Kind}).")
         };
-        return Diagnostic.Error(code, message, positions.File, at.Line, at.Column);
+        return Diagnostic.Error(code, message, at.File, at.Line, at.Column);
     }
 
     /// <summary>The value at a validator path relative to <paramref name="node"/> ("a.b[2][0]"); null when there is none.</summary>

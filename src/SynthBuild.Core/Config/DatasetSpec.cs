@@ -291,7 +291,8 @@ public sealed record DatasetSpec(
     RenderSpec? Render = null,
     OutputSpec? Outputs = null,
     CurriculumSpec? Curriculum = null,
-    DistractorSpec? Distractors = null)
+    DistractorSpec? Distractors = null,
+    DerivedFrom? DerivedFrom = null)
 {
     public DistractorSpec DistractorsOrNone => Distractors ?? DistractorSpec.None;
     public PlacementSpec PlacementOrDefault => Placement ?? PlacementSpec.Default;

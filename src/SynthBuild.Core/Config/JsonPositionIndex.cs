@@ -16,6 +16,9 @@ public sealed class JsonPositionIndex
     private Dictionary<string, (int Key, int Value)>? _offsets;
     private readonly byte[] _utf8;
     private readonly List<int> _lineStarts = [0];
+    // The overlays merged over this document (ConfigOverlay), last one last: a path any of them has is positioned in
+    // the last one that has it, since a merge patch's later value replaces an earlier one at the same path.
+    private IReadOnlyList<JsonPositionIndex> _overlays = [];
 
     public string File { get; }
 
@@ -37,6 +40,26 @@ public sealed class JsonPositionIndex
         };
     }
 
+    /// <summary>This document's index with <paramref name="overlays"/> merged over it (in order): positions of the
+    /// merged document, each in the file its value came from. <see cref="File"/> stays this document's (paths in the
+    /// config resolve against it).</summary>
+    internal JsonPositionIndex WithOverlays(IReadOnlyList<JsonPositionIndex> overlays) => new(_utf8, File) { _overlays = overlays };
+
+    private bool Has(string path)
+    {
+        EnsureOffsets();
+        return _offsets!.ContainsKey(path);
+    }
+
+    [System.Diagnostics.CodeAnalysis.MemberNotNull(nameof(_offsets))]
+    private void EnsureOffsets()
+    {
+        if (_offsets is not null) return;
+        var offsets = new Dictionary<string, (int Key, int Value)>(StringComparer.Ordinal);
+        Scan(offsets);
+        _offsets = offsets;
+    }
+
     /// <summary>The start of the value at <paramref name="path"/>; (1, 1) for a path the document does not have.</summary>
     public SourcePosition Value(string path) => At(path, key: false);
 
@@ -47,17 +70,16 @@ public sealed class JsonPositionIndex
     public Diagnostic Error(string code, ConfigNode at, string message, bool atKey = false)
     {
         SourcePosition p = atKey ? Key(at.Path) : Value(at.Path);
-        return Diagnostic.Error(code, message, File, p.Line, p.Column);
+        return Diagnostic.Error(code, message, p.File, p.Line, p.Column);
     }
 
     private SourcePosition At(string path, bool key)
     {
-        if (_offsets is null)
-        {
-            var offsets = new Dictionary<string, (int Key, int Value)>(StringComparer.Ordinal);
-            Scan(offsets);
-            _offsets = offsets;
-        }
+        // The root is the base config's (a missing top-level key is reported there, not in an overlay).
+        if (path.Length > 0)
+            for (int i = _overlays.Count - 1; i >= 0; i--)
+                if (_overlays[i].Has(path)) return _overlays[i].At(path, key);
+        EnsureOffsets();
         if (!_offsets.TryGetValue(path, out var o)) return new SourcePosition(File, 1, 1, path);
         var (line, column) = LineColumn(key && o.Key >= 0 ? o.Key : o.Value);
         return new SourcePosition(File, line, column, path);

@@ -21,6 +21,10 @@ public static class SynCodes
     public const string BadOverride = "SYN1007";
     public const string BadMesh = "SYN1008";
     public const string BadImages = "SYN1009";
+    // 1010-1014 config overlays (SynthConfigOverlay, --overlay)
+    public const string OverlayNotFound = "SYN1010";
+    public const string OverlayNotObject = "SYN1011";
+    public const string OverlayProvenanceInvalid = "SYN1012";
 
     // 2xxx generation and augmentation
     public const string GenerationFailed = "SYN2001";
@@ -149,6 +153,13 @@ public static class SynCodes
     public const string ExperimentTargetCategories = "SYN8506";
     public const string ExperimentBuildFailed = "SYN8507";
     public const string ExperimentTrainingFailed = "SYN8508";
+    // 84xx targeted generation (synth target) and the retraining verdict
+    public const string SlicesInvalid = "SYN8401";
+    public const string TargetKeyNotInConfig = "SYN8402";
+    public const string TargetBinOutsideRange = "SYN8403";
+    public const string TargetNothingTargetable = "SYN8404";
+    public const string TargetOptionInvalid = "SYN8405";
+    public const string RetrainVerdictNotWritten = "SYN8410";
 
     // 9xxx sharding and schedulers
     public const string ShardInvalid = "SYN9001";
@@ -236,6 +247,12 @@ public static class DiagnosticCatalogue
         new(SynCodes.BadImages, DiagnosticStage.Config, E, "Image folder without readable images",
             "A texture or background image folder holds no PNG/JPEG files, or one of them cannot be decoded. Add images or remove the broken one."),
 
+        new(SynCodes.OverlayNotFound, DiagnosticStage.Config, E, "Config overlay not found",
+            "A config overlay named by SynthConfigOverlay or --overlay does not exist or cannot be read. Overlay paths are relative to the project (MSBuild) or the current folder (CLI)."),
+        new(SynCodes.OverlayNotObject, DiagnosticStage.Config, E, "Config overlay is not an object",
+            "A config overlay must be a JSON object (a JSON merge patch of the dataset config, RFC 7396). The message names the overlay file and the position of its top-level value."),
+        new(SynCodes.OverlayProvenanceInvalid, DiagnosticStage.Config, E, "Invalid overlay provenance",
+            "The overlay's \"$derivedFrom\" block must be an object whose members dataset, name and reason are strings, and only one overlay of a build may carry one. Fix the block at the given line."),
         new(SynCodes.GenerationFailed, DiagnosticStage.Generation, E, "Generation failed",
             "Generating samples failed or was cancelled. The samples completed so far are kept and the next build resumes from them; the message names the failure."),
         new(SynCodes.TooFewObjects, DiagnosticStage.Generation, W, "Too few visible objects",
@@ -460,6 +477,18 @@ public static class DiagnosticCatalogue
             "dotnet build of a variant (or of a dataset target) failed. The message names the variant and quotes the build's errors; the full log is build.log in the variant's folder under the experiment's output."),
         new(SynCodes.ExperimentTrainingFailed, DiagnosticStage.Models, E, "Experiment training failed",
             "The probe runner could not be found or built, or a training run failed. The message names the variant and seed and quotes the runner's output; the run's folder keeps its log. Runs already finished are kept and reused on the next run."),
+        new(SynCodes.SlicesInvalid, DiagnosticStage.Models, E, "Slices file unreadable or of another schema",
+            "synth target reads a slices report (\"schema\": \"synthbuild.slices/1\", written by the slices stage). The file is missing, not JSON, of another schema, or lacks a required member; the message names the file and, where there is one, the line."),
+        new(SynCodes.TargetKeyNotInConfig, DiagnosticStage.Models, E, "Failure mode names a key the config lacks",
+            "A failure mode's configPath is not a ranged key of the dataset's config (for example a slices report of another dataset, or a config whose range was removed). Point --config at the config the dataset was built from."),
+        new(SynCodes.TargetBinOutsideRange, DiagnosticStage.Models, E, "Failure-mode bin outside the config's range",
+            "A failure mode's bin [min, max] does not overlap the range of its config key, so no weight can favour it. The slices report was computed on another config; regenerate it or target the right config."),
+        new(SynCodes.TargetNothingTargetable, DiagnosticStage.Models, W, "No failure mode can be targeted",
+            "None of the slices report's failure modes maps to a ranged key of the config; the overlay written changes no sample and only records why in its provenance reason."),
+        new(SynCodes.TargetOptionInvalid, DiagnosticStage.Models, E, "Invalid synth target option",
+            "--strength must be a number above 0 and at most 10 (the failing bins' weight is multiplied by 1 + strength)."),
+        new(SynCodes.RetrainVerdictNotWritten, DiagnosticStage.Models, W, "Retraining verdict not written",
+            "The sim-to-real stage could not write reports/retrain.json or the GitHub Actions step output (a read-only folder or a bad GITHUB_OUTPUT path). The gate's own result is unaffected."),
         new(SynCodes.ShardInvalid, DiagnosticStage.Sharding, E, "Malformed SynthShard",
             "SynthShard must be 'I/N' (shard I of N, 0-based, N >= 1) or 'auto/N'. Nothing is built or written (docs/sharding.md)."),
         new(SynCodes.ShardIndexOutOfRange, DiagnosticStage.Sharding, E, "Shard index out of range",
