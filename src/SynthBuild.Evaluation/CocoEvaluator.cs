@@ -438,18 +438,23 @@ public sealed class CocoEvaluator
                 var outc = ev.Outcome.AsSpan(t * ev.N, ev.N); // area index 0 ("all")
                 long tp = 0, fp = 0;
                 int nd = 0;
-                foreach (int j in order)
+                // An image drawn w times is w copies in a row: among detections of equal score from one image, the
+                // first copy's all come before the second copy's, as in a ground truth that lists the copies.
+                for (int start = 0; start < order.Length;)
                 {
-                    int w = imageWeights[ev.Image[j]];
-                    byte o = outc[j];
-                    // An image drawn w times contributes its detection w times in a row (copies tie on score).
+                    int img = ev.Image[order[start]], end = start + 1;
+                    while (end < order.Length && ev.Image[order[end]] == img && ev.Scores[order[end]] == ev.Scores[order[start]]) end++;
+                    int w = imageWeights[img];
                     for (int c = 0; c < w; c++)
-                    {
-                        if (o == 1) tp++;
-                        else if (o == 0) fp++;
-                        rc[nd] = (double)tp / npig;
-                        pr[nd++] = tp / (fp + tp + eps);
-                    }
+                        for (int x = start; x < end; x++)
+                        {
+                            byte o = outc[order[x]];
+                            if (o == 1) tp++;
+                            else if (o == 0) fp++;
+                            rc[nd] = (double)tp / npig;
+                            pr[nd++] = tp / (fp + tp + eps);
+                        }
+                    start = end;
                 }
                 for (int j = nd - 1; j > 0; j--)
                     if (pr[j] > pr[j - 1]) pr[j - 1] = pr[j];

@@ -21,12 +21,14 @@ public sealed class WeightedApTests
         var rng = new Random(seed);
         for (int trial = 0; trial < 5; trial++)
         {
-            int[] chosen = Enumerable.Range(0, images).Select(_ => rng.Next(images)).ToArray();
+            // A resample is a multiset; its copies are laid out in image order, as the fast path counts them (the
+            // order only matters between exactly tied scores, which the fixture's rounded scores have).
+            int[] chosen = Enumerable.Range(0, images).Select(_ => rng.Next(images)).Order().ToArray();
             var (rgt, rdt) = Resampled(f, ev.ImageIds, chosen);
             double[] direct = new CocoEvaluator(rgt, rdt, IouType.Bbox).Run();
             var (ap, ap50) = ev.WeightedAp(Weights(chosen, images));
-            Assert.Equal(direct[0], ap, 12);
-            Assert.Equal(direct[1], ap50, 12);
+            Assert.Equal(direct[0], ap);
+            Assert.Equal(direct[1], ap50);
         }
         // The identity resample is the whole evaluation's AP and AP50, bit for bit.
         ev.Accumulate();

@@ -144,6 +144,14 @@ public static class SynCodes
     public const string SlicesDetectionsOutsideSplit = "SYN8302";
     public const string SlicesOptionInvalid = "SYN8303";
 
+    // 84xx targeted generation (synth target) and the retraining verdict
+    public const string SlicesInvalid = "SYN8401";
+    public const string TargetKeyNotInConfig = "SYN8402";
+    public const string TargetBinOutsideRange = "SYN8403";
+    public const string TargetNothingTargetable = "SYN8404";
+    public const string TargetOptionInvalid = "SYN8405";
+    public const string RetrainVerdictNotWritten = "SYN8410";
+
     // 85xx experiments (synth experiment run, docs/experiments.md)
     public const string ExperimentFileInvalid = "SYN8501";
     public const string ExperimentVariantsInvalid = "SYN8502";
@@ -153,13 +161,6 @@ public static class SynCodes
     public const string ExperimentTargetCategories = "SYN8506";
     public const string ExperimentBuildFailed = "SYN8507";
     public const string ExperimentTrainingFailed = "SYN8508";
-    // 84xx targeted generation (synth target) and the retraining verdict
-    public const string SlicesInvalid = "SYN8401";
-    public const string TargetKeyNotInConfig = "SYN8402";
-    public const string TargetBinOutsideRange = "SYN8403";
-    public const string TargetNothingTargetable = "SYN8404";
-    public const string TargetOptionInvalid = "SYN8405";
-    public const string RetrainVerdictNotWritten = "SYN8410";
 
     // 9xxx sharding and schedulers
     public const string ShardInvalid = "SYN9001";
@@ -461,6 +462,18 @@ public static class DiagnosticCatalogue
             "The detections file names an image_id that is not an image of the chosen split (COCO image id = sample index + 1). Pass the detections of that split (e.g. reports/probe.val.detections.json with --split val). Nothing was written."),
         new(SynCodes.SlicesOptionInvalid, DiagnosticStage.Models, E, "Slice option invalid",
             "--split must be val or test (or train), --min-objects a positive integer, --resamples between 10 and 10000. Nothing was written."),
+        new(SynCodes.SlicesInvalid, DiagnosticStage.Models, E, "Slices file unreadable or of another schema",
+            "synth target reads a slices report (\"schema\": \"synthbuild.slices/1\", written by the slices stage). The file is missing, not JSON, of another schema, or lacks a required member; the message names the file and, where there is one, the line."),
+        new(SynCodes.TargetKeyNotInConfig, DiagnosticStage.Models, E, "Failure mode names a key the config lacks",
+            "A failure mode's configPath is not a ranged key of the dataset's config (for example a slices report of another dataset, or a config whose range was removed). Point --config at the config the dataset was built from."),
+        new(SynCodes.TargetBinOutsideRange, DiagnosticStage.Models, E, "Failure-mode bin outside the config's range",
+            "A failure mode's bin [min, max] does not overlap the range of its config key, so no weight can favour it. The slices report was computed on another config; regenerate it or target the right config."),
+        new(SynCodes.TargetNothingTargetable, DiagnosticStage.Models, W, "No failure mode can be targeted",
+            "None of the slices report's failure modes maps to a ranged key of the config; the overlay written changes no sample and only records why in its provenance reason."),
+        new(SynCodes.TargetOptionInvalid, DiagnosticStage.Models, E, "Invalid synth target option",
+            "--strength must be a number above 0 and at most 10 (the failing bins' weight is multiplied by 1 + strength)."),
+        new(SynCodes.RetrainVerdictNotWritten, DiagnosticStage.Models, W, "Retraining verdict not written",
+            "The sim-to-real stage could not write reports/retrain.json or the GitHub Actions step output (a read-only folder or a bad GITHUB_OUTPUT path). The gate's own result is unaffected."),
         new(SynCodes.ExperimentFileInvalid, DiagnosticStage.Models, E, "Experiment file invalid",
             "The experiment file (synth experiment run) is not valid JSON, or a key is unknown, missing or of the wrong type: it needs a name, variants, a target and optionally recipe, seeds, samples, bootstrap and properties (docs/experiments.md). The message gives the file, line and key. Nothing was built."),
         new(SynCodes.ExperimentVariantsInvalid, DiagnosticStage.Models, E, "Experiment variants invalid",
@@ -477,18 +490,6 @@ public static class DiagnosticCatalogue
             "dotnet build of a variant (or of a dataset target) failed. The message names the variant and quotes the build's errors; the full log is build.log in the variant's folder under the experiment's output."),
         new(SynCodes.ExperimentTrainingFailed, DiagnosticStage.Models, E, "Experiment training failed",
             "The probe runner could not be found or built, or a training run failed. The message names the variant and seed and quotes the runner's output; the run's folder keeps its log. Runs already finished are kept and reused on the next run."),
-        new(SynCodes.SlicesInvalid, DiagnosticStage.Models, E, "Slices file unreadable or of another schema",
-            "synth target reads a slices report (\"schema\": \"synthbuild.slices/1\", written by the slices stage). The file is missing, not JSON, of another schema, or lacks a required member; the message names the file and, where there is one, the line."),
-        new(SynCodes.TargetKeyNotInConfig, DiagnosticStage.Models, E, "Failure mode names a key the config lacks",
-            "A failure mode's configPath is not a ranged key of the dataset's config (for example a slices report of another dataset, or a config whose range was removed). Point --config at the config the dataset was built from."),
-        new(SynCodes.TargetBinOutsideRange, DiagnosticStage.Models, E, "Failure-mode bin outside the config's range",
-            "A failure mode's bin [min, max] does not overlap the range of its config key, so no weight can favour it. The slices report was computed on another config; regenerate it or target the right config."),
-        new(SynCodes.TargetNothingTargetable, DiagnosticStage.Models, W, "No failure mode can be targeted",
-            "None of the slices report's failure modes maps to a ranged key of the config; the overlay written changes no sample and only records why in its provenance reason."),
-        new(SynCodes.TargetOptionInvalid, DiagnosticStage.Models, E, "Invalid synth target option",
-            "--strength must be a number above 0 and at most 10 (the failing bins' weight is multiplied by 1 + strength)."),
-        new(SynCodes.RetrainVerdictNotWritten, DiagnosticStage.Models, W, "Retraining verdict not written",
-            "The sim-to-real stage could not write reports/retrain.json or the GitHub Actions step output (a read-only folder or a bad GITHUB_OUTPUT path). The gate's own result is unaffected."),
         new(SynCodes.ShardInvalid, DiagnosticStage.Sharding, E, "Malformed SynthShard",
             "SynthShard must be 'I/N' (shard I of N, 0-based, N >= 1) or 'auto/N'. Nothing is built or written (docs/sharding.md)."),
         new(SynCodes.ShardIndexOutOfRange, DiagnosticStage.Sharding, E, "Shard index out of range",
