@@ -398,7 +398,9 @@ public sealed class CocoEvaluator
     /// to re-evaluate thousands of resamples without re-matching, and so do the slices' intervals. Needs
     /// <see cref="Evaluate"/> first; honours <see cref="IgnoreGroundTruth"/>.
     /// </summary>
-    public (double Ap, double Ap50) WeightedAp(ReadOnlySpan<int> imageWeights)
+    /// <returns>AP, AP50, and recall at IoU 0.5 pooled over categories (matched ground truths over all, as
+    /// <see cref="PooledRecall50"/>); -1 where there is no ground truth.</returns>
+    public (double Ap, double Ap50, double Recall50) WeightedAp(ReadOnlySpan<int> imageWeights)
     {
         if (_evals is null) throw new InvalidOperationException("Evaluate() must run before WeightedAp()");
         if (imageWeights.Length != ImageIds.Length) throw new ArgumentException($"expected {ImageIds.Length} weights, got {imageWeights.Length}", nameof(imageWeights));
@@ -422,6 +424,7 @@ public sealed class CocoEvaluator
         var q = new double[T * R * K];
         var has = new bool[K];
         double[] rc = [], pr = [];
+        long matched50 = 0, truths = 0;
         for (int k = 0; k < K; k++)
         {
             var ev = _evals[k];
@@ -429,6 +432,7 @@ public sealed class CocoEvaluator
             for (int i = 0; i < ev.NpigAll.Length; i++) npig += (long)ev.NpigAll[i] * imageWeights[i];
             if (npig == 0) continue; // as Accumulate: a category without ground truth has no precision (-1)
             has[k] = true;
+            truths += npig;
             var order = _weightedOrder[k];
             int total = 0;
             foreach (int j in order) total += imageWeights[ev.Image[j]];
@@ -456,6 +460,7 @@ public sealed class CocoEvaluator
                         }
                     start = end;
                 }
+                if (t == 0) matched50 += tp;
                 for (int j = nd - 1; j > 0; j--)
                     if (pr[j] > pr[j - 1]) pr[j - 1] = pr[j];
                 int pi = 0;
@@ -478,7 +483,7 @@ public sealed class CocoEvaluator
                         if (has[k]) buf[m++] = q[(t * R + r) * K + k];
             return m == 0 ? -1 : NumpyMath.PairwiseSum(buf.AsSpan(0, m)) / m;
         }
-        return (Mean(T), Mean(1));
+        return (Mean(T), Mean(1), truths == 0 ? -1 : (double)matched50 / truths);
     }
 
     /// <summary>COCOeval.accumulate: precision/recall curves per threshold, category, area range and maxDets.</summary>

@@ -53,7 +53,7 @@ public static class Bootstrap
                 for (int k = 0; k < K; k++)
                 {
                     if (seedCounts[k] == 0) continue;
-                    var (a, a50) = models[v][k].WeightedAp(weights);
+                    var (a, a50, _) = models[v][k].WeightedAp(weights);
                     sum += seedCounts[k] * Math.Max(0, a);
                     sum50 += seedCounts[k] * Math.Max(0, a50);
                 }

@@ -213,7 +213,8 @@ public sealed class CliTests : IDisposable
     public void Every_command_has_help_and_usage_errors_exit_2()
     {
         string[][] commands = [["eval"], ["sim2real"], ["make-fixture"], ["lineage"], ["release", "verify"], ["release", "extract"],
-            ["release", "push"], ["release", "pull"], ["contact-sheet"], ["quality", "compare"], ["model-eval"]];
+            ["release", "push"], ["release", "pull"], ["contact-sheet"], ["quality", "compare"], ["model-eval"],
+            ["slices"], ["target"], ["experiment", "run"]];
         foreach (string[] command in commands)
         {
             var (code, stdout, _) = Run([.. command, "--help"]);

@@ -25,15 +25,17 @@ public sealed class WeightedApTests
             // order only matters between exactly tied scores, which the fixture's rounded scores have).
             int[] chosen = Enumerable.Range(0, images).Select(_ => rng.Next(images)).Order().ToArray();
             var (rgt, rdt) = Resampled(f, ev.ImageIds, chosen);
-            double[] direct = new CocoEvaluator(rgt, rdt, IouType.Bbox).Run();
-            var (ap, ap50) = ev.WeightedAp(Weights(chosen, images));
+            var directEv = new CocoEvaluator(rgt, rdt, IouType.Bbox);
+            double[] direct = directEv.Run();
+            var (ap, ap50, recall) = ev.WeightedAp(Weights(chosen, images));
             Assert.Equal(direct[0], ap);
             Assert.Equal(direct[1], ap50);
+            Assert.Equal(directEv.PooledRecall50(), recall, 12);
         }
         // The identity resample is the whole evaluation's AP and AP50, bit for bit.
         ev.Accumulate();
         var stats = ev.Summarize();
-        Assert.Equal((stats[0], stats[1]), ev.WeightedAp(Enumerable.Repeat(1, images).ToArray()));
+        Assert.Equal((stats[0], stats[1], ev.PooledRecall50()), ev.WeightedAp(Enumerable.Repeat(1, images).ToArray()));
     }
 
     [Fact]
@@ -44,7 +46,7 @@ public sealed class WeightedApTests
         var dt = CocoDetections.Parse(f.DetectionsJson, "dt.json", gt);
         var ev = new CocoEvaluator(gt, dt, IouType.Bbox) { IgnoreGroundTruth = g => g.Id % 3 == 0 };
         var stats = ev.Run();
-        Assert.Equal((stats[0], stats[1]), ev.WeightedAp(Enumerable.Repeat(1, ev.ImageIds.Length).ToArray()));
+        Assert.Equal((stats[0], stats[1], ev.PooledRecall50()), ev.WeightedAp(Enumerable.Repeat(1, ev.ImageIds.Length).ToArray()));
         // Ignoring changes the figure (the predicate is used).
         Assert.NotEqual(new CocoEvaluator(gt, dt, IouType.Bbox).Run()[1], stats[1]);
     }

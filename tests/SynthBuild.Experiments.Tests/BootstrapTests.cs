@@ -34,7 +34,7 @@ public class BootstrapTests
     {
         var ev = new CocoEvaluator(Gt, CocoDetections.Parse(Fixture.DetectionsJson, "dt.json", Gt), IouType.Bbox);
         ev.Run();
-        var (ap, ap50) = ev.WeightedAp(Enumerable.Repeat(1, ev.ImageIds.Length).ToArray());
+        var (ap, ap50, _) = ev.WeightedAp(Enumerable.Repeat(1, ev.ImageIds.Length).ToArray());
         Assert.Equal(ev.Stats![0], ap, 12);
         Assert.Equal(ev.Stats[1], ap50, 12);
 
@@ -50,7 +50,7 @@ public class BootstrapTests
         var subDt = new JsonArray(JsonNode.Parse(Fixture.DetectionsJson)!.AsArray().Where(d => keep.Contains(d!["image_id"]!.GetValue<long>())).Select(d => d!.DeepClone()).ToArray());
         var sub = new CocoEvaluator(subGt, CocoDetections.Parse(subDt.ToJsonString(), "dt.json", subGt), IouType.Bbox);
         double[] stats = sub.Run();
-        var (wap, wap50) = ev.WeightedAp(weights);
+        var (wap, wap50, _) = ev.WeightedAp(weights);
         Assert.Equal(stats[0], wap, 12);
         Assert.Equal(stats[1], wap50, 12);
         Assert.NotEqual(ap, wap);

@@ -186,7 +186,10 @@ public sealed class SliceTests(SliceFixture f) : IClassFixture<SliceFixture>
         var cb = b.Dimensions.SelectMany(d => d.Slices).Select(s => (s.Metrics.CiLow, s.Metrics.CiHigh)).ToList();
         Assert.Equal(ca, cb);
         foreach (var s in a.Dimensions.SelectMany(d => d.Slices).Where(s => s.Metrics.Ap50 >= 0))
+        {
             Assert.InRange(s.Metrics.Ap50, s.Metrics.CiLow, s.Metrics.CiHigh);
+            Assert.InRange(s.Metrics.Recall, s.Metrics.RecallCiLow, s.Metrics.RecallCiHigh);
+        }
         // Another seed gives other intervals (the seed is used).
         var c = Run(new SliceOptions { MinObjects = 10, Resamples = 40, Seed = 99 });
         Assert.NotEqual(ca, c.Dimensions.SelectMany(d => d.Slices).Select(s => (s.Metrics.CiLow, s.Metrics.CiHigh)).ToList());
@@ -196,7 +199,14 @@ public sealed class SliceTests(SliceFixture f) : IClassFixture<SliceFixture>
         Assert.Equal(360, dark.Max);
         Assert.Contains("light intensity 200–360 lx (darkest bin)", dark.Text);
         Assert.True(a.FailureModes.SequenceEqual(a.FailureModes.OrderByDescending(m => m.Gap)));
-        Assert.All(a.FailureModes, m => Assert.True(m.CiHigh < a.Overall.Ap50));
+        // Image slices are judged by AP50, object slices by recall (unmatched detections cannot be attributed to them).
+        Assert.All(a.FailureModes, m =>
+        {
+            bool objectLevel = a.Dimensions.Single(d => d.Name == m.Dimension).Level == "object";
+            Assert.Equal(objectLevel ? "recall" : "AP50", m.Metric);
+            Assert.True(m.CiHigh < (objectLevel ? a.Overall.Recall : a.Overall.Ap50));
+            Assert.StartsWith(m.Metric + " ", m.Text);
+        });
     }
 
     [Fact]

@@ -22,13 +22,21 @@ public sealed record SliceOptions
     public int Bins { get; init; } = 5;
 }
 
-public sealed record SliceMetrics(double Ap, double Ap50, double Recall, double CiLow, double CiHigh, int Images, int Objects);
+/// <param name="CiLow">95% bootstrap interval of AP50 (<paramref name="CiLow"/>, <paramref name="CiHigh"/>) and of
+/// the recall (<paramref name="RecallCiLow"/>, <paramref name="RecallCiHigh"/>).</param>
+public sealed record SliceMetrics(double Ap, double Ap50, double Recall, double CiLow, double CiHigh, int Images, int Objects,
+    double RecallCiLow = double.NaN, double RecallCiHigh = double.NaN);
 
 public sealed record Slice(string Label, double? Min, double? Max, string? Value, SliceMetrics Metrics, bool Enough);
 
 public sealed record SliceDimension(string Name, string Level, string? ConfigPath, string Unit, IReadOnlyList<Slice> Slices);
 
-public sealed record FailureMode(string Dimension, string? ConfigPath, string Label, double? Min, double? Max, double Ap50, double CiLow, double CiHigh, double Gap, string Text);
+/// <param name="Metric">What the slice is judged by: "AP50" for image-level slices, "recall" for object-level ones
+/// (a false positive cannot be attributed to an object's slice, so an object-level AP is biased low against the
+/// overall AP; recall is not). <paramref name="CiLow"/>–<paramref name="CiHigh"/> and <paramref name="Gap"/> are that
+/// metric's; <paramref name="Ap50"/> is the slice's AP50 either way.</param>
+public sealed record FailureMode(string Dimension, string? ConfigPath, string Label, double? Min, double? Max, double Ap50, double CiLow, double CiHigh, double Gap, string Text,
+    string Metric = "AP50", double Value = double.NaN);
 
 public sealed record SliceReport(string DatasetPath, string Digest, string Detections, string Split, SliceMetrics Overall,
     IReadOnlyList<SliceDimension> Dimensions, IReadOnlyList<FailureMode> FailureModes, double Seconds, int Resamples)
@@ -85,6 +93,8 @@ public sealed record SliceReport(string DatasetPath, string Digest, string Detec
                 w.WriteString("label", f.Label);
                 if (f.Min is double lo) w.WriteNumber("min", lo); else w.WriteNull("min");
                 if (f.Max is double hi) w.WriteNumber("max", hi); else w.WriteNull("max");
+                w.WriteString("metric", f.Metric);
+                Num(w, "value", f.Value);
                 w.WriteNumber("ap50", R(f.Ap50));
                 Ci(w, f.CiLow, f.CiHigh);
                 w.WriteNumber("gap", R(f.Gap));
@@ -117,14 +127,15 @@ public sealed record SliceReport(string DatasetPath, string Digest, string Detec
         Num(w, "ap50", m.Ap50);
         Num(w, "recall", m.Recall);
         Ci(w, m.CiLow, m.CiHigh);
+        Ci(w, m.RecallCiLow, m.RecallCiHigh, "recallCi");
         w.WriteNumber("images", m.Images);
         w.WriteNumber("objects", m.Objects);
     }
 
-    private static void Ci(Utf8JsonWriter w, double lo, double hi)
+    private static void Ci(Utf8JsonWriter w, double lo, double hi, string name = "ci")
     {
-        if (!double.IsFinite(lo) || !double.IsFinite(hi)) { w.WriteNull("ci"); return; }
-        w.WriteStartArray("ci");
+        if (!double.IsFinite(lo) || !double.IsFinite(hi)) { w.WriteNull(name); return; }
+        w.WriteStartArray(name);
         w.WriteNumberValue(R(lo));
         w.WriteNumberValue(R(hi));
         w.WriteEndArray();
@@ -135,7 +146,7 @@ public sealed record SliceReport(string DatasetPath, string Digest, string Detec
     {
         var sb = new StringBuilder();
         sb.Append(CultureInfo.InvariantCulture, $"slices: {Split}, {Overall.Images} images, {Overall.Objects} objects, AP50 {Overall.Ap50:F2} [{Overall.CiLow:F2}–{Overall.CiHigh:F2}] overall ({Seconds:F1} s, {Resamples} resamples)\n");
-        if (FailureModes.Count == 0) sb.Append("slices: no failure mode: no slice with enough objects is significantly below the overall AP50\n");
+        if (FailureModes.Count == 0) sb.Append("slices: no failure mode: no slice with enough objects is significantly below the overall AP50 (image slices) or recall (object slices)\n");
         foreach (var f in FailureModes) sb.Append("failure mode: ").Append(f.Text).Append('\n');
         return sb.ToString();
     }
@@ -198,21 +209,30 @@ public static class SliceAnalysis
             }
             int[] pool = members.Select(id => position[id]).ToArray();
             var values = new List<double>(o.Resamples);
+            var recalls = new List<double>(o.Resamples);
             var weights = new int[whole.ImageIds.Length];
             for (int b = 0; b < o.Resamples && pool.Length > 0; b++)
             {
                 var draw = root.Derive("resample", b);
                 Array.Clear(weights);
                 for (int j = 0; j < pool.Length; j++) weights[pool[draw.NextInt(0, pool.Length - 1)]]++;
-                double v = ev.WeightedAp(weights).Ap50;
+                var (_, v, r) = ev.WeightedAp(weights);
                 if (v >= 0) values.Add(v);
+                if (r >= 0) recalls.Add(r);
             }
+            var (lo, hi) = Interval(values, ap50);
+            var (rlo, rhi) = Interval(recalls, recall);
+            return new SliceMetrics(ap, ap50, recall, lo, hi, members.Length, nObjects, rlo, rhi);
+        }
+
+        static (double Lo, double Hi) Interval(List<double> values, double point)
+        {
             values.Sort();
             double lo = values.Count > 0 ? values[(int)Math.Floor(0.025 * (values.Count - 1))] : double.NaN;
             double hi = values.Count > 0 ? values[(int)Math.Ceiling(0.975 * (values.Count - 1))] : double.NaN;
             // A percentile interval can miss a point estimate on a skewed distribution; widen it to include it.
-            if (ap50 >= 0 && values.Count > 0) { lo = Math.Min(lo, ap50); hi = Math.Max(hi, ap50); }
-            return new SliceMetrics(ap, ap50, recall, lo, hi, members.Length, nObjects);
+            if (point >= 0 && values.Count > 0) { lo = Math.Min(lo, point); hi = Math.Max(hi, point); }
+            return (lo, hi);
         }
 
         var overall = Measure(null, null);
@@ -226,12 +246,18 @@ public static class SliceAnalysis
                 var m = d.Level == "image" ? Measure(bin.Members, null) : Measure(null, bin.Members);
                 bool enough = m.Objects >= o.MinObjects;
                 slices.Add(new Slice(bin.Label, bin.Min, bin.Max, bin.Value, m, enough));
-                if (enough && m.Ap50 >= 0 && m.CiHigh < overall.Ap50)
+                // Image slices by AP50; object slices by recall: every unmatched detection stays a false positive in
+                // each object slice, which would put almost any of them below the overall AP50.
+                bool byRecall = d.Level == "object";
+                var (metric, value, ciLow, ciHigh, reference) = byRecall
+                    ? ("recall", m.Recall, m.RecallCiLow, m.RecallCiHigh, overall.Recall)
+                    : ("AP50", m.Ap50, m.CiLow, m.CiHigh, overall.Ap50);
+                if (enough && value >= 0 && ciHigh < reference)
                 {
                     string unit = d.Unit.Length > 0 && bin.Value is null && !bin.Named ? " " + d.Unit : "";
                     string text = string.Create(CultureInfo.InvariantCulture,
-                        $"AP50 {m.Ap50:F2} [{m.CiLow:F2}–{m.CiHigh:F2}] for {d.Display} {bin.Label}{unit}{bin.Qualifier}, against {overall.Ap50:F2} overall ({m.Objects} objects in {m.Images} images)");
-                    modes.Add(new FailureMode(d.Name, d.ConfigPath, bin.Label, bin.Min, bin.Max, m.Ap50, m.CiLow, m.CiHigh, overall.Ap50 - m.Ap50, text));
+                        $"{metric} {value:F2} [{ciLow:F2}–{ciHigh:F2}] for {d.Display} {bin.Label}{unit}{bin.Qualifier}, against {reference:F2} overall ({m.Objects} objects in {m.Images} images)");
+                    modes.Add(new FailureMode(d.Name, d.ConfigPath, bin.Label, bin.Min, bin.Max, m.Ap50, ciLow, ciHigh, reference - value, text, metric, value));
                 }
             }
             outDims.Add(new SliceDimension(d.Name, d.Level, d.ConfigPath, d.Unit, slices));
