@@ -55,16 +55,7 @@ public sealed class RetrainVerdict
             w.WriteNumber("realMap", r.RealMap);
             if (Worst.Model is { } m) w.WriteString("model", m); else w.WriteNull("model");
             w.WriteStartArray("perClassGaps");
-            foreach (var c in r.Categories.OrderByDescending(c => double.IsNaN(c.Gap) ? double.NegativeInfinity : c.Gap))
-            {
-                w.WriteStartObject();
-                w.WriteNumber("id", c.CategoryId);
-                w.WriteString("name", c.Name);
-                w.WriteNumber("syntheticAp", c.SyntheticAp);
-                w.WriteNumber("realAp", c.RealAp);
-                if (double.IsNaN(c.Gap)) w.WriteNull("gap"); else w.WriteNumber("gap", c.Gap);
-                w.WriteEndObject();
-            }
+            foreach (var c in r.Categories.OrderByDescending(c => double.IsNaN(c.Gap) ? double.NegativeInfinity : c.Gap)) c.WriteJson(w);
             w.WriteEndArray();
             w.WriteStartArray("recommendations");
             foreach (var rec in r.Recommendations) w.WriteStringValue(rec);

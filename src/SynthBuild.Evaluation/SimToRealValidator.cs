@@ -10,6 +10,18 @@ public sealed record CategoryGap(long CategoryId, string Name, double SyntheticA
 {
     /// <summary>Synthetic AP − real AP; NaN when either set has no ground truth of this category (AP -1).</summary>
     public double Gap => SyntheticAp < 0 || RealAp < 0 ? double.NaN : SyntheticAp - RealAp;
+
+    /// <summary>The category as sim2real.json and retrain.json write it (gap null where undefined).</summary>
+    public void WriteJson(Utf8JsonWriter w)
+    {
+        w.WriteStartObject();
+        w.WriteNumber("id", CategoryId);
+        w.WriteString("name", Name);
+        w.WriteNumber("syntheticAp", SyntheticAp);
+        w.WriteNumber("realAp", RealAp);
+        if (double.IsNaN(Gap)) w.WriteNull("gap"); else w.WriteNumber("gap", Gap);
+        w.WriteEndObject();
+    }
 }
 
 /// <summary>Result of a sim-to-real validation.</summary>
@@ -67,16 +79,7 @@ public sealed record SimToRealReport(
             Stats(w, "syntheticStats", SyntheticStats);
             Stats(w, "realStats", RealStats);
             w.WriteStartArray("categories");
-            foreach (var c in Categories)
-            {
-                w.WriteStartObject();
-                w.WriteNumber("id", c.CategoryId);
-                w.WriteString("name", c.Name);
-                w.WriteNumber("syntheticAp", c.SyntheticAp);
-                w.WriteNumber("realAp", c.RealAp);
-                if (double.IsNaN(c.Gap)) w.WriteNull("gap"); else w.WriteNumber("gap", c.Gap);
-                w.WriteEndObject();
-            }
+            foreach (var c in Categories) c.WriteJson(w);
             w.WriteEndArray();
             w.WriteStartArray("recommendations");
             foreach (var r in Recommendations) w.WriteStringValue(r);
