@@ -118,8 +118,10 @@ public class ProbeTargetTests
 
         var p = new TempDatasetProject(Config);
         string reports = Path.Combine(p.OutputDir, "reports");
+        // 10 epochs (a few seconds): 2 leave every score of this tiny probe below its 0.001 threshold, no detections.
         string SimToReal(string gt, string gap) =>
-            Probe($"-p:SynthSimToRealProbe=true -p:SynthRealGt={gt} -p:SynthRealImages={realDir} -p:SynthMaxGap={gap}").Replace("-t:SynthProbe", "-t:SynthSimToReal");
+            Probe($"-p:SynthSimToRealProbe=true -p:SynthRealGt={gt} -p:SynthRealImages={realDir} -p:SynthMaxGap={gap}")
+                .Replace("-t:SynthProbe", "-t:SynthSimToReal").Replace("-p:SynthProbeEpochs=2", "-p:SynthProbeEpochs=10");
 
         var noReal = p.Build(Probe("-p:SynthSimToRealProbe=true").Replace("-t:SynthProbe", "-t:SynthSimToReal"));
         Assert.Equal(1, noReal.ExitCode);
@@ -129,7 +131,7 @@ public class ProbeTargetTests
         // Trains the probe, runs it on the real set, and gates the gap (no gap is at most -1 unless real AP is 1).
         var failing = p.Build(SimToReal(realGt, "-1"));
         Assert.Equal(1, failing.ExitCode);
-        Assert.Contains("probe epoch 2/2", failing.Output);
+        Assert.Contains("probe epoch 10/10", failing.Output);
         Assert.Contains("probe: real AP", failing.Output);
         Assert.Matches(@"error SYN7010: sim-to-real gap -?[0-9.]+ \(synthetic mAP [0-9.]+, real mAP [0-9.]+\) exceeds the maximum -1\.000", failing.Output);
         using (var s2r = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(reports, "sim2real.json"))))
