@@ -164,12 +164,12 @@ public class ProbeTargetTests
 
         // A real set whose categories are not the dataset's: SYN8012 naming the real file, detections untouched.
         string renamed = Path.Combine(realProject.Directory, "renamed.json");
-        File.WriteAllText(renamed, File.ReadAllText(realGt).Replace("\"name\": \"mug\"", "\"name\": \"cup\"").Replace("\"name\":\"mug\"", "\"name\":\"cup\""));
+        File.WriteAllText(renamed, File.ReadAllText(realGt).Replace("\"name\":\"sphere\"", "\"name\":\"ball\""));
         Assert.NotEqual(File.ReadAllText(realGt), File.ReadAllText(renamed));
         var wrongNames = p.Build(SimToReal(renamed, "1"));
         Assert.Equal(1, wrongNames.ExitCode);
         Assert.Contains($"{renamed} : error SYN8012: The real set's categories do not match the dataset's: ", wrongNames.Output);
-        Assert.Contains("'cup' (the dataset's ", wrongNames.Output);
+        Assert.Contains("'ball' (the dataset's ", wrongNames.Output);
         Assert.DoesNotContain("Unhandled", wrongNames.Output);
         Assert.Equal(realDetections, File.ReadAllBytes(Path.Combine(reports, "probe.real.detections.json")));
 
