@@ -102,14 +102,8 @@ public static class ModelEvalStage
         Line("classMap", o.ClassMapFile is null ? null : FileSha(o.ClassMapFile));
         if (job.RealGroundTruth is not null)
         {
-            Line("realGt", FileSha(job.RealGroundTruth));
-            // The images too: a re-exported real set with the same JSON must be evaluated again.
             string root = job.RealImages ?? Path.GetDirectoryName(Path.GetFullPath(job.RealGroundTruth))!;
-            foreach (var im in CocoGroundTruth.Load(job.RealGroundTruth).Images)
-            {
-                string path = Path.Combine(root, (im.FileName ?? "").Replace('/', Path.DirectorySeparatorChar));
-                Line("image " + im.FileName, File.Exists(path) ? FileSha(path) : "missing");
-            }
+            Line("realSet", LabelledSetHash.Compute(job.RealGroundTruth, root));
         }
         return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(sb.ToString()))).ToLowerInvariant();
     }

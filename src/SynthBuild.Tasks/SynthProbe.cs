@@ -206,14 +206,7 @@ public sealed partial class SynthProbe : MSBuildTask, ICancelableTask
     {
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         sha.AppendData(trainingKey);
-        sha.AppendData(SHA256.HashData(File.ReadAllBytes(gt)));
-        // The images too: a re-exported real set with the same JSON is evaluated again.
-        foreach (var im in CocoGroundTruth.Load(gt).Images)
-        {
-            string path = Path.Combine(images, (im.FileName ?? "").Replace('/', Path.DirectorySeparatorChar));
-            sha.AppendData(Encoding.UTF8.GetBytes("\n" + im.FileName + "\n"));
-            sha.AppendData(File.Exists(path) ? SHA256.HashData(File.ReadAllBytes(path)) : "missing"u8.ToArray());
-        }
+        sha.AppendData(Encoding.UTF8.GetBytes(LabelledSetHash.Compute(gt, images)));
         return Encoding.UTF8.GetBytes(Convert.ToHexStringLower(sha.GetHashAndReset()) + "\n");
     }
 
